@@ -1,0 +1,166 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/engine"
+)
+
+// Environment variables, read here and nowhere else.
+const (
+	envDataDir      = "COMPUTOR_DATA_DIR"
+	envAPIAddr      = "COMPUTOR_API_ADDR"
+	envUIAddr       = "COMPUTOR_UI_ADDR"
+	envJWTSecret    = "COMPUTOR_JWT_SECRET"
+	envJWKSURL      = "COMPUTOR_JWT_JWKS_URL"
+	envJWTIssuer    = "COMPUTOR_JWT_ISSUER"
+	envJWTAudience  = "COMPUTOR_JWT_AUDIENCE"
+	envLogLevel     = "COMPUTOR_LOG_LEVEL"
+	envLogFormat    = "COMPUTOR_LOG_FORMAT"
+	envTemporalAddr = "TEMPORAL_ADDRESS"
+	envNamespace    = "TEMPORAL_NAMESPACE"
+)
+
+// Defaults.
+const (
+	defaultDataDir = ".computor"
+	defaultAPIAddr = "127.0.0.1:8000"
+	// secretFile holds the dev JWT secret in the data dir.
+	secretFile = "jwt-secret"
+	// tokenFile holds the admin token `computor dev` prints.
+	tokenFile = "dev-token"
+)
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// common holds the settings every command shares.
+type common struct {
+	dataDir      string
+	temporalAddr string
+	namespace    string
+	logLevel     string
+	logFormat    string
+	jwtIssuer    string
+	jwtAudience  string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dataDir, "data-dir", env(envDataDir, defaultDataDir), "data directory ("+envDataDir+")")
+	fs.StringVar(&c.temporalAddr, "temporal-addr", env(envTemporalAddr, engine.DefaultTemporalAddr), "Temporal frontend host:port ("+envTemporalAddr+")")
+	fs.StringVar(&c.namespace, "namespace", env(envNamespace, engine.DefaultNamespace), "Temporal namespace ("+envNamespace+")")
+	fs.StringVar(&c.logLevel, "log-level", env(envLogLevel, "info"), "debug, info, warn or error ("+envLogLevel+")")
+	fs.StringVar(&c.logFormat, "log-format", env(envLogFormat, ""), "json or text; default text on a terminal, json otherwise ("+envLogFormat+")")
+	c.jwtIssuer = env(envJWTIssuer, "")
+	c.jwtAudience = env(envJWTAudience, "")
+}
+
+// logger builds the one logger of the process.
+func (c *common) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", c.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := c.logFormat
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want json or text", format)
+}
+
+// jwtSecret returns the HS256 secret: COMPUTOR_JWT_SECRET, else the dev
+// secret in the data dir, created when create is set.
+func (c *common) jwtSecret(create bool) ([]byte, error) {
+	if s := os.Getenv(envJWTSecret); s != "" {
+		if len(s) < auth.MinSecretBytes {
+			return nil, fmt.Errorf("%s must be at least %d bytes", envJWTSecret, auth.MinSecretBytes)
+		}
+		return []byte(s), nil
+	}
+	path := filepath.Join(c.dataDir, secretFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) || !create {
+		return nil, fmt.Errorf("no JWT secret: set %s (or %s), or run 'computor dev' once to create %s: %w", envJWTSecret, envJWKSURL, path, err)
+	}
+	secret, err := auth.NewSecret()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	if err := writeFileAtomic(path, []byte(secret+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write dev secret: %w", err)
+	}
+	return []byte(secret), nil
+}
+
+// verifier builds the token verifier: JWKS when COMPUTOR_JWT_JWKS_URL is
+// set, else HS256 with the secret.
+func (c *common) verifier(createSecret bool) (*auth.Verifier, error) {
+	if url := os.Getenv(envJWKSURL); url != "" {
+		return auth.NewVerifier(auth.Config{JWKSURL: url, Issuer: c.jwtIssuer, Audience: c.jwtAudience})
+	}
+	secret, err := c.jwtSecret(createSecret)
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewVerifier(auth.Config{Secret: secret, Issuer: c.jwtIssuer, Audience: c.jwtAudience})
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a crash
+// never leaves half a file.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, perm); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// parseFlags parses a subcommand's flags; positional arguments are an error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// durationFlag is a time.Duration flag whose zero is rejected.
+func positive(name string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("--%s must be positive", name)
+	}
+	return nil
+}

@@ -1,0 +1,29 @@
+package api
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/computor-org/computor-go/internal/tasks"
+)
+
+// isUnavailable reports an error of Temporal being down or overloaded.
+func isUnavailable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var exhausted *serviceerror.ResourceExhausted
+	return errors.As(err, &unavailable) || errors.As(err, &exhausted)
+}
+
+func isInvalidArgument(err error) bool {
+	var ia *serviceerror.InvalidArgument
+	return errors.As(err, &ia)
+}
+
+// sortFields orders field errors by field name, for stable answers.
+func sortFields(fields []tasks.FieldError) []tasks.FieldError {
+	slices.SortStableFunc(fields, func(a, b tasks.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return fields
+}

@@ -1,0 +1,138 @@
+// Package api serves Computor's HTTP API: submitting tasks, watching them,
+// their results and types, behind JWT bearer auth. Errors are RFC 9457
+// problem+json.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/tasks"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 1 << 20
+
+// Verifier checks a bearer token; *auth.Verifier is the implementation.
+type Verifier interface {
+	Verify(ctx context.Context, token string) (*auth.Claims, error)
+}
+
+// Config holds what the API needs. Every field is required but Logger.
+type Config struct {
+	Temporal  client.Client
+	Namespace string
+	Registry  *tasks.Registry
+	Verifier  Verifier
+	Logger    *slog.Logger
+}
+
+// Server is the HTTP API.
+type Server struct {
+	temporal  client.Client
+	namespace string
+	registry  *tasks.Registry
+	verifier  Verifier
+	logger    *slog.Logger
+}
+
+// New returns the API server.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Temporal == nil:
+		return nil, errors.New("api: Temporal client is required")
+	case cfg.Registry == nil:
+		return nil, errors.New("api: Registry is required")
+	case cfg.Verifier == nil:
+		return nil, errors.New("api: Verifier is required")
+	case cfg.Namespace == "":
+		return nil, errors.New("api: Namespace is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Server{
+		temporal:  cfg.Temporal,
+		namespace: cfg.Namespace,
+		registry:  cfg.Registry,
+		verifier:  cfg.Verifier,
+		logger:    cfg.Logger,
+	}, nil
+}
+
+// handlerFunc is a handler that returns its error for one adapter to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Handler returns the API with every route and the middleware chain.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	public := func(pattern string, h handlerFunc) { mux.Handle(pattern, s.adapt(h)) }
+	private := func(pattern string, h handlerFunc) { mux.Handle(pattern, s.authenticate(s.adapt(h))) }
+
+	public("GET /healthz", s.serveHealthz)
+	public("GET /readyz", s.serveReadyz)
+
+	private("POST /tasks/submit", s.serveSubmit)
+	private("GET /tasks", s.serveList)
+	private("GET /tasks/types", s.serveTypes)
+	private("GET /tasks/{id}", s.serveTask)
+	// GET /tasks/types/{name} and GET /tasks/{id}/result overlap (a task
+	// named "types"), which the mux refuses; serveTaskSub tells them apart.
+	private("GET /tasks/{id}/{sub}", s.serveTaskSub)
+	private("POST /tasks/{id}/cancel", s.serveCancel)
+
+	// Anything else is a problem+json 404 (or 405), not the mux's plain text.
+	mux.Handle("/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		return problem(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path)
+	}))
+	return chain(mux, s.withRequestID, s.withLog, s.withRecover, withBodyLimit)
+}
+
+// serveTaskSub serves GET /tasks/types/{name} and GET /tasks/{id}/result.
+// Task ids start with their type's name, so no task id is "types".
+func (s *Server) serveTaskSub(w http.ResponseWriter, r *http.Request) error {
+	switch {
+	case r.PathValue("id") == "types":
+		return s.serveType(w, r, r.PathValue("sub"))
+	case r.PathValue("sub") == "result":
+		return s.serveResult(w, r)
+	}
+	return problem(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path)
+}
+
+// adapt renders a handler's error as problem+json.
+func (s *Server) adapt(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		p, internal := toProblem(err)
+		if internal {
+			s.logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		writeProblem(w, p)
+	})
+}
+
+func (s *Server) serveHealthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) serveReadyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		s.logger.WarnContext(ctx, "not ready", "err", err)
+		return problem(http.StatusServiceUnavailable, "temporal does not answer")
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}

@@ -1,0 +1,105 @@
+package auth
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// testSecret is a 32-byte HS256 secret.
+var testSecret = []byte("0123456789abcdef0123456789abcdef")
+
+const (
+	testIssuer   = "https://id.example.test"
+	testAudience = "computor-api"
+)
+
+// baseClaims returns claims that a verifier configured with testIssuer and
+// testAudience accepts at now.
+func baseClaims(now time.Time) jwt.MapClaims {
+	return jwt.MapClaims{
+		"sub":   "alice",
+		"iss":   testIssuer,
+		"aud":   testAudience,
+		"iat":   now.Unix(),
+		"nbf":   now.Unix(),
+		"exp":   now.Add(time.Hour).Unix(),
+		"roles": []string{"user"},
+	}
+}
+
+// sign signs claims with method and key, adding extra header fields.
+func sign(t testing.TB, method jwt.SigningMethod, key any, claims jwt.MapClaims, header map[string]any) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(method, claims)
+	for k, v := range header {
+		tok.Header[k] = v
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatalf("sign token: %v", err)
+	}
+	return s
+}
+
+// b64 encodes s as unpadded base64url.
+func b64(s string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+// b64JSON encodes v as JSON, then as unpadded base64url.
+func b64JSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// wantReason fails t unless err is a *VerifyError with the given reason that
+// also matches ErrUnauthorized.
+func wantReason(t testing.TB, err error, reason string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("err = nil, want reason %q", reason)
+	}
+	if !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("err = %v, does not wrap ErrUnauthorized", err)
+	}
+	var ve *VerifyError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %T %v, want *VerifyError", err, err)
+	}
+	if ve.Reason != reason {
+		t.Fatalf("reason = %q (cause: %v), want %q", ve.Reason, ve.Err, reason)
+	}
+	if got, want := err.Error(), "unauthorized: "+reason; got != want {
+		t.Fatalf("Error() = %q, want %q", got, want)
+	}
+}
+
+// fakeClock is a manually advanced clock, safe for concurrent use.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}

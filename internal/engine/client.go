@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+)
+
+// ClientConfig says how to reach a Temporal cluster. Zero values mean the
+// defaults.
+type ClientConfig struct {
+	// Addr is the frontend's host:port (TEMPORAL_ADDRESS). Default
+	// DefaultTemporalAddr.
+	Addr string
+	// Namespace (TEMPORAL_NAMESPACE). Default DefaultNamespace.
+	Namespace string
+	// Identity names this process in Temporal (pollers, history). Default:
+	// the SDK's pid@host.
+	Identity string
+	// Logger receives the SDK's log lines. Default: discard.
+	Logger *slog.Logger
+}
+
+// Dial connects to Temporal and checks that it answers.
+func Dial(ctx context.Context, cfg ClientConfig) (client.Client, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultTemporalAddr
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = DefaultNamespace
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.Addr,
+		Namespace: cfg.Namespace,
+		Identity:  cfg.Identity,
+		Logger:    sdklog.NewStructuredLogger(cfg.Logger.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.Addr, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,304 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+// Defaults of the embedded server.
+const (
+	DefaultTemporalAddr = "127.0.0.1:7233"
+	DefaultNamespace    = "default"
+	// DatabaseFile is the SQLite file of the embedded server in the data dir.
+	DatabaseFile = "temporal.db"
+	clusterName  = "active"
+)
+
+// ServerConfig configures the embedded Temporal server. Zero values mean
+// the defaults.
+type ServerConfig struct {
+	// DataDir holds the SQLite database (DatabaseFile). Required unless
+	// Ephemeral.
+	DataDir string
+	// Ephemeral keeps everything in memory: nothing survives a restart.
+	Ephemeral bool
+	// Addr is where the frontend serves gRPC. Default DefaultTemporalAddr.
+	Addr string
+	// Namespace is created at start with the search attributes. Default
+	// DefaultNamespace.
+	Namespace string
+	// Logger receives the server's warnings and errors. Default: discard.
+	Logger *slog.Logger
+	// DynamicConfig overrides the tuned defaults of DefaultDynamicConfig.
+	DynamicConfig map[string]any
+}
+
+func (c ServerConfig) withDefaults() ServerConfig {
+	if c.Addr == "" {
+		c.Addr = DefaultTemporalAddr
+	}
+	if c.Namespace == "" {
+		c.Namespace = DefaultNamespace
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Server is a Temporal server (frontend, history, matching and worker
+// services) running inside this process on SQLite.
+type Server struct {
+	cfg    ServerConfig
+	server temporal.Server
+}
+
+// DefaultDynamicConfig is the dynamic config of the embedded server. The
+// stock defaults suit a cluster of many hosts; one process on a small
+// machine wants queue readers that do not wait and one partition per task
+// queue (see docs/PERFORMANCE.md).
+func DefaultDynamicConfig() map[string]any {
+	return map[string]any{
+		"system.forceSearchAttributesCacheRefreshOnRead": true,
+		"history.transferProcessorMaxPollRPS":            2000,
+		"history.timerProcessorMaxPollRPS":               2000,
+		"history.visibilityProcessorMaxPollRPS":          2000,
+		"matching.numTaskqueueReadPartitions":            1,
+		"matching.numTaskqueueWritePartitions":           1,
+		"matching.enableFairness":                        true,
+	}
+}
+
+// StartServer starts the embedded server and returns once its frontend
+// answers. A taken port is an error that names it.
+func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if err := CheckAddrFree("temporal", cfg.Addr); err != nil {
+		return nil, err
+	}
+	host, port, err := splitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("temporal address %q: %w", cfg.Addr, err)
+	}
+
+	sqlCfg := &config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		ConnectAttributes: map[string]string{},
+	}
+	if cfg.Ephemeral {
+		sqlCfg.DatabaseName = "computor-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		sqlCfg.ConnectAttributes["mode"] = "memory"
+		sqlCfg.ConnectAttributes["cache"] = "shared"
+	} else {
+		if cfg.DataDir == "" {
+			return nil, errors.New("embedded temporal: DataDir is required unless Ephemeral")
+		}
+		path := filepath.Join(cfg.DataDir, DatabaseFile)
+		if err := ensureSchema(path); err != nil {
+			return nil, err
+		}
+		sqlCfg.DatabaseName = path
+		for k, v := range SQLitePragmas() {
+			sqlCfg.ConnectAttributes[k] = v
+		}
+		sqlCfg.MaxConns = 1
+	}
+
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, cfg.Namespace, false, SearchAttributes())
+	if err != nil {
+		return nil, fmt.Errorf("namespace config: %w", err)
+	}
+	if err := sqliteschema.CreateNamespaces(sqlCfg, ns); err != nil {
+		return nil, fmt.Errorf("create namespace %q: %w", cfg.Namespace, err)
+	}
+
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	svc := func(p int) config.Service {
+		return config.Service{RPC: config.RPC{GRPCPort: p, BindOnIP: host}}
+	}
+	serverCfg := &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
+			// Metrics stay nil: a noop handler. The server's own metrics are not
+			// part of Computor's /metrics.
+		},
+		Persistence: config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+		},
+		ClusterMetadata: &cluster.Config{
+			EnableGlobalNamespace:    false,
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        clusterName,
+			CurrentClusterName:       clusterName,
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: cfg.Addr},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services: map[string]config.Service{
+			"frontend": svc(port),
+			"history":  svc(ports[0]),
+			"matching": svc(ports[1]),
+			"worker":   svc(ports[2]),
+		},
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+		}},
+		PublicClient: config.PublicClient{HostPort: cfg.Addr},
+	}
+
+	dc := dynamicconfig.StaticClient{}
+	values := DefaultDynamicConfig()
+	for k, v := range cfg.DynamicConfig {
+		values[k] = v
+	}
+	for k, v := range values {
+		dc[dynamicconfig.MakeKey(k)] = []dynamicconfig.ConstrainedValue{{Value: v}}
+	}
+
+	hostPort := func(p int) static.Hosts { return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(p))) }
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(serverCfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: hostPort(port),
+			primitives.HistoryService:  hostPort(ports[0]),
+			primitives.MatchingService: hostPort(ports[1]),
+			primitives.WorkerService:   hostPort(ports[2]),
+		}),
+		temporal.WithLogger(newServerLogger(cfg.Logger)),
+		temporal.WithDynamicConfigClient(dc),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("create embedded temporal: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("start embedded temporal: %w", err)
+	}
+	return &Server{cfg: cfg, server: srv}, nil
+}
+
+// SQLitePragmas are the SQLite settings of the file database. WAL lets
+// readers run beside the writer; synchronous=FULL makes each commit reach
+// the disk before Temporal acknowledges it, so a crash or power loss loses
+// no acknowledged submit.
+func SQLitePragmas() map[string]string {
+	return map[string]string{
+		"mode":         "rwc",
+		"journal_mode": "wal",
+		"synchronous":  "full",
+		"busy_timeout": "10000",
+	}
+}
+
+// ensureSchema creates the database file with Temporal's schema when it does
+// not exist yet. It builds the schema in a temporary file and renames it
+// into place, so a crash during setup never leaves a half-made database.
+func ensureSchema(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("temporal database: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("temporal database dir: %w", err)
+	}
+	tmp := path + ".setup"
+	_ = os.Remove(tmp)
+	err := sqliteschema.SetupSchema(&config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		DatabaseName:      tmp,
+		ConnectAttributes: map[string]string{"mode": "rwc"},
+	})
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("create temporal schema: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("create temporal database: %w", err)
+	}
+	return nil
+}
+
+// Addr returns the frontend's gRPC address.
+func (s *Server) Addr() string { return s.cfg.Addr }
+
+// Namespace returns the namespace the server was started with.
+func (s *Server) Namespace() string { return s.cfg.Namespace }
+
+// Stop stops the server.
+func (s *Server) Stop() error {
+	return s.server.Stop()
+}
+
+// CheckAddrFree returns an error naming the address when something already
+// listens there. what says which part wanted it.
+func CheckAddrFree(what, addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s address %s is not available (is another computor or temporal running?): %w", what, addr, err)
+	}
+	return l.Close()
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", p)
+	}
+	if host == "" || host == "localhost" {
+		host = "127.0.0.1"
+	}
+	return host, port, nil
+}
+
+// freePorts returns n distinct ports the kernel reports free on loopback.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			_ = l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}

@@ -1,0 +1,169 @@
+package tasks
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Spec describes a task type: everything but its name, which comes from
+// the Params' Kind.
+type Spec[P Params, R any] struct {
+	// Description is one sentence for GET /tasks/types/{name}.
+	Description string
+	// Roles may submit the task; empty means any signed-in user. Admins may
+	// always submit.
+	Roles []string
+	// Defaults are the parameters a submit starts from; the submitted JSON
+	// overrides them field by field.
+	Defaults P
+	// Workflow runs the task. It is registered under the Params' Kind.
+	Workflow func(workflow.Context, P) (R, error)
+	// Activities maps each durable activity name to its function (usually a
+	// method value on a struct that holds the dependencies). Nil for a task
+	// that only builds its parameters (the API side).
+	Activities map[string]any
+	// Timeout bounds the whole task (WorkflowExecutionTimeout); zero means
+	// no bound.
+	Timeout time.Duration
+}
+
+// Type is one registered task type, with its generic parts erased so the
+// API and the worker can handle every type alike.
+type Type struct {
+	name        string
+	description string
+	roles       []string
+	schema      map[string]any
+	decode      func(json.RawMessage) (Params, error)
+	workflow    any
+	activities  map[string]any
+	timeout     time.Duration
+}
+
+// New builds a Type from its Spec.
+func New[P Params, R any](s Spec[P, R]) *Type {
+	defaults := s.Defaults
+	return &Type{
+		name:        defaults.Kind(),
+		description: s.Description,
+		roles:       slices.Clone(s.Roles),
+		schema:      schemaFor(reflect.ValueOf(defaults)),
+		decode: func(raw json.RawMessage) (Params, error) {
+			return decodeParams(defaults, raw)
+		},
+		workflow:   s.Workflow,
+		activities: s.Activities,
+		timeout:    s.Timeout,
+	}
+}
+
+// Name is the task type's stable name, also its Temporal workflow type.
+func (t *Type) Name() string { return t.name }
+
+// Description says what the task does.
+func (t *Type) Description() string { return t.description }
+
+// Roles lists the roles that may submit the task; empty means any signed-in
+// user.
+func (t *Type) Roles() []string { return slices.Clone(t.roles) }
+
+// Timeout bounds the whole task; zero means no bound.
+func (t *Type) Timeout() time.Duration { return t.timeout }
+
+// Schema returns the JSON Schema of the task's parameters.
+func (t *Type) Schema() map[string]any { return t.schema }
+
+// DecodeParams decodes and validates submitted parameters. A
+// *ValidationError names each field that does not fit.
+func (t *Type) DecodeParams(raw json.RawMessage) (Params, error) {
+	return t.decode(raw)
+}
+
+// Allows reports whether a caller with these roles may submit the task.
+func (t *Type) Allows(roles []string, admin bool) bool {
+	if admin || len(t.roles) == 0 {
+		return true
+	}
+	for _, r := range roles {
+		if slices.Contains(t.roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Register registers the workflow and its activities on a worker under
+// their durable names.
+func (t *Type) Register(r worker.Registry) {
+	r.RegisterWorkflowWithOptions(t.workflow, workflow.RegisterOptions{Name: t.name})
+	names := make([]string, 0, len(t.activities))
+	for name := range t.activities {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		r.RegisterActivityWithOptions(t.activities[name], activity.RegisterOptions{Name: name})
+	}
+}
+
+// Registry holds every task type, in the order they were added.
+type Registry struct {
+	types  []*Type
+	byName map[string]*Type
+}
+
+// NewRegistry returns a registry of the given types. A duplicate name or an
+// activity name used by two types is an error.
+func NewRegistry(types ...*Type) (*Registry, error) {
+	r := &Registry{byName: make(map[string]*Type, len(types))}
+	activities := map[string]string{}
+	for _, t := range types {
+		if t.name == "" {
+			return nil, fmt.Errorf("task type with empty name")
+		}
+		if _, dup := r.byName[t.name]; dup {
+			return nil, fmt.Errorf("task type %q registered twice", t.name)
+		}
+		for a := range t.activities {
+			if other, dup := activities[a]; dup {
+				return nil, fmt.Errorf("activity %q registered by both %q and %q", a, other, t.name)
+			}
+			activities[a] = t.name
+		}
+		r.byName[t.name] = t
+		r.types = append(r.types, t)
+	}
+	return r, nil
+}
+
+// Get returns the task type with that name.
+func (r *Registry) Get(name string) (*Type, bool) {
+	t, ok := r.byName[name]
+	return t, ok
+}
+
+// Names returns the names of all task types, in registration order.
+func (r *Registry) Names() []string {
+	names := make([]string, len(r.types))
+	for i, t := range r.types {
+		names[i] = t.name
+	}
+	return names
+}
+
+// Types returns all task types, in registration order.
+func (r *Registry) Types() []*Type { return slices.Clone(r.types) }
+
+// Register registers every task type on a worker.
+func (r *Registry) Register(w worker.Registry) {
+	for _, t := range r.types {
+		t.Register(w)
+	}
+}
