@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.temporal.io/api/workflowservice/v1"
 	namespacepb "go.temporal.io/api/namespace/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/computor-org/computor-go/internal/auth"

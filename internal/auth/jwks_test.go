@@ -54,9 +54,9 @@ func jwksJSON(t testing.TB, keys ...map[string]any) []byte {
 	return b
 }
 
-// with returns a copy of m with the given member changed (or removed when
+// withMember returns a copy of m with the given member changed (or removed when
 // v is nil).
-func with(m map[string]any, k string, v any) map[string]any {
+func withMember(m map[string]any, k string, v any) map[string]any {
 	c := make(map[string]any, len(m))
 	for kk, vv := range m {
 		c[kk] = vv
@@ -100,7 +100,7 @@ func TestParseJWKS(t *testing.T) {
 	// A point that is not on P-256: flip one bit of y.
 	yBytes, _ := base64.RawURLEncoding.DecodeString(ecK["y"].(string))
 	yBytes[31] ^= 1
-	offCurve := with(ecK, "y", base64.RawURLEncoding.EncodeToString(yBytes))
+	offCurve := withMember(ecK, "y", base64.RawURLEncoding.EncodeToString(yBytes))
 
 	tests := []struct {
 		name     string
@@ -108,28 +108,28 @@ func TestParseJWKS(t *testing.T) {
 		wantKids []string // nil means error
 	}{
 		{"rsa and ec", string(jwksJSON(t, rsaK, ecK)), []string{"e", "r"}},
-		{"padded base64 tolerated", string(jwksJSON(t, with(rsaK, "e", "AQAB===="))), []string{"r"}},
-		{"rsa without use and alg", string(jwksJSON(t, with(with(rsaK, "use", nil), "alg", nil))), []string{"r"}},
-		{"key without kid", string(jwksJSON(t, with(ecK, "kid", nil))), []string{""}},
-		{"duplicate kid keeps first", string(jwksJSON(t, rsaK, with(ecK, "kid", "r"))), []string{"r"}},
+		{"padded base64 tolerated", string(jwksJSON(t, withMember(rsaK, "e", "AQAB===="))), []string{"r"}},
+		{"rsa without use and alg", string(jwksJSON(t, withMember(withMember(rsaK, "use", nil), "alg", nil))), []string{"r"}},
+		{"key without kid", string(jwksJSON(t, withMember(ecK, "kid", nil))), []string{""}},
+		{"duplicate kid keeps first", string(jwksJSON(t, rsaK, withMember(ecK, "kid", "r"))), []string{"r"}},
 		{"unusable keys skipped", string(jwksJSON(t,
 			rsaK,
 			map[string]any{"kty": "oct", "kid": "sym", "k": "c2VjcmV0"},
 			map[string]any{"kty": "OKP", "kid": "ed", "crv": "Ed25519", "x": "AAAA"},
-			with(ecK, "use", "enc"),
-			with(ecK, "alg", "ES384"),
-			with(rsaK, "alg", "PS256"),
+			withMember(ecK, "use", "enc"),
+			withMember(ecK, "alg", "ES384"),
+			withMember(rsaK, "alg", "PS256"),
 			p384K,
 			offCurve,
-			with(ecK, "x", "AAAA"),
-			with(rsaK, "n", "!!"),
-			with(rsaK, "e", "Ag"),        // e = 2
-			with(rsaK, "e", "AQAAAAAB"), // e too large
-			with(rsaK, "e", nil),
+			withMember(ecK, "x", "AAAA"),
+			withMember(rsaK, "n", "!!"),
+			withMember(rsaK, "e", "Ag"),       // e = 2
+			withMember(rsaK, "e", "AQAAAAAB"), // e too large
+			withMember(rsaK, "e", nil),
 			rsaJWK("weak", &weakKey.PublicKey),
 			map[string]any{"kty": "RSA", "kid": 7},
 		)), []string{"r"}},
-		{"no usable keys", string(jwksJSON(t, with(ecK, "crv", "P-521"))), nil},
+		{"no usable keys", string(jwksJSON(t, withMember(ecK, "crv", "P-521"))), nil},
 		{"empty set", `{"keys":[]}`, nil},
 		{"no keys member", `{}`, nil},
 		{"not JSON", `<html>`, nil},

@@ -52,7 +52,7 @@ func newJWKSCache(url string, client *http.Client, refresh time.Duration, now fu
 // key returns the key for kid, fetching the JWKS if needed. Errors are
 // *VerifyError values.
 func (c *jwksCache) key(ctx context.Context, kid string) (publicKey, error) {
-	if k, err, done := c.cached(kid); done {
+	if k, done, err := c.cached(kid); done {
 		return k, err
 	}
 	select {
@@ -63,7 +63,7 @@ func (c *jwksCache) key(ctx context.Context, kid string) (publicKey, error) {
 	defer func() { <-c.sem }()
 
 	// Another goroutine may have fetched while we waited.
-	if k, err, done := c.cached(kid); done {
+	if k, done, err := c.cached(kid); done {
 		return k, err
 	}
 	fetchErr := c.fetch(ctx)
@@ -73,20 +73,20 @@ func (c *jwksCache) key(ctx context.Context, kid string) (publicKey, error) {
 // cached answers from the cache alone. done is false when a fetch is due:
 // the keys are missing, stale, or lack kid, and the rate limit allows a
 // fetch.
-func (c *jwksCache) cached(kid string) (k publicKey, err error, done bool) {
+func (c *jwksCache) cached(kid string) (k publicKey, done bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
 	mayFetch := c.attempted.IsZero() || now.Sub(c.attempted) >= c.minInterval
 	fresh := c.keys != nil && now.Sub(c.fetched) < c.refresh
-	if k, ok := c.keys.find(kid); ok && (fresh || !mayFetch) {
-		return k, nil, true
+	if key, ok := c.keys.find(kid); ok && (fresh || !mayFetch) {
+		return key, true, nil
 	}
 	if mayFetch {
-		return publicKey{}, nil, false
+		return publicKey{}, false, nil
 	}
 	k, err = c.lookupLocked(kid, c.lastErr)
-	return k, err, true
+	return k, true, err
 }
 
 // lookup answers from the cache without fetching. cause, if non-nil, is

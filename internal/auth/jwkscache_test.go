@@ -106,7 +106,7 @@ func TestVerifyJWKS(t *testing.T) {
 	srv := newJWKSServer(t, jwksJSON(t,
 		rsaJWK("rsa1", &rsaKey.PublicKey),
 		ecJWK(t, "ec1", &ecKey.PublicKey),
-		with(ecJWK(t, "ec-rs", &ecKey.PublicKey), "alg", nil),
+		withMember(ecJWK(t, "ec-rs", &ecKey.PublicKey), "alg", nil),
 	))
 	clock := newFakeClock()
 	v := jwksVerifier(t, srv.URL, clock)

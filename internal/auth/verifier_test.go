@@ -2,8 +2,8 @@ package auth
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"crypto/rsa"
+	"encoding/base64"
 	"slices"
 	"strings"
 	"testing"

@@ -19,6 +19,10 @@ import (
 // finish before it cancels them.
 const DefaultStopTimeout = 30 * time.Second
 
+// HeartbeatInterval is the most a heartbeat (and so a task's progress) is
+// held back before it reaches Temporal.
+const HeartbeatInterval = time.Second
+
 // Config configures a Worker. Zero values mean the defaults.
 type Config struct {
 	// Queues to poll. Default: all of tasks.Queues().
@@ -91,6 +95,9 @@ func New(c client.Client, reg *tasks.Registry, cfg Config) (*Worker, error) {
 			MaxConcurrentActivityExecutionSize:     cfg.MaxConcurrentActivities,
 			MaxConcurrentWorkflowTaskExecutionSize: cfg.MaxConcurrentWorkflowTasks,
 			WorkerStopTimeout:                      cfg.StopTimeout,
+			// Progress reaches the API through heartbeats; the SDK would
+			// otherwise hold them back for 80% of the heartbeat timeout.
+			MaxHeartbeatThrottleInterval: HeartbeatInterval,
 			// A panic in workflow code fails that task instead of retrying
 			// it forever.
 			WorkflowPanicPolicy: sdkworker.FailWorkflow,

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The tests of this package run the real `computor dev` in-process (one
+// stack for the package, each test with its own users) and drive it over
+// HTTP. This is the one test binary that links the Temporal server.
+
+// stack is a running `computor dev`.
+type stack struct {
+	api      string // http://host:port
+	temporal string
+	ui       string
+	dataDir  string
+	secret   []byte
+	stdout   *syncBuffer
+	stderr   *syncBuffer
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+var shared *stack
+
+func TestMain(m *testing.M) {
+	if os.Getenv(subprocessEnv) != "" {
+		runSubprocess()
+		return
+	}
+	dir, err := os.MkdirTemp("", "computor-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	s, err := startStack(dir, "--ephemeral")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start dev stack:", err)
+		os.Exit(1)
+	}
+	shared = s
+	code := m.Run()
+	if err := s.stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop dev stack:", err)
+		code = 1
+	}
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startStack runs `computor dev` in this process and waits until it is ready.
+func startStack(dataDir string, extra ...string) (*stack, error) {
+	s := &stack{
+		dataDir:  dataDir,
+		temporal: freeAddr(),
+		ui:       freeAddr(),
+		stdout:   &syncBuffer{},
+		stderr:   &syncBuffer{},
+		done:     make(chan error, 1),
+	}
+	apiAddr := freeAddr()
+	args := append([]string{"dev", "--data-dir", dataDir, "--api-addr", apiAddr, "--temporal-addr", s.temporal,
+		"--ui-addr", s.ui, "--log-level", "warn"}, extra...)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() { s.done <- run(ctx, args, s.stdout, s.stderr) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(s.stdout.String(), "Computor dev is ready") {
+		select {
+		case err := <-s.done:
+			cancel()
+			return nil, fmt.Errorf("dev exited: %v\n%s", err, s.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			return nil, fmt.Errorf("dev not ready after 60s:\n%s", s.stderr.String())
+		}
+	}
+	s.api = "http://" + apiAddr
+	secret, err := os.ReadFile(dataDir + "/" + secretFile)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	s.secret = bytes.TrimSpace(secret)
+	return s, nil
+}
+
+func (s *stack) stop() error {
+	s.cancel()
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(60 * time.Second):
+		return fmt.Errorf("dev did not stop in 60s")
+	}
+}
+
+// tokenFor mints a token with the stack's dev secret.
+func (s *stack) tokenFor(t testing.TB, sub string, roles ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args := []string{"token", "--data-dir", s.dataDir, "--sub", sub, "--ttl", "1h"}
+	if len(roles) > 0 {
+		args = append(args, "--role", strings.Join(roles, ","))
+	}
+	if err := run(context.Background(), args, &out, &errOut); err != nil {
+		t.Fatalf("computor token: %v: %s", err, errOut.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
+// response is a decoded API answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+func (r response) want(t testing.TB, status int) response {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// do sends a request with a bearer token (none when token is "").
+func (s *stack) do(t testing.TB, method, path, token string, body any, header ...string) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(enc)
+	}
+	req, err := http.NewRequest(method, s.api+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+type submitReply struct {
+	TaskID  string `json:"task_id"`
+	Status  string `json:"status"`
+	Message string `json:"message"`
+}
+
+// submit submits a task and returns its id.
+func (s *stack) submit(t testing.TB, token, name string, params any, priority int, header ...string) string {
+	t.Helper()
+	r := s.do(t, "POST", "/tasks/submit", token, map[string]any{"task_name": name, "parameters": params, "priority": priority}, header...)
+	r.want(t, http.StatusAccepted)
+	var reply submitReply
+	r.json(t, &reply)
+	if !regexp.MustCompile("^" + name + `-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).MatchString(reply.TaskID) {
+		t.Fatalf("task_id %q is not %s-<uuid>", reply.TaskID, name)
+	}
+	if reply.Status != "submitted" || reply.Message != fmt.Sprintf("Task '%s' submitted successfully", name) {
+		t.Fatalf("submit reply %+v", reply)
+	}
+	return reply.TaskID
+}
+
+type taskInfo struct {
+	TaskID     string     `json:"task_id"`
+	TaskName   string     `json:"task_name"`
+	Status     string     `json:"status"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	Error      *string    `json:"error"`
+	Worker     *string    `json:"worker"`
+	Queue      string     `json:"queue"`
+	Priority   int        `json:"priority"`
+	Progress   *struct {
+		Percent float64 `json:"percent"`
+		Message string  `json:"message"`
+	} `json:"progress"`
+	Retries   int    `json:"retries"`
+	Submitter string `json:"submitter"`
+}
+
+func (s *stack) task(t testing.TB, token, id string) taskInfo {
+	t.Helper()
+	var info taskInfo
+	s.do(t, "GET", "/tasks/"+id, token, nil).want(t, http.StatusOK).json(t, &info)
+	return info
+}
+
+type taskResult struct {
+	TaskID   string          `json:"task_id"`
+	TaskName string          `json:"task_name"`
+	Status   string          `json:"status"`
+	Result   json.RawMessage `json:"result"`
+	Error    *string         `json:"error"`
+}
+
+// await long-polls the result until the task ends.
+func (s *stack) await(t testing.TB, token, id string) taskResult {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		r := s.do(t, "GET", "/tasks/"+id+"/result?wait=20s", token, nil)
+		if r.status == http.StatusOK {
+			var res taskResult
+			r.json(t, &res)
+			return res
+		}
+		r.want(t, http.StatusAccepted)
+	}
+	t.Fatalf("task %s did not end in 90s", id)
+	return taskResult{}
+}
+
+// eventually polls cond every 50 ms for up to d.
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

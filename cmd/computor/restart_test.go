@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// subprocessEnv makes the test binary act as the computor binary, so a test
+// can kill a real `computor dev` process without building another binary.
+const subprocessEnv = "COMPUTOR_TEST_SUBPROCESS_ARGS"
+
+func runSubprocess() {
+	var args []string
+	if err := json.Unmarshal([]byte(os.Getenv(subprocessEnv)), &args); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, args, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "computor:", err)
+		os.Exit(1)
+	}
+}
+
+// devProcess is `computor dev` in a child process.
+type devProcess struct {
+	cmd    *exec.Cmd
+	stdout *syncBuffer
+	stderr *syncBuffer
+}
+
+func startDevProcess(t *testing.T, args ...string) *devProcess {
+	t.Helper()
+	enc, _ := json.Marshal(append([]string{"dev"}, args...))
+	p := &devProcess{cmd: exec.Command(os.Args[0]), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	p.cmd.Env = append(os.Environ(), subprocessEnv+"="+string(enc))
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	eventually(t, 60*time.Second, "dev process ready", func() bool {
+		select {
+		case err := <-exited:
+			t.Fatalf("dev exited early: %v\n%s", err, p.stderr.String())
+		default:
+		}
+		return strings.Contains(p.stdout.String(), "Computor dev is ready")
+	})
+	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
+	// Wait is running in the goroutine; keep its result for stop.
+	p.cmd.Stdin = nil
+	pending[p] = exited
+	return p
+}
+
+// pending holds each process's Wait result.
+var pending = map[*devProcess]chan error{}
+
+// signalAndWait sends sig and waits for the process to exit.
+func (p *devProcess) signalAndWait(t *testing.T, sig os.Signal) error {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-pending[p]:
+		delete(pending, p)
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatalf("dev did not exit 60s after %v", sig)
+		return nil
+	}
+}
+
+func TestRestartFinishesRunningTasks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	apiAddr, temporalAddr := freeAddr(), freeAddr()
+	args := []string{"--data-dir", dir, "--api-addr", apiAddr, "--temporal-addr", temporalAddr, "--no-ui", "--log-level", "warn"}
+	s := &stack{api: "http://" + apiAddr, dataDir: dir}
+
+	dev := startDevProcess(t, args...)
+	token := s.tokenFor(t, "restart-user")
+	id := s.submit(t, token, "example_long_running", map[string]any{"duration": 12, "message": "survive"}, 0)
+	quick := s.submit(t, token, "example_long_running", map[string]any{"duration": 0}, 0)
+	s.await(t, token, quick)
+	var before float64
+	eventually(t, 30*time.Second, "progress before the stop", func() bool {
+		info := s.task(t, token, id)
+		if info.Progress != nil {
+			before = info.Progress.Percent
+		}
+		return before >= 20
+	})
+
+	// Ctrl+C stops it cleanly.
+	if err := dev.signalAndWait(t, os.Interrupt); err != nil {
+		t.Fatalf("dev exit after SIGINT: %v\n%s", err, dev.stderr.String())
+	}
+	if !strings.Contains(dev.stdout.String(), "Stopping...") {
+		t.Fatalf("no clean stop:\n%s", dev.stdout.String())
+	}
+
+	// Started again on the same data dir, the task is still there and goes
+	// on from its last heartbeat, not from zero.
+	dev = startDevProcess(t, args...)
+	eventually(t, 30*time.Second, "resumed progress", func() bool {
+		info := s.task(t, token, id)
+		if info.Status == "FINISHED" {
+			return true
+		}
+		if info.Retries >= 1 && info.Progress != nil {
+			if info.Progress.Percent < before {
+				t.Fatalf("resumed at %.0f%%, below the %.0f%% reached before the stop", info.Progress.Percent, before)
+			}
+			return true
+		}
+		return false
+	})
+
+	// Killed outright, it loses nothing either.
+	if err := dev.signalAndWait(t, syscall.SIGKILL); err == nil {
+		t.Fatal("SIGKILL did not kill dev")
+	}
+	startDevProcess(t, args...)
+	res := s.await(t, token, id)
+	var out struct {
+		Message        string  `json:"message"`
+		DurationActual float64 `json:"duration_actual"`
+	}
+	if err := json.Unmarshal(res.Result, &out); err != nil || res.Status != "FINISHED" {
+		t.Fatalf("after restarts: %+v (%v)", res, err)
+	}
+	if out.Message != "survive" || out.DurationActual != 12 {
+		t.Fatalf("result %s", res.Result)
+	}
+	if info := s.task(t, token, id); info.Retries < 1 {
+		t.Fatalf("task finished without a retry across restarts: %+v", info)
+	}
+	if r := s.task(t, token, quick); r.Status != "FINISHED" {
+		t.Fatalf("a finished task was lost across restarts: %+v", r)
+	}
+}
+
+func TestPortTakenIsAClearError(t *testing.T) {
+	t.Parallel()
+	// The shared stack holds its API port: a second dev on it must say so.
+	taken := strings.TrimPrefix(shared.api, "http://")
+	var out, errOut syncBuffer
+	err := run(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", taken,
+		"--temporal-addr", freeAddr(), "--no-ui"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), taken) || !strings.Contains(err.Error(), "api address") {
+		t.Fatalf("error %v does not name the taken api address %s", err, taken)
+	}
+	err = run(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", freeAddr(),
+		"--temporal-addr", shared.temporal, "--no-ui"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), shared.temporal) || !strings.Contains(err.Error(), "temporal address") {
+		t.Fatalf("error %v does not name the taken temporal address %s", err, shared.temporal)
+	}
+	err = run(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", freeAddr(),
+		"--temporal-addr", freeAddr(), "--ui-addr", shared.ui}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), shared.ui) || !strings.Contains(err.Error(), "ui address") {
+		t.Fatalf("error %v does not name the taken ui address %s", err, shared.ui)
+	}
+}
+
+func TestWorkerCommand(t *testing.T) {
+	t.Parallel()
+	s := shared
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"worker", "--temporal-addr", s.temporal, "--high-priority", "--stop-timeout", "2s", "--log-level", "warn"}, &out, &errOut)
+	}()
+	eventually(t, 30*time.Second, "worker banner", func() bool { return strings.Contains(out.String(), "Worker started.") })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("worker: %v\n%s", err, errOut.String())
+	}
+	want := []string{
+		"Starting Temporal worker...",
+		"Registered workflows: ['example_long_running', 'example_data_processing', 'example_error_handling']",
+		"Worker running on queues: ['computor-high-priority']",
+		"Worker started. Press Ctrl+C to stop.",
+	}
+	lines := strings.Split(out.String(), "\n")
+	for i, w := range want {
+		if i >= len(lines) || lines[i] != w {
+			t.Fatalf("banner line %d = %q, want %q\n%s", i, lines[i], w, out.String())
+		}
+	}
+	// Bad queue flags are refused.
+	err := run(context.Background(), []string{"worker", "--queues", "nope"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Fatalf("bad queue error: %v", err)
+	}
+}
+
+func TestTokenCommand(t *testing.T) {
+	t.Parallel()
+	var out, errOut syncBuffer
+	if err := run(context.Background(), []string{"token", "--data-dir", shared.dataDir}, &out, &errOut); err == nil {
+		t.Fatal("token without --sub succeeded")
+	}
+	if err := run(context.Background(), []string{"token", "--data-dir", t.TempDir(), "--sub", "x"}, &out, &errOut); err == nil ||
+		!strings.Contains(err.Error(), "COMPUTOR_JWT_SECRET") {
+		t.Fatalf("token without a secret: %v", err)
+	}
+	tok := shared.tokenFor(t, "token-user", "lecturer", "tutor")
+	if strings.Count(tok, ".") != 2 || strings.ContainsAny(tok, " \n") {
+		t.Fatalf("token output %q is not one JWT", tok)
+	}
+	shared.do(t, "GET", "/tasks/types", tok, nil).want(t, 200)
+}
