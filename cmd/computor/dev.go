@@ -6,16 +6,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	namespacepb "go.temporal.io/api/namespace/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/worker"
 )
 
@@ -26,16 +31,128 @@ const devTokenTTL = 7 * 24 * time.Hour
 // quick; an activity cut off resumes when dev starts again.
 const devStopTimeout = 5 * time.Second
 
+// devOptions are the settings of an embedded stack beyond common.
+type devOptions struct {
+	apiAddr   string
+	uiAddr    string
+	ephemeral bool
+	noUI      bool
+}
+
+// devStack is everything `computor dev` runs in one process.
+type devStack struct {
+	server   *engine.Server
+	temporal client.Client
+	worker   *worker.Worker
+	ui       *engine.UI
+	listener net.Listener
+	handler  http.Handler
+	registry *tasks.Registry
+	secret   []byte
+	closers  []func()
+}
+
+// startDev starts the embedded Temporal server, a worker on every queue,
+// the Web UI, and builds the API; the caller serves d.handler on
+// d.listener. On error nothing is left running.
+func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) (d *devStack, err error) {
+	d = &devStack{}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	if d.secret, err = c.jwtSecret(true); err != nil {
+		return nil, err
+	}
+	verifier, err := auth.NewVerifier(auth.Config{Secret: d.secret, Issuer: c.jwtIssuer, Audience: c.jwtAudience})
+	if err != nil {
+		return nil, err
+	}
+	if d.registry, err = registry(); err != nil {
+		return nil, err
+	}
+
+	// Take the API's port and check the UI's before starting anything, so
+	// a taken port fails fast and by name.
+	if d.listener, err = listen("api", o.apiAddr); err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, func() { _ = d.listener.Close() })
+	if !o.noUI {
+		if err := engine.CheckAddrFree("ui", o.uiAddr); err != nil {
+			return nil, err
+		}
+	}
+
+	d.server, err = engine.StartServer(ctx, engine.ServerConfig{
+		DataDir:   c.dataDir,
+		Ephemeral: o.ephemeral,
+		Addr:      c.temporalAddr,
+		Namespace: c.namespace,
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, func() {
+		if err := d.server.Stop(); err != nil {
+			logger.Warn("temporal stop", "err", err)
+		}
+	})
+
+	if d.temporal, err = connect(ctx, c, "", logger); err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, d.temporal.Close)
+	if err := setRetention(ctx, d.temporal.WorkflowService(), c.namespace); err != nil {
+		return nil, err
+	}
+
+	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, Logger: logger}); err != nil {
+		return nil, err
+	}
+	if err := d.worker.Start(); err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, d.worker.Stop)
+
+	if !o.noUI {
+		if d.ui, err = engine.StartUI(o.uiAddr, d.server.Addr(), c.namespace, logger); err != nil {
+			return nil, err
+		}
+		d.closers = append(d.closers, d.ui.Stop)
+	}
+	d.handler, err = apiHandler(d.temporal, d.registry, verifier, c.namespace, logger)
+	return d, err
+}
+
+// close stops what started, in reverse order.
+func (d *devStack) close() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
+	}
+	d.closers = nil
+}
+
+func (o *devOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.apiAddr, "api-addr", env(envAPIAddr, defaultAPIAddr), "where the API listens ("+envAPIAddr+")")
+	fs.StringVar(&o.uiAddr, "ui-addr", env(envUIAddr, engine.DefaultUIAddr), "where the Temporal Web UI listens ("+envUIAddr+")")
+	fs.BoolVar(&o.ephemeral, "ephemeral", false, "keep Temporal's database in memory: nothing survives a restart")
+	fs.BoolVar(&o.noUI, "no-ui", false, "do not serve the Web UI")
+}
+
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	apiAddr := fs.String("api-addr", env(envAPIAddr, defaultAPIAddr), "where the API listens ("+envAPIAddr+")")
-	uiAddr := fs.String("ui-addr", env(envUIAddr, engine.DefaultUIAddr), "where the Temporal Web UI listens ("+envUIAddr+")")
-	ephemeral := fs.Bool("ephemeral", false, "keep Temporal's database in memory: nothing survives a restart")
-	noUI := fs.Bool("no-ui", false, "do not serve the Web UI")
+	var o devOptions
+	o.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -43,80 +160,13 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
-	secret, err := c.jwtSecret(true)
+	d, err := startDev(ctx, c, o, logger)
 	if err != nil {
 		return err
 	}
-	verifier, err := auth.NewVerifier(auth.Config{Secret: secret, Issuer: c.jwtIssuer, Audience: c.jwtAudience})
-	if err != nil {
-		return err
-	}
-	reg, err := registry()
-	if err != nil {
-		return err
-	}
+	defer d.close()
 
-	// Take the API's port and check the UI's before starting anything, so
-	// a taken port fails fast and by name.
-	ln, err := listen("api", *apiAddr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	if !*noUI {
-		if err := engine.CheckAddrFree("ui", *uiAddr); err != nil {
-			return err
-		}
-	}
-
-	srv, err := engine.StartServer(ctx, engine.ServerConfig{
-		DataDir:   c.dataDir,
-		Ephemeral: *ephemeral,
-		Addr:      c.temporalAddr,
-		Namespace: c.namespace,
-		Logger:    logger,
-	})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := srv.Stop(); err != nil {
-			logger.Warn("temporal stop", "err", err)
-		}
-	}()
-
-	tc, err := connect(ctx, c, "", logger)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	if err := setRetention(ctx, tc.WorkflowService(), c.namespace); err != nil {
-		return err
-	}
-
-	w, err := worker.New(tc, reg, worker.Config{StopTimeout: devStopTimeout, Logger: logger})
-	if err != nil {
-		return err
-	}
-	if err := w.Start(); err != nil {
-		return err
-	}
-	defer w.Stop()
-
-	uiLine := "disabled (--no-ui)"
-	if !*noUI {
-		ui, err := engine.StartUI(*uiAddr, srv.Addr(), c.namespace, logger)
-		if err != nil {
-			return err
-		}
-		defer ui.Stop()
-		uiLine = "http://" + ui.Addr()
-	}
-
-	token, err := auth.Mint(secret, "admin", []string{auth.RoleAdmin}, devTokenTTL, c.jwtIssuer, c.jwtAudience)
+	token, err := auth.Mint(d.secret, "admin", []string{auth.RoleAdmin}, devTokenTTL, c.jwtIssuer, c.jwtAudience)
 	if err != nil {
 		return err
 	}
@@ -125,16 +175,16 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("write dev token: %w", err)
 	}
 
-	h, err := apiHandler(tc, reg, verifier, c.namespace, logger)
-	if err != nil {
-		return err
-	}
 	apiErr := make(chan error, 1)
-	go func() { apiErr <- serveAPI(ctx, ln, h, logger) }()
+	go func() { apiErr <- serveAPI(ctx, d.listener, d.handler, logger) }()
 
 	db := filepath.Join(c.dataDir, engine.DatabaseFile)
-	if *ephemeral {
+	if o.ephemeral {
 		db = "in memory (--ephemeral)"
+	}
+	uiLine := "disabled (--no-ui)"
+	if d.ui != nil {
+		uiLine = "http://" + d.ui.Addr()
 	}
 	fmt.Fprintf(stdout, `Computor dev is ready (%s).
   API:          http://%s
@@ -148,8 +198,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 Try: curl -H "Authorization: Bearer $(cat %s)" http://%s/tasks/types
 Press Ctrl+C to stop.
-`, time.Since(start).Round(time.Millisecond), ln.Addr(), uiLine, srv.Addr(), c.namespace, db,
-		pyList(w.Queues()), devTokenTTL, tokenPath, token, tokenPath, ln.Addr())
+`, time.Since(start).Round(time.Millisecond), d.listener.Addr(), uiLine, d.server.Addr(), c.namespace, db,
+		pyList(d.worker.Queues()), devTokenTTL, tokenPath, token, tokenPath, d.listener.Addr())
 
 	select {
 	case err := <-apiErr:

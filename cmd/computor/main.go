@@ -4,6 +4,7 @@
 //	computor api      the HTTP API against a Temporal cluster
 //	computor worker   a worker against a Temporal cluster
 //	computor token    mint a JWT for the API
+//	computor bench    measure tasks per second through the API and the SDK
 //
 // Run `computor <command> -h` for each command's flags.
 package main
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runWorker(ctx, rest, stdout, stderr)
 	case "token":
 		return runToken(rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

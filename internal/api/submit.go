@@ -12,12 +12,8 @@ import (
 	"unicode"
 
 	"github.com/google/uuid"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
@@ -138,22 +134,12 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 	if key != "" {
 		id = typ.Name() + "-" + uuid.NewSHA1(idempotencyNamespace, []byte(claims.Subject+"\x00"+key)).String()
 	}
-	opts := client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                tasks.QueueFor(req.Priority),
-		WorkflowExecutionTimeout: typ.Timeout(),
-		StartDelay:               time.Duration(req.Delay * float64(time.Second)),
-		Priority:                 temporal.Priority{PriorityKey: tasks.PriorityKey(req.Priority)},
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			engine.SubmitterKey.ValueSet(claims.Subject),
-			engine.PriorityKey.ValueSet(int64(req.Priority)),
-		),
-		Memo: map[string]any{"submitter": claims.Subject, "priority": req.Priority},
-		// A retried submit with the same Idempotency-Key finds the task it
-		// started, running or finished, and starts nothing new.
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}
+	opts := typ.StartOptions(tasks.Start{
+		ID:        id,
+		Priority:  req.Priority,
+		Submitter: claims.Subject,
+		Delay:     time.Duration(req.Delay * float64(time.Second)),
+	})
 	_, err = s.temporal.ExecuteWorkflow(r.Context(), opts, typ.Name(), params)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) {

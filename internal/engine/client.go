@@ -42,10 +42,29 @@ func Dial(ctx context.Context, cfg ClientConfig) (client.Client, error) {
 		HostPort:  cfg.Addr,
 		Namespace: cfg.Namespace,
 		Identity:  cfg.Identity,
-		Logger:    sdklog.NewStructuredLogger(cfg.Logger.With("component", "temporal-sdk")),
+		Logger:    sdklog.NewStructuredLogger(slog.New(quietHandler{cfg.Logger.Handler()}).With("component", "temporal-sdk")),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.Addr, err)
 	}
 	return c, nil
+}
+
+// quietHandler passes the SDK's warnings and errors, and its info lines
+// only when the logger is at debug: "Started Worker" and the like are noise.
+type quietHandler struct{ slog.Handler }
+
+func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	if l < slog.LevelWarn && !h.Handler.Enabled(ctx, slog.LevelDebug) {
+		return false
+	}
+	return h.Handler.Enabled(ctx, l)
+}
+
+func (h quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quietHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h quietHandler) WithGroup(name string) slog.Handler {
+	return quietHandler{h.Handler.WithGroup(name)}
 }

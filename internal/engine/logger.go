@@ -9,7 +9,8 @@ import (
 )
 
 // serverLogger adapts the embedded server's logger interface to slog. The
-// server is chatty at info level, so its info and debug lines go to debug.
+// server is chatty, and its warnings (dial retries, pollers closing at
+// shutdown) speak to Temporal's developers, so all but errors go to debug.
 type serverLogger struct {
 	l *slog.Logger
 }
@@ -31,7 +32,7 @@ func (s *serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {
 
 func (s *serverLogger) Debug(msg string, tags ...tag.Tag)  { s.log(slog.LevelDebug, msg, tags) }
 func (s *serverLogger) Info(msg string, tags ...tag.Tag)   { s.log(slog.LevelDebug, msg, tags) }
-func (s *serverLogger) Warn(msg string, tags ...tag.Tag)   { s.log(slog.LevelWarn, msg, tags) }
+func (s *serverLogger) Warn(msg string, tags ...tag.Tag)   { s.log(slog.LevelDebug, msg, tags) }
 func (s *serverLogger) Error(msg string, tags ...tag.Tag)  { s.log(slog.LevelError, msg, tags) }
 func (s *serverLogger) DPanic(msg string, tags ...tag.Tag) { s.log(slog.LevelError, msg, tags) }
 func (s *serverLogger) Panic(msg string, tags ...tag.Tag) {

@@ -1,0 +1,45 @@
+package tasks
+
+import (
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/computor-org/computor-go/internal/engine"
+)
+
+// Start says how one task is started.
+type Start struct {
+	// ID is the task id, also the workflow id.
+	ID string
+	// Priority routes the task (QueueFor) and orders it within its queue
+	// (PriorityKey).
+	Priority int
+	// Submitter is the `sub` of the caller, kept as a search attribute and
+	// in the memo so the Web UI shows and filters it.
+	Submitter string
+	// Delay starts the task later.
+	Delay time.Duration
+}
+
+// StartOptions returns the Temporal options that start a task of this type.
+// A second start with the same ID finds the first task, running or ended,
+// and starts nothing new: that is what makes a submit idempotent.
+func (t *Type) StartOptions(s Start) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       s.ID,
+		TaskQueue:                QueueFor(s.Priority),
+		WorkflowExecutionTimeout: t.timeout,
+		StartDelay:               s.Delay,
+		Priority:                 temporal.Priority{PriorityKey: PriorityKey(s.Priority)},
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			engine.SubmitterKey.ValueSet(s.Submitter),
+			engine.PriorityKey.ValueSet(int64(s.Priority)),
+		),
+		Memo:                     map[string]any{"submitter": s.Submitter, "priority": s.Priority},
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}
+}
