@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"testing"
+)
+
+func TestBenchAgainstRunningStack(t *testing.T) {
+	t.Parallel()
+	s := shared
+	args := []string{"bench", "--api", s.api, "--temporal-addr", s.temporal, "--data-dir", s.dataDir, "--n", "8", "--clients", "2"}
+	var out, errOut syncBuffer
+	if err := run(context.Background(), args, &out, &errOut); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	table := out.String()
+	for _, re := range []string{
+		`(?m)^\s+path\s+tasks/s\s+submit p50\s+p95\s+p99\s+finished p50\s+p99\s+failed$`,
+		`(?m)^\s+api\s+\d+\.\d\s+\d+\.\d ms.*\s0$`,
+		`(?m)^\s+sdk\s+\d+\.\d\s+\d+\.\d ms.*\s0$`,
+		`API/SDK throughput ratio: \d+\.\d\d`,
+	} {
+		if !regexp.MustCompile(re).MatchString(table) {
+			t.Fatalf("bench output does not match %s:\n%s", re, table)
+		}
+	}
+
+	out = syncBuffer{}
+	if err := run(context.Background(), append(args, "--json", "--skip-sdk"), &out, &errOut); err != nil {
+		t.Fatalf("bench --json: %v", err)
+	}
+	var report benchReport
+	if err := json.Unmarshal([]byte(out.String()), &report); err != nil {
+		t.Fatalf("bench --json output: %v\n%s", err, out.String())
+	}
+	if report.API == nil || report.API.Tasks != 8 || report.API.Failed != 0 || report.API.TasksPerSecond <= 0 ||
+		report.API.SubmitP50Ms <= 0 || report.API.FinishedP99Ms < report.API.FinishedP50Ms || report.SDK != nil {
+		t.Fatalf("bench report %+v", report)
+	}
+}
