@@ -55,8 +55,8 @@ type devStack struct {
 // startDev starts the embedded Temporal server, a worker on every queue,
 // the Web UI, and builds the API; the caller serves d.handler on
 // d.listener. On error nothing is left running.
-func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) (d *devStack, err error) {
-	d = &devStack{}
+func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) (_ *devStack, err error) {
+	d := &devStack{}
 	defer func() {
 		if err != nil {
 			d.close()
@@ -126,8 +126,10 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		}
 		d.closers = append(d.closers, d.ui.Stop)
 	}
-	d.handler, err = apiHandler(d.temporal, d.registry, verifier, c.namespace, logger)
-	return d, err
+	if d.handler, err = apiHandler(d.temporal, d.registry, verifier, c.namespace, logger); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // close stops what started, in reverse order.
