@@ -14,9 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/computor-org/computor-go/internal/api"
-	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
-	"github.com/computor-org/computor-go/internal/tasks"
 )
 
 func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -46,13 +44,19 @@ func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer tc.Close()
-	reg, err := registry()
+	deps, repos, closeDeps, err := c.deps(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDeps()
+	reg, err := registry(deps)
 	if err != nil {
 		return err
 	}
 	logger.Info("api starting", "addr", ln.Addr().String(), "temporal", c.temporalAddr, "namespace", c.namespace, "auth", verifier.String())
 	fmt.Fprintf(stdout, "API listening on http://%s\n", ln.Addr())
-	h, err := apiHandler(tc, reg, verifier, c.namespace, logger)
+	h, err := apiHandler(api.Config{Temporal: tc, Namespace: c.namespace, Registry: reg, Verifier: verifier,
+		Store: deps.Store, Git: repos, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -60,8 +64,8 @@ func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // apiHandler builds the API's handler.
-func apiHandler(tc client.Client, reg *tasks.Registry, v *auth.Verifier, namespace string, logger *slog.Logger) (http.Handler, error) {
-	srv, err := api.New(api.Config{Temporal: tc, Namespace: namespace, Registry: reg, Verifier: v, Logger: logger})
+func apiHandler(cfg api.Config) (http.Handler, error) {
+	srv, err := api.New(cfg)
 	if err != nil {
 		return nil, err
 	}

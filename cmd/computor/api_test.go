@@ -80,7 +80,8 @@ func TestDevTokenFile(t *testing.T) {
 	}
 	var names []string
 	s.do(t, "GET", "/tasks/types", token, nil).want(t, http.StatusOK).json(t, &names)
-	want := []string{"example_long_running", "example_data_processing", "example_error_handling"}
+	want := []string{"example_long_running", "example_data_processing", "example_error_handling",
+		"release_students", "release_course", "create_organization", "create_course_family", "create_course"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("types %v, want %v", names, want)
 	}
@@ -158,7 +159,7 @@ func TestSubmitBadInput(t *testing.T) {
 	token := s.tokenFor(t, "bad-input-user")
 
 	p := s.do(t, "POST", "/tasks/submit", token, `{"task_name":"no_such_task"}`).problem(t, http.StatusBadRequest)
-	if !slices.Equal(p.KnownTaskTypes, []string{"example_long_running", "example_data_processing", "example_error_handling"}) {
+	if len(p.KnownTaskTypes) < 8 || p.KnownTaskTypes[0] != "example_long_running" {
 		t.Fatalf("unknown type does not list the known ones: %+v", p)
 	}
 	s.do(t, "POST", "/tasks/submit", token, `{"task_name":`).problem(t, http.StatusBadRequest)

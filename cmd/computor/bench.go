@@ -24,6 +24,7 @@ import (
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/catalog"
 )
 
 // benchOptions are the flags of `computor bench`.
@@ -91,7 +92,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	reg, err := registry()
+	// The bench's task types need no database or repositories.
+	reg, err := registry(catalog.Deps{})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/git"
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks/catalog"
 )
 
 // Environment variables, read here and nowhere else.
@@ -26,6 +30,8 @@ const (
 	envJWTAudience  = "COMPUTOR_JWT_AUDIENCE"
 	envLogLevel     = "COMPUTOR_LOG_LEVEL"
 	envLogFormat    = "COMPUTOR_LOG_FORMAT"
+	envDatabaseURL  = "COMPUTOR_DATABASE_URL"
+	envReposDir     = "COMPUTOR_REPOS_DIR"
 	envTemporalAddr = "TEMPORAL_ADDRESS"
 	envNamespace    = "TEMPORAL_NAMESPACE"
 )
@@ -38,6 +44,10 @@ const (
 	secretFile = "jwt-secret"
 	// tokenFile holds the admin token `computor dev` prints.
 	tokenFile = "dev-token"
+	// databaseFile is the default domain database in the data dir.
+	databaseFile = "computor.db"
+	// reposDir is the default directory of git repositories in the data dir.
+	reposDir = "repos"
 )
 
 func env(name, def string) string {
@@ -56,6 +66,8 @@ type common struct {
 	logFormat    string
 	jwtIssuer    string
 	jwtAudience  string
+	databaseURL  string
+	reposDir     string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -64,6 +76,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.namespace, "namespace", env(envNamespace, engine.DefaultNamespace), "Temporal namespace ("+envNamespace+")")
 	fs.StringVar(&c.logLevel, "log-level", env(envLogLevel, "info"), "debug, info, warn or error ("+envLogLevel+")")
 	fs.StringVar(&c.logFormat, "log-format", env(envLogFormat, ""), "json or text; default text on a terminal, json otherwise ("+envLogFormat+")")
+	fs.StringVar(&c.databaseURL, "database-url", env(envDatabaseURL, ""), "domain database: postgres://... or a SQLite file; default <data-dir>/"+databaseFile+" ("+envDatabaseURL+")")
+	fs.StringVar(&c.reposDir, "repos-dir", env(envReposDir, ""), "git repositories; default <data-dir>/"+reposDir+" ("+envReposDir+")")
 	c.jwtIssuer = env(envJWTIssuer, "")
 	c.jwtAudience = env(envJWTAudience, "")
 }
@@ -163,4 +177,29 @@ func positive(name string, d time.Duration) error {
 		return fmt.Errorf("--%s must be positive", name)
 	}
 	return nil
+}
+
+// deps opens the domain database and the repository service.
+func (c *common) deps(ctx context.Context) (catalog.Deps, *git.Local, func(), error) {
+	dbURL := c.databaseURL
+	if dbURL == "" {
+		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+			return catalog.Deps{}, nil, nil, fmt.Errorf("create data dir: %w", err)
+		}
+		dbURL = filepath.Join(c.dataDir, databaseFile)
+	}
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return catalog.Deps{}, nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	dir := c.reposDir
+	if dir == "" {
+		dir = filepath.Join(c.dataDir, reposDir)
+	}
+	repos, err := git.NewLocal(dir)
+	if err != nil {
+		_ = st.Close()
+		return catalog.Deps{}, nil, nil, fmt.Errorf("open repositories: %w", err)
+	}
+	return catalog.Deps{Store: st, Repos: repos}, repos, func() { _ = st.Close() }, nil
 }

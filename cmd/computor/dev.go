@@ -18,9 +18,11 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/computor-org/computor-go/internal/api"
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/catalog"
 	"github.com/computor-org/computor-go/internal/worker"
 )
 
@@ -48,6 +50,7 @@ type devStack struct {
 	listener net.Listener
 	handler  http.Handler
 	registry *tasks.Registry
+	deps     catalog.Deps
 	secret   []byte
 	closers  []func()
 }
@@ -72,7 +75,13 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	if d.registry, err = registry(); err != nil {
+	deps, repos, closeDeps, err := c.deps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, closeDeps)
+	d.deps = deps
+	if d.registry, err = registry(deps); err != nil {
 		return nil, err
 	}
 
@@ -126,7 +135,9 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		}
 		d.closers = append(d.closers, d.ui.Stop)
 	}
-	if d.handler, err = apiHandler(d.temporal, d.registry, verifier, c.namespace, logger); err != nil {
+	d.handler, err = apiHandler(api.Config{Temporal: d.temporal, Namespace: c.namespace, Registry: d.registry,
+		Verifier: verifier, Store: deps.Store, Git: repos, Logger: logger})
+	if err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -57,7 +57,12 @@ func startDevProcess(t *testing.T, args ...string) *devProcess {
 		}
 		return strings.Contains(p.stdout.String(), "Computor dev is ready")
 	})
-	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("dev process stderr:\n%s", p.stderr.String())
+		}
+	})
 	// Wait is running in the goroutine; keep its result for stop.
 	p.cmd.Stdin = nil
 	pending[p] = exited
@@ -182,7 +187,7 @@ func TestWorkerCommand(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"worker", "--temporal-addr", s.temporal, "--high-priority", "--stop-timeout", "2s", "--log-level", "warn"}, &out, &errOut)
+		done <- run(ctx, []string{"worker", "--temporal-addr", s.temporal, "--data-dir", t.TempDir(), "--high-priority", "--stop-timeout", "2s", "--log-level", "warn"}, &out, &errOut)
 	}()
 	eventually(t, 30*time.Second, "worker banner", func() bool { return strings.Contains(out.String(), "Worker started.") })
 	cancel()
@@ -191,7 +196,8 @@ func TestWorkerCommand(t *testing.T) {
 	}
 	want := []string{
 		"Starting Temporal worker...",
-		"Registered workflows: ['example_long_running', 'example_data_processing', 'example_error_handling']",
+		"Registered workflows: ['example_long_running', 'example_data_processing', 'example_error_handling', " +
+			"'release_students', 'release_course', 'create_organization', 'create_course_family', 'create_course']",
 		"Worker running on queues: ['computor-high-priority']",
 		"Worker started. Press Ctrl+C to stop.",
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/computor-org/computor-go/internal/worker"
 )
 
-func registry() (*tasks.Registry, error) { return catalog.New() }
+// registry returns every task type, bound to its dependencies.
+func registry(d catalog.Deps) (*tasks.Registry, error) { return catalog.New(d) }
 
 // queueFlags are the worker's queue choices, as in the original worker.
 type queueFlags struct {
@@ -100,7 +101,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer tc.Close()
-	reg, err := registry()
+	deps, _, closeDeps, err := c.deps(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDeps()
+	reg, err := registry(deps)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
 
 	"go.temporal.io/api/serviceerror"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/computor-org/computor-go/internal/tasks"
 )
@@ -15,6 +18,12 @@ func isUnavailable(err error) bool {
 	var unavailable *serviceerror.Unavailable
 	var exhausted *serviceerror.ResourceExhausted
 	return errors.As(err, &unavailable) || errors.As(err, &exhausted)
+}
+
+// isDeadline reports a deadline that ran out, as Go or gRPC reports it.
+func isDeadline(err error) bool {
+	var de *serviceerror.DeadlineExceeded
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &de) || status.Code(err) == codes.DeadlineExceeded
 }
 
 func isInvalidArgument(err error) bool {

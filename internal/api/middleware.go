@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/computor-org/computor-go/internal/auth"
@@ -95,10 +96,15 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 	})
 }
 
-// withBodyLimit bounds every request body to MaxBodyBytes.
+// withBodyLimit bounds every request body to MaxBodyBytes, but a git push,
+// which carries a repository's objects, to MaxGitBodyBytes.
 func withBodyLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		limit := int64(MaxBodyBytes)
+		if strings.HasPrefix(r.URL.Path, "/git/") {
+			limit = MaxGitBodyBytes
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/computor-org/computor-go/internal/tasks"
 )
@@ -44,6 +45,11 @@ func invalid(fields ...tasks.FieldError) *Problem {
 // invalidField returns a 422 naming one bad field.
 func invalidField(field, format string, args ...any) *Problem {
 	return invalid(tasks.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// forbidden returns a 403 whose detail is the reason after "forbidden: ".
+func forbidden(err error) *Problem {
+	return problem(http.StatusForbidden, "%s", strings.TrimPrefix(err.Error(), tasks.ErrForbidden.Error()+": "))
 }
 
 // errNotFound is the 404 for a task the caller may not see or that does not

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -94,8 +93,8 @@ func (s *Server) waitClose(ctx context.Context, id, runID string, wait time.Dura
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
-			if longPoll && (errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil) {
-				return nil, nil
+			if longPoll && (ctx.Err() != nil || isDeadline(err)) {
+				return nil, nil // still running when the wait ran out
 			}
 			return nil, fmt.Errorf("read result of %s: %w", id, err)
 		}

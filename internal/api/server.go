@@ -13,24 +13,36 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
-// MaxBodyBytes bounds every request body.
-const MaxBodyBytes = 1 << 20
+// Request body limits.
+const (
+	// MaxBodyBytes bounds every API request body.
+	MaxBodyBytes = 1 << 20
+	// MaxGitBodyBytes bounds a git push.
+	MaxGitBodyBytes = 512 << 20
+)
 
 // Verifier checks a bearer token; *auth.Verifier is the implementation.
 type Verifier interface {
 	Verify(ctx context.Context, token string) (*auth.Claims, error)
 }
 
-// Config holds what the API needs. Every field is required but Logger.
+// Config holds what the API needs. Temporal, Namespace, Registry and
+// Verifier are required.
 type Config struct {
 	Temporal  client.Client
 	Namespace string
 	Registry  *tasks.Registry
 	Verifier  Verifier
-	Logger    *slog.Logger
+	// Store serves the read API of organizations and courses; nil leaves
+	// those routes out.
+	Store store.Store
+	// Git serves /git/...; nil leaves it out.
+	Git    GitServer
+	Logger *slog.Logger
 }
 
 // Server is the HTTP API.
@@ -39,6 +51,8 @@ type Server struct {
 	namespace string
 	registry  *tasks.Registry
 	verifier  Verifier
+	store     store.Store
+	git       GitServer
 	logger    *slog.Logger
 }
 
@@ -62,6 +76,8 @@ func New(cfg Config) (*Server, error) {
 		namespace: cfg.Namespace,
 		registry:  cfg.Registry,
 		verifier:  cfg.Verifier,
+		store:     cfg.Store,
+		git:       cfg.Git,
 		logger:    cfg.Logger,
 	}, nil
 }
@@ -86,6 +102,18 @@ func (s *Server) Handler() http.Handler {
 	// named "types"), which the mux refuses; serveTaskSub tells them apart.
 	private("GET /tasks/{id}/{sub}", s.serveTaskSub)
 	private("POST /tasks/{id}/cancel", s.serveCancel)
+
+	if s.store != nil {
+		private("GET /organizations", s.serveOrganizations)
+		private("GET /course-families", s.serveCourseFamilies)
+		private("GET /courses", s.serveCourses)
+		private("GET /courses/{id}/members", s.serveCourseMembers)
+		private("GET /courses/{id}/contents", s.serveCourseContents)
+	}
+	if s.git != nil && s.store != nil {
+		// git authenticates itself (basic auth), so no authenticate here.
+		mux.Handle("/git/", s.git.Handler("/git/", s.authorizeGit))
+	}
 
 	// Anything else is a problem+json 404 (or 405), not the mux's plain text.
 	mux.Handle("/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {

@@ -114,10 +114,14 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		p.KnownTaskTypes = s.registry.Names()
 		return p
 	}
-	if !typ.Allows(claims.Roles, claims.IsAdmin()) {
-		return problem(http.StatusForbidden, "task %q needs one of the roles %v", typ.Name(), typ.Roles())
+	caller := tasks.Caller{Subject: claims.Subject, Roles: claims.Roles, Admin: claims.IsAdmin()}
+	if err := typ.Gate(caller); err != nil {
+		return forbidden(err)
 	}
 	params, err := typ.DecodeParams(req.Parameters)
+	if err == nil {
+		err = typ.Admit(r.Context(), caller, params)
+	}
 	if err != nil {
 		var verr *tasks.ValidationError
 		if errors.As(err, &verr) {
@@ -126,6 +130,9 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 				fields[i] = tasks.FieldError{Field: "parameters." + f.Field, Message: f.Message}
 			}
 			return invalid(fields...)
+		}
+		if errors.Is(err, tasks.ErrForbidden) {
+			return forbidden(err)
 		}
 		return err
 	}

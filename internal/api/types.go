@@ -11,6 +11,8 @@ type TaskType struct {
 	Parameters  map[string]any `json:"parameters"`
 	// Roles may submit the task; empty means any signed-in user.
 	Roles []string `json:"roles"`
+	// Access says in words who may submit it.
+	Access string `json:"access"`
 }
 
 func (s *Server) serveTypes(w http.ResponseWriter, r *http.Request) error {
@@ -29,6 +31,6 @@ func (s *Server) serveType(w http.ResponseWriter, r *http.Request, name string) 
 	if roles == nil {
 		roles = []string{}
 	}
-	writeJSON(w, http.StatusOK, TaskType{Name: t.Name(), Description: t.Description(), Parameters: t.Schema(), Roles: roles})
+	writeJSON(w, http.StatusOK, TaskType{Name: t.Name(), Description: t.Description(), Parameters: t.Schema(), Roles: roles, Access: t.Access()})
 	return nil
 }

@@ -156,7 +156,7 @@ func (d *decoder) decodeValue(v reflect.Value, raw json.RawMessage, path string,
 	case reflect.Struct:
 		d.decodeStruct(v, raw, path)
 	case reflect.Slice:
-		if v.Type().Elem().Kind() != reflect.Struct {
+		if v.Type().Elem().Kind() != reflect.Struct || v.Type().Implements(reflect.TypeFor[json.Unmarshaler]()) {
 			d.decodeLeaf(v, raw, path)
 			break
 		}
@@ -339,8 +339,17 @@ func objectSchema(v reflect.Value) map[string]any {
 	}
 }
 
+// SchemaProvider is a field type that describes itself, for a value the
+// reflection rules cannot express (a string or a list).
+type SchemaProvider interface {
+	JSONSchema() map[string]any
+}
+
 func valueSchema(v reflect.Value) map[string]any {
 	t := v.Type()
+	if sp, ok := v.Interface().(SchemaProvider); ok {
+		return sp.JSONSchema()
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		return objectSchema(v)

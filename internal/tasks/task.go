@@ -1,10 +1,13 @@
 package tasks
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -20,6 +23,17 @@ type Spec[P Params, R any] struct {
 	// Roles may submit the task; empty means any signed-in user. Admins may
 	// always submit.
 	Roles []string
+	// Access says in words who may submit, for GET /tasks/types/{name},
+	// when Roles and Authorize together say more than a list of roles.
+	Access string
+	// Check verifies the parameters against the world at submit time (the
+	// course exists, the path is free); a *ValidationError is a 422. Nil
+	// when decoding suffices.
+	Check func(ctx context.Context, p P) error
+	// Authorize decides whether the caller may submit these parameters,
+	// beyond Roles (a membership of the course named in them). Nil: Roles
+	// decide alone. It runs before Check.
+	Authorize func(ctx context.Context, c Caller, p P) error
 	// Defaults are the parameters a submit starts from; the submitted JSON
 	// overrides them field by field.
 	Defaults P
@@ -40,6 +54,9 @@ type Type struct {
 	name        string
 	description string
 	roles       []string
+	access      string
+	check       func(context.Context, Params) error
+	authorize   func(context.Context, Caller, Params) error
 	schema      map[string]any
 	decode      func(json.RawMessage) (Params, error)
 	workflow    any
@@ -50,10 +67,11 @@ type Type struct {
 // New builds a Type from its Spec.
 func New[P Params, R any](s Spec[P, R]) *Type {
 	defaults := s.Defaults
-	return &Type{
+	t := &Type{
 		name:        defaults.Kind(),
 		description: s.Description,
 		roles:       slices.Clone(s.Roles),
+		access:      s.Access,
 		schema:      schemaFor(reflect.ValueOf(defaults)),
 		decode: func(raw json.RawMessage) (Params, error) {
 			return decodeParams(defaults, raw)
@@ -62,6 +80,70 @@ func New[P Params, R any](s Spec[P, R]) *Type {
 		activities: s.Activities,
 		timeout:    s.Timeout,
 	}
+	if s.Check != nil {
+		t.check = func(ctx context.Context, p Params) error { return s.Check(ctx, p.(P)) }
+	}
+	if s.Authorize != nil {
+		t.authorize = func(ctx context.Context, c Caller, p Params) error { return s.Authorize(ctx, c, p.(P)) }
+	}
+	return t
+}
+
+// Caller is who submits a task.
+type Caller struct {
+	// Subject is the token's sub: the username.
+	Subject string
+	// Roles are the token's roles.
+	Roles []string
+	// Admin is set for the admin role.
+	Admin bool
+}
+
+// ErrForbidden is returned (wrapped, with the reason) by Authorize when
+// the caller may not submit.
+var ErrForbidden = errors.New("forbidden")
+
+// Access says who may submit the task, in words.
+func (t *Type) Access() string {
+	switch {
+	case t.access != "":
+		return t.access
+	case len(t.roles) == 0:
+		return "any signed-in user"
+	default:
+		return "the roles " + strings.Join(t.roles, ", ")
+	}
+}
+
+// Gate is the check before the parameters are read: a caller whose roles
+// can never submit the task is refused at once.
+func (t *Type) Gate(c Caller) error {
+	if c.Admin || t.authorize != nil || t.Allows(c.Roles, false) {
+		return nil
+	}
+	return fmt.Errorf("%w: task %q needs one of the roles %s", ErrForbidden, t.name, strings.Join(t.roles, ", "))
+}
+
+// Admit checks a caller's submitted parameters: first whether the caller
+// may submit them (Roles and Authorize, ErrForbidden), then whether they fit
+// the world (Check, a *ValidationError). Authorizing first keeps a caller
+// from learning about courses they are not in.
+func (t *Type) Admit(ctx context.Context, c Caller, p Params) error {
+	if !c.Admin {
+		var err error
+		if t.authorize != nil {
+			err = t.authorize(ctx, c, p)
+		} else {
+			err = t.Gate(c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if t.check != nil {
+		return t.check(ctx, p)
+	}
+	return nil
 }
 
 // Name is the task type's stable name, also its Temporal workflow type.

@@ -8,13 +8,27 @@ import (
 	"github.com/computor-org/computor-go/internal/tasks/examples/dataprocessing"
 	"github.com/computor-org/computor-go/internal/tasks/examples/errorhandling"
 	"github.com/computor-org/computor-go/internal/tasks/examples/longrunning"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createcourse"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createcoursefamily"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createorganization"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/releasecourse"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/releasestudents"
 )
 
+// Deps are the outside systems the task types act on.
+type Deps = hierarchy.Deps
+
 // New returns the registry of all task types.
-func New() (*tasks.Registry, error) {
+func New(d Deps) (*tasks.Registry, error) {
 	return tasks.NewRegistry(
 		longrunning.Task(),
 		dataprocessing.Task(),
 		errorhandling.Task(),
+		releasestudents.Task(d),
+		releasecourse.Task(d),
+		createorganization.Task(d),
+		createcoursefamily.Task(d),
+		createcourse.Task(d),
 	)
 }

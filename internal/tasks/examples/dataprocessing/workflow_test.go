@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -20,6 +21,9 @@ func setup(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// A loaded CI machine may hold a workflow goroutine past the 1 s
+	// deadlock detector; the tests are about results, not speed.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	Task().Register(env)
 	return env
 }
@@ -141,6 +145,9 @@ func TestDataProcessingWorkflowParallelism(t *testing.T) {
 	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// A loaded CI machine may hold a workflow goroutine past the 1 s
+	// deadlock detector; the tests are about results, not speed.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	env.RegisterWorkflowWithOptions(DataProcessingWorkflow, workflow.RegisterOptions{Name: Kind})
 	// Each chunk takes a while, so that every slot fills up.
 	a := &Activities{}
@@ -185,6 +192,9 @@ func TestDataProcessingWorkflowChunkFails(t *testing.T) {
 	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// A loaded CI machine may hold a workflow goroutine past the 1 s
+	// deadlock detector; the tests are about results, not speed.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	env.RegisterWorkflowWithOptions(DataProcessingWorkflow, workflow.RegisterOptions{Name: Kind})
 	a := &Activities{}
 	env.RegisterActivityWithOptions(func(ctx context.Context, c Chunk) (ChunkResult, error) {

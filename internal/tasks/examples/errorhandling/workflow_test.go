@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 )
 
 // setup returns a test environment with the task type registered as the
@@ -20,6 +21,9 @@ func setup(t *testing.T) (*testsuite.TestWorkflowEnvironment, *atomic.Int32) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// A loaded CI machine may hold a workflow goroutine past the 1 s
+	// deadlock detector; the tests are about results, not speed.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	Task().Register(env)
 	var attempts atomic.Int32
 	env.SetOnActivityStartedListener(func(*activity.Info, context.Context, converter.EncodedValues) {

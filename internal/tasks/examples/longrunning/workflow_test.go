@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/computor-org/computor-go/internal/tasks"
@@ -22,6 +23,9 @@ func setup(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// A loaded CI machine may hold a workflow goroutine past the 1 s
+	// deadlock detector; the tests are about results, not speed.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	Task().Register(env)
 	return env
 }
@@ -119,6 +123,9 @@ func TestLongRunningWorkflowActivityFailure(t *testing.T) {
 	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// A loaded CI machine may hold a workflow goroutine past the 1 s
+	// deadlock detector; the tests are about results, not speed.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	env.RegisterWorkflowWithOptions(LongRunningWorkflow, workflow.RegisterOptions{Name: Kind})
 	env.RegisterActivityWithOptions(func(context.Context, WorkInput) (WorkOutput, error) {
 		return WorkOutput{}, temporal.NewNonRetryableApplicationError("broken", "Broken", nil)

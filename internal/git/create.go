@@ -1,0 +1,237 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// tempRepoPrefix starts the name of the directory a repository is built in
+// before it is renamed into place: <parent>/.tmp-<name>.git-<random>.
+const tempRepoPrefix = ".tmp-"
+
+// repoConfig is set on every repository Local makes.
+var repoConfig = [][2]string{
+	{"core.logAllRefUpdates", "true"},
+	{"receive.denyDeletes", "true"},
+	{"receive.denyNonFastForwards", "true"},
+	{"http.receivepack", "true"},
+}
+
+// EnsureGroup makes the directory of a group namespace; it is idempotent.
+func (l *Local) EnsureGroup(ctx context.Context, group string) error {
+	if err := validateRepoPath(group); err != nil {
+		return fmt.Errorf("ensure group: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("ensure group %s: %w", group, err)
+	}
+	if err := os.MkdirAll(filepath.Join(l.root, filepath.FromSlash(group)), 0o755); err != nil {
+		return fmt.Errorf("ensure group %s: %w", group, err)
+	}
+	return nil
+}
+
+// Exists reports whether the repository at path exists.
+func (l *Local) Exists(ctx context.Context, path string) (bool, error) {
+	if err := validateRepoPath(path); err != nil {
+		return false, fmt.Errorf("check repository: %w", err)
+	}
+	ok, err := isRepo(l.repoDir(path))
+	if err != nil {
+		return false, fmt.Errorf("check repository %s: %w", path, err)
+	}
+	return ok, nil
+}
+
+// isRepo reports whether dir holds a bare repository. Repositories only
+// appear by rename, complete, so a HEAD file is proof enough.
+func isRepo(dir string) (bool, error) {
+	info, err := os.Stat(filepath.Join(dir, "HEAD"))
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return info.Mode().IsRegular(), nil
+}
+
+// existingRepo returns the directory of the repository at a valid path, or
+// ErrNotFound.
+func (l *Local) existingRepo(path string) (string, error) {
+	dir := l.repoDir(path)
+	ok, err := isRepo(dir)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("repository %s: %w", path, ErrNotFound)
+	}
+	return dir, nil
+}
+
+// EnsureRepo makes a bare repository at path whose main holds one commit
+// with the initial files, by CommitterName; an existing repository is left
+// as it is. Missing groups above it are made.
+func (l *Local) EnsureRepo(ctx context.Context, path string, initial map[string][]byte, message string) (Repo, error) {
+	if err := validateRepoPath(path); err != nil {
+		return Repo{}, fmt.Errorf("ensure repository: %w", err)
+	}
+	params := CommitParams{Write: initial, Message: message}
+	if err := validateCommitParams(&params); err != nil {
+		return Repo{}, fmt.Errorf("ensure repository %s: %w", path, err)
+	}
+	repo, err := l.create(ctx, path, func(tmp string) error {
+		if _, err := l.run(ctx, "", nil, nil, "init", "--quiet", "--bare", "--template=", "--initial-branch=main", tmp); err != nil {
+			return err
+		}
+		if err := l.configure(ctx, tmp); err != nil {
+			return err
+		}
+		_, _, err := l.commit(ctx, tmp, params)
+		return err
+	})
+	if err != nil {
+		return Repo{}, fmt.Errorf("ensure repository %s: %w", path, err)
+	}
+	return repo, nil
+}
+
+// ForkRepo makes dst a copy of src's branch main with all its history (and
+// nothing else of src); an existing dst is left as it is. It returns dst.
+func (l *Local) ForkRepo(ctx context.Context, src, dst string) (Repo, error) {
+	if err := validateRepoPath(src); err != nil {
+		return Repo{}, fmt.Errorf("fork repository: source: %w", err)
+	}
+	if err := validateRepoPath(dst); err != nil {
+		return Repo{}, fmt.Errorf("fork repository: destination: %w", err)
+	}
+	if src == dst {
+		return Repo{}, fmt.Errorf("fork repository %s: %w: source and destination are the same", src, ErrInvalid)
+	}
+	repo, err := l.create(ctx, dst, func(tmp string) error {
+		srcDir, err := l.existingRepo(src)
+		if err != nil {
+			return err
+		}
+		head, err := l.revParse(ctx, srcDir, "refs/heads/main^{commit}")
+		if err != nil {
+			return err
+		}
+		if head == "" {
+			return fmt.Errorf("repository %s has no branch main: %w", src, ErrNotFound)
+		}
+		// --no-local copies through the git protocol, so only objects
+		// reachable from main come along and nothing is hard-linked.
+		if _, err := l.run(ctx, "", nil, nil, "clone", "--quiet", "--bare", "--no-local", "--template=",
+			"--single-branch", "--branch=main", "--no-tags", "--", srcDir, tmp); err != nil {
+			return err
+		}
+		return l.configure(ctx, tmp) // also drops the source as remote
+
+	})
+	if err != nil {
+		return Repo{}, fmt.Errorf("fork repository %s to %s: %w", src, dst, err)
+	}
+	return repo, nil
+}
+
+// configure writes the whole config of a bare repository Local made:
+// git's core settings plus repoConfig, and nothing else (no remote of a
+// fork's source). Writing the file costs no git process; forks of many
+// students at once spend their time in those processes.
+func (l *Local) configure(ctx context.Context, dir string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n")
+	section := "core"
+	for _, kv := range repoConfig {
+		sec, key, _ := strings.Cut(kv[0], ".")
+		if sec != section {
+			fmt.Fprintf(&b, "[%s]\n", sec)
+			section = sec
+		}
+		fmt.Fprintf(&b, "\t%s = %s\n", key, kv[1])
+	}
+	return os.WriteFile(filepath.Join(dir, "config"), []byte(b.String()), 0o644)
+}
+
+// create makes the repository at path unless it exists: under the
+// repository's lock, build fills a fresh temporary directory beside the
+// final one, which is then renamed into place. A crash leaves at most a
+// temporary directory, removed once stale.
+func (l *Local) create(ctx context.Context, path string, build func(tmp string) error) (Repo, error) {
+	unlock, err := l.lock(ctx, path)
+	if err != nil {
+		return Repo{}, err
+	}
+	defer unlock()
+
+	dir := l.repoDir(path)
+	repo := Repo{Path: path, Dir: dir}
+	if ok, err := isRepo(dir); err != nil {
+		return Repo{}, err
+	} else if ok {
+		return repo, nil
+	}
+	if _, err := os.Lstat(dir); err == nil {
+		return Repo{}, fmt.Errorf("%s exists but is not a repository", dir)
+	}
+
+	parent, name := filepath.Split(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return Repo{}, err
+	}
+	prefix := tempRepoPrefix + name + "-"
+	removeAbandoned(parent, prefix)
+	tmp, err := os.MkdirTemp(parent, prefix)
+	if err != nil {
+		return Repo{}, err
+	}
+	// The lock on the temporary directory says a live process builds in
+	// it; one left by a crash has no lock, and removeAbandoned removes it.
+	held, err := lockDir(tmp, false)
+	if err != nil {
+		_ = os.RemoveAll(tmp)
+		return Repo{}, err
+	}
+	defer held.Close()
+	done := false
+	defer func() {
+		if !done {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
+	if err := build(tmp); err != nil {
+		return Repo{}, err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		// Another process may have made it meanwhile.
+		if ok, _ := isRepo(dir); ok {
+			return repo, nil
+		}
+		return Repo{}, err
+	}
+	done = true
+	syncDir(parent)
+	return repo, nil
+}
+
+// syncDir flushes a directory's entries to disk, best effort, so a rename
+// survives a power loss.
+func syncDir(dir string) {
+	f, err := os.Open(strings.TrimSuffix(dir, string(filepath.Separator)))
+	if err != nil {
+		return
+	}
+	_ = f.Sync()
+	_ = f.Close()
+}

@@ -1,0 +1,207 @@
+package git
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Resolve returns the full hash of the commit ref names in the repository at
+// path: a branch, a tag or a hash prefix of at least 4 digits. An unknown or
+// ambiguous ref is ErrNotFound.
+func (l *Local) Resolve(ctx context.Context, path, ref string) (string, error) {
+	dir, err := l.readable(path, ref)
+	if err != nil {
+		return "", fmt.Errorf("resolve: %w", err)
+	}
+	hash, err := l.resolve(ctx, dir, ref)
+	if err != nil {
+		return "", fmt.Errorf("resolve %q in %s: %w", ref, path, err)
+	}
+	return hash, nil
+}
+
+// readable validates path and rev and returns the repository's directory.
+func (l *Local) readable(path, rev string) (string, error) {
+	if err := validateRepoPath(path); err != nil {
+		return "", err
+	}
+	if err := validateRev(rev); err != nil {
+		return "", err
+	}
+	return l.existingRepo(path)
+}
+
+func (l *Local) resolve(ctx context.Context, dir, rev string) (string, error) {
+	hash, err := l.revParse(ctx, dir, rev+"^{commit}")
+	if err != nil {
+		return "", err
+	}
+	if hash == "" {
+		return "", fmt.Errorf("commit %q: %w", rev, ErrNotFound)
+	}
+	return hash, nil
+}
+
+// ListFiles lists the files under dir ("" or "." for all) at commit,
+// recursively, as paths relative to the repository root, sorted. Commit may
+// be any ref Resolve takes. An unknown commit, or a dir that is not a
+// directory at commit, is ErrNotFound.
+func (l *Local) ListFiles(ctx context.Context, path, commit, dir string) ([]string, error) {
+	gitDir, err := l.readable(path, commit)
+	if err != nil {
+		return nil, fmt.Errorf("list files: %w", err)
+	}
+	sub, err := cleanDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list files: %w", err)
+	}
+	files, err := l.listFiles(ctx, gitDir, commit, sub)
+	if err != nil {
+		return nil, fmt.Errorf("list files of %s at %q under %q: %w", path, commit, dir, err)
+	}
+	return files, nil
+}
+
+func (l *Local) listFiles(ctx context.Context, gitDir, commit, sub string) ([]string, error) {
+	hash, err := l.resolve(ctx, gitDir, commit)
+	if err != nil {
+		return nil, err
+	}
+	treeish := hash + "^{tree}"
+	if sub != "" {
+		treeish = hash + ":" + sub
+		typ, err := l.objectType(ctx, gitDir, treeish)
+		if err != nil {
+			return nil, err
+		}
+		if typ != "tree" {
+			return nil, fmt.Errorf("directory %q: %w", sub, ErrNotFound)
+		}
+	}
+	out, err := l.run(ctx, gitDir, nil, nil, "ls-tree", "-r", "-z", treeish)
+	if err != nil {
+		return nil, err
+	}
+	files := []string{}
+	for entry := range strings.SplitSeq(string(out), "\x00") {
+		// "<mode> SP <type> SP <object> TAB <path>"
+		meta, name, ok := strings.Cut(entry, "\t")
+		if fields := strings.Fields(meta); !ok || len(fields) != 3 || fields[1] != "blob" {
+			continue // submodules are not files
+		}
+		if sub != "" {
+			name = sub + "/" + name
+		}
+		files = append(files, name)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// ReadFile returns the content of file at commit in the repository at path.
+// Commit may be any ref Resolve takes. An unknown commit, or a file that is
+// not a file at commit, is ErrNotFound.
+func (l *Local) ReadFile(ctx context.Context, path, commit, file string) ([]byte, error) {
+	gitDir, err := l.readable(path, commit)
+	if err != nil {
+		return nil, fmt.Errorf("read file: %w", err)
+	}
+	if err := validateFilePath(file); err != nil {
+		return nil, fmt.Errorf("read file: %w", err)
+	}
+	hash, err := l.resolve(ctx, gitDir, commit)
+	if err != nil {
+		return nil, fmt.Errorf("read file %s of %s: %w", file, path, err)
+	}
+	typ, content, err := l.catFile(ctx, gitDir, hash+":"+file)
+	if err != nil {
+		return nil, fmt.Errorf("read file %s of %s at %s: %w", file, path, hash, err)
+	}
+	if typ != "blob" {
+		return nil, fmt.Errorf("read file %s of %s at %s: %w", file, path, hash, ErrNotFound)
+	}
+	return content, nil
+}
+
+// objectType returns the type of the object name denotes, ErrNotFound when
+// it denotes nothing.
+func (l *Local) objectType(ctx context.Context, gitDir, name string) (string, error) {
+	out, err := l.run(ctx, gitDir, nil, strings.NewReader(name+"\n"), "cat-file", "--batch-check")
+	if err != nil {
+		return "", err
+	}
+	typ, _, err := parseBatchHeader(name, out)
+	return typ, err
+}
+
+// catFile returns the type and content of the object name denotes, read
+// with one git process; ErrNotFound when it denotes nothing.
+func (l *Local) catFile(ctx context.Context, gitDir, name string) (string, []byte, error) {
+	out, err := l.run(ctx, gitDir, nil, strings.NewReader(name+"\n"), "cat-file", "--batch")
+	if err != nil {
+		return "", nil, err
+	}
+	typ, size, err := parseBatchHeader(name, out)
+	if err != nil {
+		return "", nil, err
+	}
+	body := out[bytes.IndexByte(out, '\n')+1:]
+	if len(body) < size {
+		return "", nil, fmt.Errorf("git cat-file: short object %s: %d of %d bytes", name, len(body), size)
+	}
+	return typ, body[:size], nil
+}
+
+// parseBatchHeader parses the first line cat-file --batch(-check) writes:
+// "<object> <type> <size>" or "<name> missing".
+func parseBatchHeader(name string, out []byte) (string, int, error) {
+	line, err := bufio.NewReader(bytes.NewReader(out)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", 0, err
+	}
+	fields := strings.Fields(line)
+	if len(fields) == 3 {
+		size, err := strconv.Atoi(fields[2])
+		if err == nil {
+			return fields[1], size, nil
+		}
+	}
+	if strings.HasSuffix(strings.TrimSpace(line), " missing") || strings.HasSuffix(strings.TrimSpace(line), " ambiguous") {
+		return "", 0, fmt.Errorf("object %q: %w", name, ErrNotFound)
+	}
+	return "", 0, fmt.Errorf("git cat-file: unexpected output %q", line)
+}
+
+// HasCommit reports whether commit, a hash or hash prefix, names a commit of
+// the repository at path that is reachable from a branch. A commit left
+// dangling by a failed update is not.
+func (l *Local) HasCommit(ctx context.Context, path, commit string) (bool, error) {
+	if err := validateRepoPath(path); err != nil {
+		return false, fmt.Errorf("has commit: %w", err)
+	}
+	if !isHash(commit, 4, 64) {
+		return false, fmt.Errorf("has commit: %w: %q is not a commit hash", ErrInvalid, commit)
+	}
+	gitDir, err := l.existingRepo(path)
+	if err != nil {
+		return false, fmt.Errorf("has commit: %w", err)
+	}
+	hash, err := l.revParse(ctx, gitDir, strings.ToLower(commit)+"^{commit}")
+	if err != nil {
+		return false, fmt.Errorf("has commit %s in %s: %w", commit, path, err)
+	}
+	if hash == "" {
+		return false, nil
+	}
+	out, err := l.run(ctx, gitDir, nil, nil, "for-each-ref", "--count=1", "--format=%(refname)", "--contains", hash, "refs/heads/")
+	if err != nil {
+		return false, fmt.Errorf("has commit %s in %s: %w", commit, path, err)
+	}
+	return len(bytes.TrimSpace(out)) > 0, nil
+}

@@ -1,0 +1,124 @@
+package git
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// readFixture makes a repository with a few files, a tag and a second
+// commit, and returns the two commits.
+func readFixture(t *testing.T, b *testBundle) (string, string) {
+	t.Helper()
+	repo, first := b.mustRepo(t, "org/read", files(
+		"README.md", "hello\n",
+		"src/main.py", "print(1)\n",
+		"src/lib/util.py", "",
+		"src.txt", "not in src",
+		"tests/test_main.py", "assert True\n",
+	))
+	runGit(t, repo.Dir, "tag", "-a", "-m", "release", "v1", first)
+	second := b.mustCommit(t, "org/read", CommitParams{
+		Parent:  first,
+		Write:   map[string][]byte{"data/blob.bin": {0, 1, 2, '\n', 0xff, '\n'}},
+		Delete:  []string{"tests"},
+		Message: "second",
+	})
+	return first, second
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first, second := readFixture(t, b)
+	tests := []struct {
+		ref  string
+		want string
+		err  error
+	}{
+		{"main", second, nil},
+		{"refs/heads/main", second, nil},
+		{"v1", first, nil},
+		{"refs/tags/v1", first, nil},
+		{first, first, nil},
+		{first[:7], first, nil},
+		{strings.ToUpper(second), second, nil},
+		{"nope", "", ErrNotFound},
+		{"0000000000000000000000000000000000000000", "", ErrNotFound},
+		{"main~1", "", ErrInvalid},
+		{"main:README.md", "", ErrInvalid},
+		{"--all", "", ErrInvalid},
+		{"", "", ErrInvalid},
+	}
+	for _, tt := range tests {
+		got, err := b.svc.Resolve(b.ctx, "org/read", tt.ref)
+		wantErr(t, "Resolve "+tt.ref, err, tt.err)
+		if got != tt.want {
+			t.Errorf("Resolve(%q) = %q, want %q", tt.ref, got, tt.want)
+		}
+	}
+	_, err := b.svc.Resolve(b.ctx, "org/missing", "main")
+	wantErr(t, "Resolve in missing repo", err, ErrNotFound)
+	_, err = b.svc.Resolve(b.ctx, "../org/read", "main")
+	wantErr(t, "Resolve with bad path", err, ErrInvalid)
+	// A tree's hash is not a commit.
+	tree := runGit(t, b.svc.repoDir("org/read"), "rev-parse", "main^{tree}")
+	_, err = b.svc.Resolve(b.ctx, "org/read", tree)
+	wantErr(t, "Resolve of a tree", err, ErrNotFound)
+}
+
+func TestReadRevisions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first, _ := readFixture(t, b)
+	// Readers take any ref Resolve takes, and no revision syntax.
+	if got, err := b.svc.ListFiles(b.ctx, "org/read", "v1", "src/"); err != nil || !slices.Equal(got, []string{"src/lib/util.py", "src/main.py"}) {
+		t.Errorf("ListFiles(v1, src/) = %q, %v", got, err)
+	}
+	if got := b.mustRead(t, "org/read", "v1", "tests/test_main.py"); got != "assert True\n" {
+		t.Errorf("ReadFile(v1) = %q", got)
+	}
+	_, err := b.svc.ListFiles(b.ctx, "org/read", "main^", "")
+	wantErr(t, "ListFiles(main^)", err, ErrInvalid)
+	_, err = b.svc.ReadFile(b.ctx, "org/read", "main~1", "README.md")
+	wantErr(t, "ReadFile(main~1)", err, ErrInvalid)
+	_, err = b.svc.ReadFile(b.ctx, "org/read", first, "README.md/x")
+	wantErr(t, "ReadFile through a file", err, ErrNotFound)
+	_, err = b.svc.ReadFile(b.ctx, "org/read", first, "")
+	wantErr(t, "ReadFile of empty path", err, ErrInvalid)
+}
+
+func TestHasCommit(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first, second := readFixture(t, b)
+	dir := b.svc.repoDir("org/read")
+	// A commit object no branch reaches, as a failed update leaves behind.
+	dangling := runGit(t, dir, "commit-tree", "-m", "dangling", "-p", second, second+"^{tree}")
+	tree := runGit(t, dir, "rev-parse", "main^{tree}")
+	tests := []struct {
+		commit string
+		want   bool
+		err    error
+	}{
+		{first, true, nil},
+		{second, true, nil},
+		{second[:8], true, nil},
+		{strings.ToUpper(first), true, nil},
+		{dangling, false, nil},
+		{tree, false, nil},
+		{"0123456789012345678901234567890123456789", false, nil},
+		{"main", false, ErrInvalid},
+		{"abc", false, ErrInvalid},
+		{"", false, ErrInvalid},
+	}
+	for _, tt := range tests {
+		got, err := b.svc.HasCommit(b.ctx, "org/read", tt.commit)
+		wantErr(t, "HasCommit "+tt.commit, err, tt.err)
+		if got != tt.want {
+			t.Errorf("HasCommit(%q) = %v, want %v", tt.commit, got, tt.want)
+		}
+	}
+	_, err := b.svc.HasCommit(b.ctx, "org/missing", first)
+	wantErr(t, "HasCommit in missing repo", err, ErrNotFound)
+}

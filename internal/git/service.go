@@ -1,0 +1,86 @@
+package git
+
+import (
+	"context"
+	"errors"
+)
+
+// Errors the Service returns, wrapped with context. Test with errors.Is.
+var (
+	// ErrNotFound: the repository, commit, ref or file does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: branch main is no longer at the commit the caller based
+	// a change on.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid: a path, ref, hash or parameter is malformed.
+	ErrInvalid = errors.New("invalid")
+)
+
+// Service is what tasks need from a repository host.
+type Service interface {
+	// EnsureGroup makes a group namespace such as "tugraz" or
+	// "tugraz/progphys/2026" (idempotent).
+	EnsureGroup(ctx context.Context, group string) error
+	// EnsureRepo makes a bare repository at path (e.g.
+	// "tugraz/progphys/2026/assignments") whose branch main holds one
+	// initial commit with the given files and message; an existing
+	// repository is left as it is.
+	EnsureRepo(ctx context.Context, path string, initial map[string][]byte, message string) (Repo, error)
+	// ForkRepo makes dst a copy of src with all of src's history on main;
+	// an existing dst is left as it is. It returns dst.
+	ForkRepo(ctx context.Context, src, dst string) (Repo, error)
+	// Exists reports whether a repository exists.
+	Exists(ctx context.Context, path string) (bool, error)
+	// Resolve returns the full commit hash of a ref ("main", a tag, a hash
+	// prefix); ErrNotFound when unknown.
+	Resolve(ctx context.Context, path, ref string) (string, error)
+	// ListFiles lists the files under dir ("" for all) at commit,
+	// recursively, as paths relative to the repository root, sorted;
+	// ErrNotFound when commit or dir is absent.
+	ListFiles(ctx context.Context, path, commit, dir string) ([]string, error)
+	// ReadFile returns a file at commit; ErrNotFound when absent.
+	ReadFile(ctx context.Context, path, commit, file string) ([]byte, error)
+	// Commit applies changes on top of branch main, which must be at
+	// c.Parent (no rebase: ErrConflict otherwise). When the resulting tree
+	// equals the parent's it makes no commit and returns (c.Parent, false,
+	// nil); otherwise it returns (commit, true, nil). Repeated after it
+	// succeeded, with the same parameters, it returns the same commit.
+	Commit(ctx context.Context, path string, c CommitParams) (commit string, changed bool, err error)
+	// HasCommit reports whether commit exists in the repository and is
+	// reachable from a branch.
+	HasCommit(ctx context.Context, path, commit string) (bool, error)
+}
+
+// CommitParams describes one change to branch main.
+type CommitParams struct {
+	// Parent is the expected head of main as a full commit hash; "" only
+	// for a repository whose main has no commits yet.
+	Parent string
+	// Write holds files to create or overwrite, by repository-relative
+	// path. A file written where a directory was replaces the directory.
+	Write map[string][]byte
+	// Delete lists files to remove; a directory is removed with everything
+	// under it, and missing paths are ignored. A path may not be both
+	// written and deleted.
+	Delete []string
+	// Message is the commit message (required).
+	Message string
+	// AuthorName and AuthorEmail name the author; both default to the
+	// committer, [CommitterName] and [CommitterEmail].
+	AuthorName, AuthorEmail string
+}
+
+// Repo is a repository the Service made or found.
+type Repo struct {
+	// Path is the repository path, e.g. "tugraz/progphys/2026/assignments".
+	Path string
+	// Dir is the absolute directory of the bare repository; empty for
+	// hosts without local storage.
+	Dir string
+}
+
+// The committer of every commit the Service makes.
+const (
+	CommitterName  = "Computor"
+	CommitterEmail = "computor@localhost"
+)

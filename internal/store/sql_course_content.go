@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+var courseContentSelect = `SELECT ` + metaColumns("cc") + `,
+	cc.course_id, cc.path, cc.title, cc.max_test_runs, cc.max_submissions,
+	cc.released_commit, cc.released_at
+FROM course_contents cc`
+
+func scanCourseContent(r rowScanner) (*CourseContent, error) {
+	var c CourseContent
+	err := r.Scan(append(c.targets(), &c.CourseID, &c.Path, &c.Title, &c.MaxTestRuns, &c.MaxSubmissions,
+		&c.ReleasedCommit, nullTime{&c.ReleasedAt})...)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CourseContentUpsert creates the content or updates its title and
+// limits; updated_at moves only when one of them changes, and the
+// released commit is never touched. CreatedBy and CreatedByTask are those
+// of the first upsert.
+func (s *sqlStore) CourseContentUpsert(ctx context.Context, p CourseContentUpsertParams) (*CourseContent, error) {
+	courseID, err := requireID("course content: course id", p.CourseID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidContentPath(p.Path); err != nil {
+		return nil, err
+	}
+	if p.MaxTestRuns < 0 || p.MaxSubmissions < 0 {
+		return nil, fmt.Errorf("course content %q: %w: max test runs and max submissions must not be negative", p.Path, ErrInvalid)
+	}
+	what := fmt.Sprintf("course content %q", p.Path)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO course_contents (id, created_at, updated_at, created_by, created_by_task,
+	course_id, path, title, max_test_runs, max_submissions)
+VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (course_id, path) DO UPDATE SET
+	title = excluded.title,
+	max_test_runs = excluded.max_test_runs,
+	max_submissions = excluded.max_submissions,
+	updated_at = excluded.updated_at
+WHERE course_contents.title <> excluded.title
+	OR course_contents.max_test_runs <> excluded.max_test_runs
+	OR course_contents.max_submissions <> excluded.max_submissions`,
+		newID(), s.dialect.timeArg(now()), p.CreatedBy, p.CreatedByTask, courseID, p.Path, p.Title, p.MaxTestRuns, p.MaxSubmissions)
+	if err != nil {
+		return nil, s.insertError(ctx, what, err, func(ctx context.Context) error { return s.courseExists(ctx, courseID) })
+	}
+	return queryOne(ctx, s, what+" in course "+courseID, scanCourseContent,
+		courseContentSelect+` WHERE cc.course_id = $1 AND cc.path = $2`, courseID, p.Path)
+}
+
+// CourseContentGet finds a content of a course by id or by path.
+func (s *sqlStore) CourseContentGet(ctx context.Context, courseID, idOrPath string) (*CourseContent, error) {
+	what := fmt.Sprintf("course content %q of course %q", idOrPath, courseID)
+	course, ok := parseID(courseID)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	if id, ok := parseID(idOrPath); ok {
+		return queryOne(ctx, s, what, scanCourseContent,
+			courseContentSelect+` WHERE cc.course_id = $1 AND cc.id = $2`, course, id)
+	}
+	return queryOne(ctx, s, what, scanCourseContent,
+		courseContentSelect+` WHERE cc.course_id = $1 AND cc.path = $2`, course, idOrPath)
+}
+
+// CourseContentList lists a course's contents by path; an unknown course
+// is ErrNotFound.
+func (s *sqlStore) CourseContentList(ctx context.Context, courseID string) ([]CourseContent, error) {
+	id, err := s.courseID(ctx, courseID)
+	if err != nil {
+		return nil, err
+	}
+	return queryList(ctx, s, "course contents", scanCourseContent,
+		courseContentSelect+` WHERE cc.course_id = $1 ORDER BY cc.path`, id)
+}
+
+// ValidCommit checks a git commit id: 4 to 64 hexadecimal digits (a SHA-1
+// or SHA-256 object name, or an abbreviation). The error wraps ErrInvalid.
+func ValidCommit(commit string) error {
+	if len(commit) < 4 || len(commit) > 64 || strings.Trim(strings.ToLower(commit), "0123456789abcdef") != "" {
+		return fmt.Errorf("commit %q: %w: want 4 to 64 hexadecimal digits", commit, ErrInvalid)
+	}
+	return nil
+}
+
+// CourseContentRelease records the released commit (stored in lowercase)
+// and when it was released; a zero at means now.
+func (s *sqlStore) CourseContentRelease(ctx context.Context, id, commit string, at time.Time) (*CourseContent, error) {
+	what := fmt.Sprintf("course content %q", id)
+	canonical, ok := parseID(id)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	if err := ValidCommit(commit); err != nil {
+		return nil, fmt.Errorf("release %s: %w", what, err)
+	}
+	t := now()
+	if at.IsZero() {
+		at = t
+	}
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE course_contents SET released_commit = $1, released_at = $2, updated_at = $3 WHERE id = $4`,
+		strings.ToLower(commit), s.dialect.timeArg(at.UTC().Truncate(time.Microsecond)), s.dialect.timeArg(t), canonical)
+	if err != nil {
+		return nil, s.insertError(ctx, what, err, nil)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, s.fail(ctx, "release "+what, err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return queryOne(ctx, s, what, scanCourseContent, courseContentSelect+` WHERE cc.id = $1`, canonical)
+}

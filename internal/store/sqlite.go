@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// SQLite settings.
+const (
+	// sqliteBusyTimeout is how long a connection waits for another one's
+	// write lock before it fails with "database is locked".
+	sqliteBusyTimeout = 10 * time.Second
+	// sqliteMaxConns bounds the pool: WAL lets readers run beside the one
+	// writer, and writers queue on the busy timeout.
+	sqliteMaxConns = 4
+)
+
+// openSQLite opens (creating when missing) the SQLite file at path and
+// migrates it.
+func openSQLite(ctx context.Context, path string) (Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w: %v", path, ErrInvalid, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(abs))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %v", abs, err)
+	}
+	db.SetMaxOpenConns(sqliteMaxConns)
+	db.SetMaxIdleConns(sqliteMaxConns)
+	s := &sqlStore{db: db, dialect: sqliteDialect{}}
+	if err := s.Ping(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
+	if err := migrate(ctx, db, goose.DialectSQLite3, "sqlite"); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
+	return s, nil
+}
+
+// sqliteDSN is the modernc.org/sqlite data source name of the file at the
+// absolute path abs: a file: URI whose _pragma parameters run on every new
+// connection. WAL lets readers run beside a writer; synchronous FULL makes
+// each commit durable; foreign keys are off in SQLite unless asked for;
+// _txlock=immediate takes the write lock at BEGIN, so a transaction never
+// fails upgrading from reader to writer.
+func sqliteDSN(abs string) string {
+	q := url.Values{}
+	for _, p := range []string{
+		fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()),
+		"journal_mode(WAL)",
+		"synchronous(FULL)",
+		"foreign_keys(ON)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// sqliteDialect is SQLite's side of sqlStore. Times are stored as fixed
+// width RFC 3339 text in UTC, which sorts as it reads.
+type sqliteDialect struct{}
+
+// sqliteTimeLayout is how SQLite rows hold times.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+func (sqliteDialect) timeArg(t time.Time) any { return t.UTC().Format(sqliteTimeLayout) }
+
+func (sqliteDialect) violation(err error) violation {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return violationNone
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return violationUnique
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return violationForeignKey
+	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+		return violationCheck
+	}
+	return violationNone
+}

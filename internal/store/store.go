@@ -1,0 +1,245 @@
+// Package store is Computor's domain database: users, organizations, course
+// families, courses, their groups, members and contents. One Store
+// interface stands in front of it, with a SQLite implementation (the
+// embedded default) and a PostgreSQL one, both applying versioned
+// migrations at open and both passing the same test suite.
+//
+// Every create is find-or-create keyed by the row's natural key and the
+// task that makes it, so an activity retried after a crash makes nothing
+// twice: a second create by the same task returns the first row, while a
+// create by another task of a key that exists is ErrConflict.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every implementation returns, wrapped with context. Driver errors
+// never leave the package.
+var (
+	// ErrNotFound: no row matches.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the natural key exists already, made by someone else.
+	ErrConflict = errors.New("already exists")
+	// ErrInvalid: a value does not fit (bad path segment, unknown role).
+	ErrInvalid = errors.New("invalid")
+)
+
+// Course roles, from most to least privileged.
+const (
+	RoleOwner      = "_owner"
+	RoleMaintainer = "_maintainer"
+	RoleLecturer   = "_lecturer"
+	RoleTutor      = "_tutor"
+	RoleStudent    = "_student"
+)
+
+// Meta is what every row carries.
+type Meta struct {
+	ID        string    `json:"id"` // UUID
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// CreatedBy is the username (token sub) on whose behalf the row was made.
+	CreatedBy string `json:"created_by"`
+	// CreatedByTask is the task id that made the row; it makes creates
+	// idempotent across retries.
+	CreatedByTask string `json:"created_by_task,omitempty"`
+}
+
+// User is a person known to Computor; Username is a token's `sub`.
+type User struct {
+	Meta
+	Username   string `json:"username"`
+	Email      string `json:"email"`
+	GivenName  string `json:"given_name"`
+	FamilyName string `json:"family_name"`
+}
+
+// Organization is the top of the hierarchy; Path is one segment.
+type Organization struct {
+	Meta
+	Path        string `json:"path"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+}
+
+// CourseFamily groups the runs of a course within an organization.
+type CourseFamily struct {
+	Meta
+	OrganizationID string `json:"organization_id"`
+	Path           string `json:"path"`      // one segment, unique in the organization
+	FullPath       string `json:"full_path"` // organization.family
+	Title          string `json:"title"`
+	Description    string `json:"description"`
+}
+
+// Course is one run of a course.
+type Course struct {
+	Meta
+	CourseFamilyID string `json:"course_family_id"`
+	OrganizationID string `json:"organization_id"`
+	Path           string `json:"path"`      // one segment, unique in the family
+	FullPath       string `json:"full_path"` // organization.family.course
+	Title          string `json:"title"`
+	Description    string `json:"description"`
+}
+
+// CourseGroup is a group of students within a course (a lab group).
+type CourseGroup struct {
+	Meta
+	CourseID string `json:"course_id"`
+	Title    string `json:"title"` // unique in the course
+}
+
+// CourseMember is a user's membership of a course with one role.
+type CourseMember struct {
+	Meta
+	CourseID      string `json:"course_id"`
+	UserID        string `json:"user_id"`
+	Username      string `json:"username"`
+	Role          string `json:"role"`
+	CourseGroupID string `json:"course_group_id,omitempty"`
+}
+
+// CourseContent is an assignment of a course, a directory of its
+// assignments repository.
+type CourseContent struct {
+	Meta
+	CourseID       string `json:"course_id"`
+	Path           string `json:"path"` // directory in the assignments repository
+	Title          string `json:"title"`
+	MaxTestRuns    int    `json:"max_test_runs,omitempty"`
+	MaxSubmissions int    `json:"max_submissions,omitempty"`
+	// ReleasedCommit is the assignments commit last released; empty when
+	// never released.
+	ReleasedCommit string     `json:"released_commit,omitempty"`
+	ReleasedAt     *time.Time `json:"released_at,omitempty"`
+}
+
+// Store is the domain database. Open returns one.
+//
+// Lookups that find nothing are ErrNotFound; values that do not fit
+// (ValidPathSegment, ValidUsername, ValidContentPath, ValidRole, ids that
+// are not UUIDs) are ErrInvalid; creates of a natural key that another
+// task made are ErrConflict. Lists are ordered (by path, title or
+// username) and empty lists are non-nil. Times are UTC.
+type Store interface {
+	// UserFindOrCreate makes the user, or returns the one with that
+	// username as it is, whoever made it.
+	UserFindOrCreate(ctx context.Context, p UserCreateParams) (*User, error)
+	// UserGetByUsername finds a user by username.
+	UserGetByUsername(ctx context.Context, username string) (*User, error)
+
+	// OrganizationCreate makes an organization; its natural key is its
+	// path.
+	OrganizationCreate(ctx context.Context, p OrganizationCreateParams) (*Organization, error)
+	// OrganizationGet finds by id or by path.
+	OrganizationGet(ctx context.Context, idOrPath string) (*Organization, error)
+	// OrganizationList lists the organizations by path.
+	OrganizationList(ctx context.Context) ([]Organization, error)
+
+	// CourseFamilyCreate makes a course family; its natural key is
+	// (organization, path). An unknown organization is ErrNotFound.
+	CourseFamilyCreate(ctx context.Context, p CourseFamilyCreateParams) (*CourseFamily, error)
+	// CourseFamilyGet finds by id or by full path (organization.family).
+	CourseFamilyGet(ctx context.Context, idOrPath string) (*CourseFamily, error)
+	// CourseFamilyList lists the course families by full path.
+	CourseFamilyList(ctx context.Context) ([]CourseFamily, error)
+
+	// CourseCreate makes a course; its natural key is (course family,
+	// path). An unknown course family is ErrNotFound.
+	CourseCreate(ctx context.Context, p CourseCreateParams) (*Course, error)
+	// CourseGet finds by id or by full path (organization.family.course).
+	CourseGet(ctx context.Context, idOrPath string) (*Course, error)
+	// CourseList lists the courses by full path.
+	CourseList(ctx context.Context) ([]Course, error)
+
+	// CourseGroupFindOrCreate makes a course group, or returns the
+	// course's group of that title, whoever made it.
+	CourseGroupFindOrCreate(ctx context.Context, p CourseGroupCreateParams) (*CourseGroup, error)
+	// CourseGroupList lists a course's groups by title; an unknown course
+	// is ErrNotFound.
+	CourseGroupList(ctx context.Context, courseID string) ([]CourseGroup, error)
+
+	// CourseMemberFindOrCreate makes the membership, or returns the existing
+	// one of that user in that course whatever its role. An unknown
+	// course, user or group is ErrNotFound; a group of another course is
+	// ErrInvalid.
+	CourseMemberFindOrCreate(ctx context.Context, p CourseMemberCreateParams) (*CourseMember, error)
+	// CourseMemberGet finds a membership by id.
+	CourseMemberGet(ctx context.Context, id string) (*CourseMember, error)
+	// CourseMemberGetByUser finds the membership of a user, by username,
+	// in a course, by id.
+	CourseMemberGetByUser(ctx context.Context, courseID, username string) (*CourseMember, error)
+	// CourseMemberList lists a course's members by username; an unknown
+	// course is ErrNotFound.
+	CourseMemberList(ctx context.Context, courseID string) ([]CourseMember, error)
+	// MembershipsOf lists every membership of a user, for permission checks,
+	// by the course's full path; an unknown user has none.
+	MembershipsOf(ctx context.Context, username string) ([]CourseMember, error)
+
+	// CourseContentUpsert creates the content or updates its title and
+	// limits; it never touches the released commit. Its natural key is
+	// (course, path).
+	CourseContentUpsert(ctx context.Context, p CourseContentUpsertParams) (*CourseContent, error)
+	// CourseContentGet finds a content of a course by id or by path.
+	CourseContentGet(ctx context.Context, courseID, idOrPath string) (*CourseContent, error)
+	// CourseContentList lists a course's contents by path; an unknown
+	// course is ErrNotFound.
+	CourseContentList(ctx context.Context, courseID string) ([]CourseContent, error)
+	// CourseContentRelease records the released commit (ValidCommit,
+	// stored in lowercase) and its time; a zero time means now.
+	CourseContentRelease(ctx context.Context, id, commit string, at time.Time) (*CourseContent, error)
+
+	// Ping checks the connection; Close releases it.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// UserCreateParams are the fields of a new user.
+type UserCreateParams struct {
+	Username, Email, GivenName, FamilyName string
+	CreatedBy, CreatedByTask               string
+}
+
+// OrganizationCreateParams are the fields of a new organization.
+type OrganizationCreateParams struct {
+	Path, Title, Description string
+	CreatedBy, CreatedByTask string
+}
+
+// CourseFamilyCreateParams are the fields of a new course family.
+type CourseFamilyCreateParams struct {
+	OrganizationID           string
+	Path, Title, Description string
+	CreatedBy, CreatedByTask string
+}
+
+// CourseCreateParams are the fields of a new course.
+type CourseCreateParams struct {
+	CourseFamilyID           string
+	Path, Title, Description string
+	CreatedBy, CreatedByTask string
+}
+
+// CourseGroupCreateParams are the fields of a new course group.
+type CourseGroupCreateParams struct {
+	CourseID, Title          string
+	CreatedBy, CreatedByTask string
+}
+
+// CourseMemberCreateParams are the fields of a new membership.
+type CourseMemberCreateParams struct {
+	CourseID, UserID, Role   string
+	CourseGroupID            string // optional
+	CreatedBy, CreatedByTask string
+}
+
+// CourseContentUpsertParams are the fields of a course content.
+type CourseContentUpsertParams struct {
+	CourseID, Path, Title       string
+	MaxTestRuns, MaxSubmissions int
+	CreatedBy, CreatedByTask    string
+}

@@ -1,0 +1,99 @@
+package releasecourse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MetaFile names an assignment: a directory of the assignments repository
+// is an assignment when it holds one.
+const MetaFile = "meta.yaml"
+
+// Meta is an assignment's meta.yaml.
+type Meta struct {
+	Title string `yaml:"title"`
+	// StudentFiles are globs (path.Match, relative to the assignment
+	// directory) of the files released to students; everything else stays
+	// back.
+	StudentFiles []string `yaml:"student_files"`
+	// SubmissionFiles are globs of what is graded from a student's
+	// repository.
+	SubmissionFiles []string `yaml:"submission_files"`
+	MaxTestRuns     int      `yaml:"max_test_runs"`
+	MaxSubmissions  int      `yaml:"max_submissions"`
+}
+
+// ParseMeta reads a meta.yaml strictly: an unknown key, a wrong type or a
+// missing title is an error that names the line.
+func ParseMeta(b []byte) (*Meta, error) {
+	var m Meta
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("meta.yaml is empty")
+		}
+		return nil, fmt.Errorf("meta.yaml: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(b, &root)
+	line := func(key string) int {
+		if len(root.Content) == 0 {
+			return 1
+		}
+		for i := 0; i+1 < len(root.Content[0].Content); i += 2 {
+			if root.Content[0].Content[i].Value == key {
+				return root.Content[0].Content[i].Line
+			}
+		}
+		return 1
+	}
+	switch {
+	case strings.TrimSpace(m.Title) == "":
+		return nil, fmt.Errorf("meta.yaml: line %d: title is required", line("title"))
+	case len(m.StudentFiles) == 0:
+		return nil, fmt.Errorf("meta.yaml: line %d: student_files must list at least one glob", line("student_files"))
+	case m.MaxTestRuns < 0:
+		return nil, fmt.Errorf("meta.yaml: line %d: max_test_runs must not be negative", line("max_test_runs"))
+	case m.MaxSubmissions < 0:
+		return nil, fmt.Errorf("meta.yaml: line %d: max_submissions must not be negative", line("max_submissions"))
+	}
+	for _, l := range []struct {
+		key   string
+		globs []string
+	}{{"student_files", m.StudentFiles}, {"submission_files", m.SubmissionFiles}} {
+		for _, g := range l.globs {
+			if _, err := path.Match(g, ""); err != nil || g == "" || strings.HasPrefix(g, "/") || strings.Contains(g, "..") {
+				return nil, fmt.Errorf("meta.yaml: line %d: %q is not a relative glob", line(l.key), g)
+			}
+		}
+	}
+	return &m, nil
+}
+
+// StudentFile reports whether a file (relative to the assignment
+// directory) is released to students. A glob without a slash also matches
+// the file's base name in any subdirectory.
+func (m *Meta) StudentFile(rel string) bool {
+	return matchAny(m.StudentFiles, rel)
+}
+
+func matchAny(globs []string, rel string) bool {
+	for _, g := range globs {
+		if ok, _ := path.Match(g, rel); ok {
+			return true
+		}
+		if !strings.Contains(g, "/") {
+			if ok, _ := path.Match(g, path.Base(rel)); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
