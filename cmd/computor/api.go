@@ -23,6 +23,7 @@ func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var c common
 	c.register(fs)
 	addr := fs.String("api-addr", env(envAPIAddr, defaultAPIAddr), "where the API listens ("+envAPIAddr+")")
+	noTesting := fs.Bool("no-testing", false, "do not offer student_testing and submission_processing (no worker has a sandbox)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -44,12 +45,12 @@ func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer tc.Close()
-	deps, repos, closeDeps, err := c.deps(ctx)
+	deps, repos, _, closeDeps, err := c.deps(ctx, false, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDeps()
-	reg, err := registry(deps)
+	reg, err := registry(deps, !*noTesting)
 	if err != nil {
 		return err
 	}

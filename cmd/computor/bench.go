@@ -24,7 +24,6 @@ import (
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/tasks"
-	"github.com/computor-org/computor-go/internal/tasks/catalog"
 )
 
 // benchOptions are the flags of `computor bench`.
@@ -93,7 +92,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	// The bench's task types need no database or repositories.
-	reg, err := registry(catalog.Deps{})
+	reg, err := registry(tasks.Deps{}, false)
 	if err != nil {
 		return err
 	}

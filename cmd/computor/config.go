@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,8 +17,9 @@ import (
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/git"
+	"github.com/computor-org/computor-go/internal/sandbox"
 	"github.com/computor-org/computor-go/internal/store"
-	"github.com/computor-org/computor-go/internal/tasks/catalog"
+	"github.com/computor-org/computor-go/internal/tasks"
 )
 
 // Environment variables, read here and nowhere else.
@@ -32,6 +35,7 @@ const (
 	envLogFormat    = "COMPUTOR_LOG_FORMAT"
 	envDatabaseURL  = "COMPUTOR_DATABASE_URL"
 	envReposDir     = "COMPUTOR_REPOS_DIR"
+	envWorkDir      = "COMPUTOR_WORK_DIR"
 	envTemporalAddr = "TEMPORAL_ADDRESS"
 	envNamespace    = "TEMPORAL_NAMESPACE"
 )
@@ -48,6 +52,7 @@ const (
 	databaseFile = "computor.db"
 	// reposDir is the default directory of git repositories in the data dir.
 	reposDir = "repos"
+
 )
 
 func env(name, def string) string {
@@ -179,27 +184,67 @@ func positive(name string, d time.Duration) error {
 	return nil
 }
 
-// deps opens the domain database and the repository service.
-func (c *common) deps(ctx context.Context) (catalog.Deps, *git.Local, func(), error) {
+// deps opens the domain database and the repository service; with
+// sandbox, also the sandbox that runs student code. testing says whether
+// the testing tasks can run: a worker needs a working sandbox, the API
+// trusts its workers to have one.
+func (c *common) deps(ctx context.Context, withSandbox bool, logger *slog.Logger) (d tasks.Deps, repos *git.Local, testing bool, closeFn func(), err error) {
 	dbURL := c.databaseURL
 	if dbURL == "" {
 		if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
-			return catalog.Deps{}, nil, nil, fmt.Errorf("create data dir: %w", err)
+			return d, nil, false, nil, fmt.Errorf("create data dir: %w", err)
 		}
 		dbURL = filepath.Join(c.dataDir, databaseFile)
 	}
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
-		return catalog.Deps{}, nil, nil, fmt.Errorf("open database: %w", err)
+		return d, nil, false, nil, fmt.Errorf("open database: %w", err)
 	}
 	dir := c.reposDir
 	if dir == "" {
 		dir = filepath.Join(c.dataDir, reposDir)
 	}
-	repos, err := git.NewLocal(dir)
-	if err != nil {
+	if repos, err = git.NewLocal(dir, git.WithLogger(logger)); err != nil {
 		_ = st.Close()
-		return catalog.Deps{}, nil, nil, fmt.Errorf("open repositories: %w", err)
+		return d, nil, false, nil, fmt.Errorf("open repositories: %w", err)
 	}
-	return catalog.Deps{Store: st, Repos: repos}, repos, func() { _ = st.Close() }, nil
+	d = tasks.Deps{Store: st, Repos: repos}
+	testing = true
+	if withSandbox {
+		if d.WorkRoot, err = c.workRoot(); err != nil {
+			_ = st.Close()
+			return d, nil, false, nil, err
+		}
+		sb, err := sandbox.NewBubblewrap(sandbox.Config{})
+		if err != nil {
+			logger.Warn("student_testing and submission_processing are off: no working sandbox (apt-get install bubblewrap)", "err", err)
+			testing = false
+		} else {
+			d.Sandbox = sb
+		}
+	}
+	return d, repos, testing, func() { _ = st.Close() }, nil
+}
+
+// workRoot makes the directory of test runs' work directories: 0711, so
+// each sandbox user may enter its own run directory but list none, on a
+// path every sandbox user can traverse. The data dir is 0700, so the
+// default is a directory of the system's temporary space named after it.
+func (c *common) workRoot() (string, error) {
+	dir := os.Getenv(envWorkDir)
+	if dir == "" {
+		abs, err := filepath.Abs(c.dataDir)
+		if err != nil {
+			return "", err
+		}
+		sum := sha256.Sum256([]byte(abs))
+		dir = filepath.Join(os.TempDir(), "computor-work-"+hex.EncodeToString(sum[:6]))
+	}
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		return "", fmt.Errorf("work dir: %w", err)
+	}
+	if err := os.Chmod(dir, 0o711); err != nil {
+		return "", fmt.Errorf("work dir: %w", err)
+	}
+	return dir, nil
 }

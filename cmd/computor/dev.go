@@ -22,7 +22,6 @@ import (
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/tasks"
-	"github.com/computor-org/computor-go/internal/tasks/catalog"
 	"github.com/computor-org/computor-go/internal/worker"
 )
 
@@ -39,6 +38,8 @@ type devOptions struct {
 	uiAddr    string
 	ephemeral bool
 	noUI      bool
+	// maxActivities bounds the worker's concurrent activities per queue.
+	maxActivities int
 }
 
 // devStack is everything `computor dev` runs in one process.
@@ -50,7 +51,7 @@ type devStack struct {
 	listener net.Listener
 	handler  http.Handler
 	registry *tasks.Registry
-	deps     catalog.Deps
+	deps     tasks.Deps
 	secret   []byte
 	closers  []func()
 }
@@ -75,13 +76,13 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	deps, repos, closeDeps, err := c.deps(ctx)
+	deps, repos, testing, closeDeps, err := c.deps(ctx, true, logger)
 	if err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, closeDeps)
 	d.deps = deps
-	if d.registry, err = registry(deps); err != nil {
+	if d.registry, err = registry(deps, testing); err != nil {
 		return nil, err
 	}
 
@@ -121,7 +122,7 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		return nil, err
 	}
 
-	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, Logger: logger}); err != nil {
+	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: o.maxActivities, Logger: logger}); err != nil {
 		return nil, err
 	}
 	if err := d.worker.Start(); err != nil {
@@ -156,6 +157,7 @@ func (o *devOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.uiAddr, "ui-addr", env(envUIAddr, engine.DefaultUIAddr), "where the Temporal Web UI listens ("+envUIAddr+")")
 	fs.BoolVar(&o.ephemeral, "ephemeral", false, "keep Temporal's database in memory: nothing survives a restart")
 	fs.BoolVar(&o.noUI, "no-ui", false, "do not serve the Web UI")
+	fs.IntVar(&o.maxActivities, "max-activities", 0, "activities the worker runs at once per queue (default 100 per CPU)")
 }
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -14,7 +14,7 @@ import (
 )
 
 // registry returns every task type, bound to its dependencies.
-func registry(d catalog.Deps) (*tasks.Registry, error) { return catalog.New(d) }
+func registry(d tasks.Deps, testing bool) (*tasks.Registry, error) { return catalog.New(d, testing) }
 
 // queueFlags are the worker's queue choices, as in the original worker.
 type queueFlags struct {
@@ -81,6 +81,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var q queueFlags
 	q.register(fs)
 	grace := fs.Duration("stop-timeout", worker.DefaultStopTimeout, "how long running activities may finish after SIGINT/SIGTERM")
+	maxActivities := fs.Int("max-activities", 0, "activities run at once per queue (default 100 per CPU)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -101,16 +102,16 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer tc.Close()
-	deps, _, closeDeps, err := c.deps(ctx)
+	deps, _, testing, closeDeps, err := c.deps(ctx, true, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDeps()
-	reg, err := registry(deps)
+	reg, err := registry(deps, testing)
 	if err != nil {
 		return err
 	}
-	w, err := worker.New(tc, reg, worker.Config{Queues: queues, StopTimeout: *grace, Logger: logger})
+	w, err := worker.New(tc, reg, worker.Config{Queues: queues, StopTimeout: *grace, MaxConcurrentActivities: *maxActivities, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,10 @@ func (s *Server) parseList(r *http.Request, admin bool, sub string) (ListParams,
 			fail("submitter", "you may list only your own tasks")
 		}
 		p.Submitter = sub
+		if strings.ContainsAny(sub, `'"\`) {
+			// The query quotes it; a token's sub must not break out.
+			fail("submitter", "your username has quotes or backslashes and cannot be listed")
+		}
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -141,7 +145,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) error {
 		Query:         p.query(),
 	})
 	if err != nil {
-		if isInvalidArgument(err) {
+		if isInvalidArgument(err) && len(p.Cursor) > 0 {
 			return invalidField("cursor", "is not a cursor this API returned")
 		}
 		return fmt.Errorf("list tasks: %w", err)

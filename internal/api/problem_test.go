@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"go.temporal.io/api/serviceerror"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/computor-org/computor-go/internal/tasks"
 )
@@ -145,4 +147,63 @@ func TestAdapt(t *testing.T) {
 			t.Fatalf("%d %q %q", w.Code, w.Header().Get("Content-Type"), w.Body)
 		}
 	})
+}
+
+func TestErrorKinds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                          string
+		err                           error
+		unavailable, deadline, badArg bool
+	}{
+		{name: "nil"},
+		{name: "plain", err: errors.New("x")},
+		{name: "unavailable", err: serviceerror.NewUnavailable("x"), unavailable: true},
+		{name: "resource exhausted", err: fmt.Errorf("w: %w", serviceerror.NewResourceExhausted(0, "x")), unavailable: true},
+		{name: "context deadline", err: context.DeadlineExceeded, deadline: true},
+		{name: "wrapped context deadline", err: fmt.Errorf("read: %w", context.DeadlineExceeded), deadline: true},
+		{name: "temporal deadline", err: serviceerror.NewDeadlineExceeded("x"), deadline: true},
+		{name: "grpc deadline", err: status.Error(codes.DeadlineExceeded, "x"), deadline: true},
+		{name: "grpc unavailable is no deadline", err: status.Error(codes.Unavailable, "x")},
+		{name: "context canceled", err: context.Canceled},
+		{name: "invalid argument", err: fmt.Errorf("list: %w", serviceerror.NewInvalidArgument("x")), badArg: true},
+	}
+	for _, tt := range tests {
+		if got := isUnavailable(tt.err); got != tt.unavailable {
+			t.Errorf("%s: isUnavailable = %v", tt.name, got)
+		}
+		if got := isDeadline(tt.err); got != tt.deadline {
+			t.Errorf("%s: isDeadline = %v", tt.name, got)
+		}
+		if got := isInvalidArgument(tt.err); got != tt.badArg {
+			t.Errorf("%s: isInvalidArgument = %v", tt.name, got)
+		}
+	}
+}
+
+func TestForbidden(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w: task %q needs one of the roles %s", tasks.ErrForbidden, "t", "ops"), `task "t" needs one of the roles ops`},
+		{fmt.Errorf("%w: you are not staff of course c1", tasks.ErrForbidden), "you are not staff of course c1"},
+		{tasks.ErrForbidden, "forbidden"},
+	}
+	for _, tt := range tests {
+		p := forbidden(tt.err)
+		if p.Status != http.StatusForbidden || p.Title != http.StatusText(http.StatusForbidden) || p.Detail != tt.want {
+			t.Errorf("forbidden(%v) = %+v, want detail %q", tt.err, p, tt.want)
+		}
+	}
+}
+
+func TestSortFields(t *testing.T) {
+	t.Parallel()
+	in := []tasks.FieldError{{Field: "b", Message: "1"}, {Field: "a", Message: "2"}, {Field: "b", Message: "3"}, {Field: "a", Message: "4"}}
+	want := []tasks.FieldError{{Field: "a", Message: "2"}, {Field: "a", Message: "4"}, {Field: "b", Message: "1"}, {Field: "b", Message: "3"}}
+	if got := sortFields(in); !slices.Equal(got, want) {
+		t.Fatalf("sortFields = %+v, want %+v (stable)", got, want)
+	}
 }

@@ -34,7 +34,7 @@ func parseWait(r *http.Request) (time.Duration, error) {
 	if err != nil {
 		// A bare number is seconds.
 		secs, serr := strconv.ParseFloat(v, 64)
-		if serr != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
+		if serr != nil || math.IsNaN(secs) || math.IsInf(secs, 0) || secs < 0 || secs > MaxWait.Seconds() {
 			return 0, invalidField("wait", "must be a duration such as 30s (at most %s)", MaxWait)
 		}
 		d = time.Duration(secs * float64(time.Second))

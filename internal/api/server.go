@@ -109,6 +109,7 @@ func (s *Server) Handler() http.Handler {
 		private("GET /courses", s.serveCourses)
 		private("GET /courses/{id}/members", s.serveCourseMembers)
 		private("GET /courses/{id}/contents", s.serveCourseContents)
+		private("GET /results", s.serveResults)
 	}
 	if s.git != nil && s.store != nil {
 		// git authenticates itself (basic auth), so no authenticate here.

@@ -41,7 +41,7 @@ func setup(t *testing.T) *testBundle {
 // when a task is submitted or run, which these tests never do.
 func testRegistry(t *testing.T) *tasks.Registry {
 	t.Helper()
-	reg, err := catalog.New(catalog.Deps{})
+	reg, err := catalog.New(catalog.Deps{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

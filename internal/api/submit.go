@@ -56,7 +56,7 @@ func decodeSubmit(r *http.Request) (SubmitParams, error) {
 	if err := dec.Decode(&fields); err != nil {
 		return p, problem(http.StatusBadRequest, "the body is not a JSON object: %v", err)
 	}
-	if dec.More() {
+	if rest := bytes.TrimSpace(body[dec.InputOffset():]); len(rest) > 0 {
 		return p, problem(http.StatusBadRequest, "the body holds more than one JSON value")
 	}
 	if fields == nil {
@@ -84,10 +84,10 @@ func decodeSubmit(r *http.Request) (SubmitParams, error) {
 			fail(name, "must be "+want)
 		}
 	}
-	if _, ok := fields["task_name"]; ok && p.TaskName == "" && len(bad) == 0 {
-		fail("task_name", "must not be empty")
-	} else if !ok {
+	if raw, ok := fields["task_name"]; !ok {
 		fail("task_name", "is required")
+	} else if p.TaskName == "" && json.Unmarshal(raw, new(string)) == nil {
+		fail("task_name", "must not be empty")
 	}
 	if p.Delay < 0 || p.Delay > MaxDelay.Seconds() {
 		fail("delay", fmt.Sprintf("must be between 0 and %d seconds", int(MaxDelay.Seconds())))
@@ -146,6 +146,8 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		Priority:  req.Priority,
 		Submitter: claims.Subject,
 		Delay:     time.Duration(req.Delay * float64(time.Second)),
+		// One student's many runs do not starve another's.
+		FairnessKey: typ.FairnessKey(params),
 	})
 	_, err = s.temporal.ExecuteWorkflow(r.Context(), opts, typ.Name(), params)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted

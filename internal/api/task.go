@@ -145,11 +145,11 @@ func progressOf(details *commonpb.Payloads) *tasks.Progress {
 	if len(details.GetPayloads()) == 0 {
 		return nil
 	}
-	var p tasks.Progress
+	var p *tasks.Progress
 	if err := converter.GetDefaultDataConverter().FromPayload(details.GetPayloads()[0], &p); err != nil {
 		return nil
 	}
-	return &p
+	return p
 }
 
 // history is what a task's event history adds to Describe.
@@ -240,7 +240,7 @@ func failureMessage(f *failurepb.Failure) string {
 			msg = "activity " + f.GetActivityFailureInfo().GetActivityType().GetName() + " failed"
 		}
 		if ti := f.GetTimeoutFailureInfo(); ti != nil {
-			msg = "timed out (" + strings.ToLower(strings.TrimPrefix(ti.GetTimeoutType().String(), "TIMEOUT_TYPE_")) + ")"
+			msg = "timed out (" + strings.ToLower(strings.TrimPrefix(enumspb.TimeoutType_name[int32(ti.GetTimeoutType())], "TIMEOUT_TYPE_")) + ")"
 		}
 		if msg != "" && (len(parts) == 0 || parts[len(parts)-1] != msg) {
 			parts = append(parts, msg)
@@ -258,6 +258,9 @@ func resultOf(ev *historypb.HistoryEvent) (json.RawMessage, error) {
 	var raw json.RawMessage
 	if err := converter.GetDefaultDataConverter().FromPayload(payloads[0], &raw); err != nil {
 		return nil, fmt.Errorf("decode result: %w", err)
+	}
+	if len(raw) == 0 || !json.Valid(raw) {
+		return json.RawMessage("null"), nil
 	}
 	return raw, nil
 }

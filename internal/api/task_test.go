@@ -1,7 +1,6 @@
 package api
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -79,19 +78,9 @@ func TestFailureMessage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := failureMessage(tt.failure)
-			if got == tt.want {
-				return
+			if got := failureMessage(tt.failure); got != tt.want {
+				t.Fatalf("failureMessage = %q, want %q", got, tt.want)
 			}
-			// Known bug, reported to the lead: go.temporal.io/api's
-			// TimeoutType.String returns "StartToClose", not
-			// "TIMEOUT_TYPE_START_TO_CLOSE", so failureMessage says
-			// "timed out (starttoclose)". Remove this skip once task.go
-			// names the timeout from enumspb.TimeoutType_name.
-			if strings.Contains(got, "(starttoclose)") || strings.Contains(got, "(scheduletoclose)") {
-				t.Skipf("known bug: failureMessage = %q, want %q", got, tt.want)
-			}
-			t.Fatalf("failureMessage = %q, want %q", got, tt.want)
 		})
 	}
 }

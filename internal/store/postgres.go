@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -96,7 +97,12 @@ const (
 	pgForeignKeyViolation = "23503"
 	pgCheckViolation      = "23514"
 	pgNotNullViolation    = "23502"
+	// pgDataException is the class of errors about a value that the
+	// column's type cannot hold, such as a string jsonb cannot.
+	pgDataException = "22"
 )
+
+func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
 
 func (postgresDialect) violation(err error) violation {
 	var e *pgconn.PgError
@@ -109,6 +115,9 @@ func (postgresDialect) violation(err error) violation {
 	case pgForeignKeyViolation:
 		return violationForeignKey
 	case pgCheckViolation, pgNotNullViolation:
+		return violationCheck
+	}
+	if strings.HasPrefix(e.Code, pgDataException) {
 		return violationCheck
 	}
 	return violationNone

@@ -27,6 +27,9 @@ type dialect interface {
 	timeArg(t time.Time) any
 	// violation tells which constraint, if any, an error broke.
 	violation(err error) violation
+	// forUpdate is what ends a SELECT, in a transaction, that locks the
+	// rows it reads until the transaction ends.
+	forUpdate() string
 }
 
 // violation is the kind of constraint an insert or update broke.
@@ -156,9 +159,40 @@ func (n nullTime) Scan(v any) error {
 	return nil
 }
 
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// inTx runs f in a transaction, which it commits when f returns nil and
+// rolls back otherwise; f's error is returned as it is. SQLite takes the
+// write lock at BEGIN (_txlock=immediate), so its transactions run one at
+// a time; on PostgreSQL, f locks what it needs with dialect.forUpdate.
+func (s *sqlStore) inTx(ctx context.Context, doing string, f func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail(ctx, doing, err)
+	}
+	if err := f(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail(ctx, doing, err)
+	}
+	return nil
+}
+
 // queryOne runs a query for one row; no row is ErrNotFound about what.
 func queryOne[T any](ctx context.Context, s *sqlStore, what string, scan func(rowScanner) (*T, error), query string, args ...any) (*T, error) {
-	v, err := scan(s.db.QueryRowContext(ctx, query, args...))
+	return queryOneIn(ctx, s, s.db, what, scan, query, args...)
+}
+
+// queryOneIn is queryOne on q, a transaction or the pool.
+func queryOneIn[T any](ctx context.Context, s *sqlStore, q querier, what string, scan func(rowScanner) (*T, error), query string, args ...any) (*T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
 	}

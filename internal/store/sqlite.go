@@ -83,6 +83,10 @@ const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
 
 func (sqliteDialect) timeArg(t time.Time) any { return t.UTC().Format(sqliteTimeLayout) }
 
+// forUpdate is empty: SQLite has no row locks, and a transaction holds the
+// database's write lock from its BEGIN already.
+func (sqliteDialect) forUpdate() string { return "" }
+
 func (sqliteDialect) violation(err error) violation {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {

@@ -1,5 +1,6 @@
 // Package store is Computor's domain database: users, organizations, course
-// families, courses, their groups, members and contents. One Store
+// families, courses, their groups, members and contents, and the members'
+// test results and submissions of the contents. One Store
 // interface stands in front of it, with a SQLite implementation (the
 // embedded default) and a PostgreSQL one, both applying versioned
 // migrations at open and both passing the same test suite.
@@ -12,6 +13,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -25,6 +27,9 @@ var (
 	ErrConflict = errors.New("already exists")
 	// ErrInvalid: a value does not fit (bad path segment, unknown role).
 	ErrInvalid = errors.New("invalid")
+	// ErrLimitReached: a per-assignment limit (max_test_runs,
+	// max_submissions) is used up.
+	ErrLimitReached = errors.New("limit reached")
 )
 
 // Course roles, from most to least privileged.
@@ -34,6 +39,24 @@ const (
 	RoleLecturer   = "_lecturer"
 	RoleTutor      = "_tutor"
 	RoleStudent    = "_student"
+)
+
+// Result statuses: a test result is running from its start until it is
+// finished (graded, with a score) or failed (the test could not run).
+const (
+	ResultRunning  = "running"
+	ResultFinished = "finished"
+	ResultFailed   = "failed"
+)
+
+// Limits of TestResultList.
+const (
+	// TestResultListLimitDefault is how many results a list without a
+	// limit returns.
+	TestResultListLimitDefault = 100
+	// TestResultListLimitMax is the most results one list returns; a
+	// larger limit is lowered to it.
+	TestResultListLimitMax = 1000
 )
 
 // Meta is what every row carries.
@@ -118,13 +141,55 @@ type CourseContent struct {
 	ReleasedAt     *time.Time `json:"released_at,omitempty"`
 }
 
+// TestResult is one test run of a member's commit of an assignment.
+type TestResult struct {
+	Meta
+	// CourseID is the member's course, which is the content's too.
+	CourseID        string `json:"course_id"`
+	CourseMemberID  string `json:"course_member_id"`
+	CourseContentID string `json:"course_content_id"`
+	Username        string `json:"username"`     // the member's user's
+	ContentPath     string `json:"content_path"` // the content's path
+	Commit          string `json:"commit"`       // lowercase
+	// TaskID is the task that runs the test; a task has at most one
+	// result.
+	TaskID string  `json:"task_id"`
+	Status string  `json:"status"` // ResultRunning, ResultFinished or ResultFailed
+	Score  float64 `json:"score"`  // in [0, 1]; 0 while running
+	// Summary is the grading summary JSON, absent until finished. It
+	// round-trips as JSON, not as text: PostgreSQL (jsonb) drops
+	// insignificant space, orders keys and keeps the last of duplicate
+	// keys, so compare it decoded.
+	Summary json.RawMessage `json:"summary,omitempty"`
+	// SubmissionID is the submission this result grades, if any.
+	SubmissionID string     `json:"submission_id,omitempty"`
+	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+}
+
+// Submission is a member's submission of a commit of an assignment for
+// grading.
+type Submission struct {
+	Meta
+	// CourseID is the member's course, which is the content's too.
+	CourseID        string `json:"course_id"`
+	CourseMemberID  string `json:"course_member_id"`
+	CourseContentID string `json:"course_content_id"`
+	Commit          string `json:"commit"` // lowercase
+	// TaskID is the task that submits; a task makes at most one
+	// submission.
+	TaskID string `json:"task_id"`
+	// ResultID is the test result that grades the submission, if any.
+	ResultID string `json:"result_id,omitempty"`
+}
+
 // Store is the domain database. Open returns one.
 //
 // Lookups that find nothing are ErrNotFound; values that do not fit
 // (ValidPathSegment, ValidUsername, ValidContentPath, ValidRole, ids that
 // are not UUIDs) are ErrInvalid; creates of a natural key that another
-// task made are ErrConflict. Lists are ordered (by path, title or
-// username) and empty lists are non-nil. Times are UTC.
+// task made are ErrConflict; a used-up per-assignment limit is
+// ErrLimitReached. Lists are ordered (by path, title or username; test
+// results newest first) and empty lists are non-nil. Times are UTC.
 type Store interface {
 	// UserFindOrCreate makes the user, or returns the one with that
 	// username as it is, whoever made it.
@@ -193,6 +258,50 @@ type Store interface {
 	// stored in lowercase) and its time; a zero time means now.
 	CourseContentRelease(ctx context.Context, id, commit string, at time.Time) (*CourseContent, error)
 
+	// TestResultStart records a running test of a member's commit of a
+	// content for the task TaskID, with the member's course. It is
+	// idempotent by TaskID: called again by the same task it returns the
+	// same row, as it is now; a task's row of another member, content or
+	// commit is ErrConflict. When MaxRuns > 0 and the member has MaxRuns
+	// results of the content already (whatever their status, this task's
+	// not counted), it is ErrLimitReached. The check and the insert are
+	// atomic, so two concurrent starts cannot both take the last run. An
+	// unknown member or content is ErrNotFound; a content of another course
+	// than the member's, a bad commit (ValidCommit), an empty task or a
+	// negative MaxRuns is ErrInvalid.
+	TestResultStart(ctx context.Context, p TestResultStartParams) (*TestResult, error)
+	// TestResultFinish sets the status (ResultFinished or ResultFailed),
+	// score (in [0, 1]), summary (valid JSON or empty; a JSON null is no
+	// summary) and finish time of the result of TaskID. It is idempotent:
+	// finishing a finished result again with the same values (the summary
+	// compared as JSON) returns the row unchanged, while other values are
+	// ErrConflict. An unknown task is ErrNotFound; bad values are
+	// ErrInvalid.
+	TestResultFinish(ctx context.Context, p TestResultFinishParams) (*TestResult, error)
+	// TestResultGetByTask finds the result of a task.
+	TestResultGetByTask(ctx context.Context, taskID string) (*TestResult, error)
+	// TestResultList lists the results that match every non-empty id of
+	// the filter, newest first, at most f.Limit of them. An id that names
+	// no course, member or content is ErrNotFound; a negative limit is
+	// ErrInvalid.
+	TestResultList(ctx context.Context, f TestResultFilter) ([]TestResult, error)
+
+	// SubmissionCreate records a member's submission of a commit of a
+	// content for the task TaskID, with the member's course. It is
+	// idempotent by TaskID and bounded by MaxSubmissions, atomically, as
+	// TestResultStart is by MaxRuns; its errors are those of
+	// TestResultStart.
+	SubmissionCreate(ctx context.Context, p SubmissionCreateParams) (*Submission, error)
+	// SubmissionSetResult links a submission and the test result that
+	// grades it, which sets both Submission.ResultID and
+	// TestResult.SubmissionID, and returns the submission. Linking a linked
+	// pair again returns it; a submission or result linked to another is
+	// ErrConflict. The result must be of the submission's member, content
+	// and commit, or it is ErrInvalid. Unknown ids are ErrNotFound.
+	SubmissionSetResult(ctx context.Context, submissionID, resultID string) (*Submission, error)
+	// SubmissionGetByTask finds the submission of a task.
+	SubmissionGetByTask(ctx context.Context, taskID string) (*Submission, error)
+
 	// Ping checks the connection; Close releases it.
 	Ping(ctx context.Context) error
 	Close() error
@@ -242,4 +351,41 @@ type CourseContentUpsertParams struct {
 	CourseID, Path, Title       string
 	MaxTestRuns, MaxSubmissions int
 	CreatedBy, CreatedByTask    string
+}
+
+// TestResultStartParams are the fields of a new test result.
+type TestResultStartParams struct {
+	CourseMemberID, CourseContentID string
+	Commit                          string // ValidCommit; stored in lowercase
+	TaskID                          string // the task that runs the test; required
+	// MaxRuns is the content's max_test_runs; 0 means no limit.
+	MaxRuns   int
+	CreatedBy string
+}
+
+// TestResultFinishParams are the outcome of a test.
+type TestResultFinishParams struct {
+	TaskID  string
+	Status  string  // ResultFinished or ResultFailed
+	Score   float64 // in [0, 1]
+	Summary json.RawMessage
+}
+
+// TestResultFilter selects test results; an empty id matches any.
+type TestResultFilter struct {
+	CourseID, CourseMemberID, CourseContentID string
+	// Limit is the most results returned: 0 means
+	// TestResultListLimitDefault, and more than TestResultListLimitMax
+	// means TestResultListLimitMax.
+	Limit int
+}
+
+// SubmissionCreateParams are the fields of a new submission.
+type SubmissionCreateParams struct {
+	CourseMemberID, CourseContentID string
+	Commit                          string // ValidCommit; stored in lowercase
+	TaskID                          string // the task that submits; required
+	// MaxSubmissions is the content's max_submissions; 0 means no limit.
+	MaxSubmissions int
+	CreatedBy      string
 }

@@ -206,6 +206,13 @@ var suite = []struct {
 	{"MembershipsOf", testMembershipsOf},
 	{"CourseContent", testCourseContent},
 	{"CourseContentRelease", testCourseContentRelease},
+	{"TestResult", testTestResult},
+	{"TestResultValidation", testTestResultValidation},
+	{"TestResultLimit", testTestResultLimit},
+	{"TestResultList", testTestResultList},
+	{"Submission", testSubmission},
+	{"SubmissionSetResult", testSubmissionSetResult},
+	{"ConcurrentLimit", testConcurrentLimit},
 	{"ConcurrentCreate", testConcurrentCreate},
 	{"ConcurrentWrites", testConcurrentWrites},
 	{"Reopen", testReopen},
@@ -1017,5 +1024,7 @@ func testCanceledContext(t *testing.T, b *bundle) {
 	_, err := s.OrganizationList(ctx)
 	wantErr(t, err, context.Canceled)
 	_, err = s.OrganizationCreate(ctx, OrganizationCreateParams{Path: "x"})
+	wantErr(t, err, context.Canceled)
+	_, err = s.TestResultStart(ctx, TestResultStartParams{CourseMemberID: uuid.NewString(), CourseContentID: uuid.NewString(), Commit: "abcd", TaskID: "t"})
 	wantErr(t, err, context.Canceled)
 }

@@ -49,6 +49,9 @@ const (
 //	default queue: 0 → 5, 1 → 4, 2 → 3, 3 → 2, 4 and 5 → 1
 //	low queue:    -1 → 1, -2 → 2, -3 → 3, -4 → 4, -5 and below → 5
 func PriorityKey(priority int) int {
+	// Far outside the ranges every priority maps like the queue's end;
+	// clamping first keeps the arithmetic below from overflowing.
+	priority = min(max(priority, -100), 100)
 	var key int
 	switch QueueFor(priority) {
 	case QueueHigh:

@@ -22,6 +22,9 @@ type Start struct {
 	Submitter string
 	// Delay starts the task later.
 	Delay time.Duration
+	// FairnessKey shares dispatch fairly among keys within a priority: the
+	// tasks of one key do not starve another's. Empty: one shared key.
+	FairnessKey string
 }
 
 // StartOptions returns the Temporal options that start a task of this type.
@@ -33,7 +36,7 @@ func (t *Type) StartOptions(s Start) client.StartWorkflowOptions {
 		TaskQueue:                QueueFor(s.Priority),
 		WorkflowExecutionTimeout: t.timeout,
 		StartDelay:               s.Delay,
-		Priority:                 temporal.Priority{PriorityKey: PriorityKey(s.Priority)},
+		Priority:                 temporal.Priority{PriorityKey: PriorityKey(s.Priority), FairnessKey: s.FairnessKey},
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			engine.SubmitterKey.ValueSet(s.Submitter),
 			engine.PriorityKey.ValueSet(int64(s.Priority)),

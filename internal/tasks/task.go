@@ -34,6 +34,9 @@ type Spec[P Params, R any] struct {
 	// beyond Roles (a membership of the course named in them). Nil: Roles
 	// decide alone. It runs before Check.
 	Authorize func(ctx context.Context, c Caller, p P) error
+	// Fairness returns the fairness key of a task (see Start.FairnessKey);
+	// nil: none.
+	Fairness func(p P) string
 	// Defaults are the parameters a submit starts from; the submitted JSON
 	// overrides them field by field.
 	Defaults P
@@ -57,6 +60,7 @@ type Type struct {
 	access      string
 	check       func(context.Context, Params) error
 	authorize   func(context.Context, Caller, Params) error
+	fairness    func(Params) string
 	schema      map[string]any
 	decode      func(json.RawMessage) (Params, error)
 	workflow    any
@@ -83,10 +87,21 @@ func New[P Params, R any](s Spec[P, R]) *Type {
 	if s.Check != nil {
 		t.check = func(ctx context.Context, p Params) error { return s.Check(ctx, p.(P)) }
 	}
+	if s.Fairness != nil {
+		t.fairness = func(p Params) string { return s.Fairness(p.(P)) }
+	}
 	if s.Authorize != nil {
 		t.authorize = func(ctx context.Context, c Caller, p Params) error { return s.Authorize(ctx, c, p.(P)) }
 	}
 	return t
+}
+
+// FairnessKey returns the fairness key of a task with these parameters.
+func (t *Type) FairnessKey(p Params) string {
+	if t.fairness == nil {
+		return ""
+	}
+	return t.fairness(p)
 }
 
 // Caller is who submits a task.

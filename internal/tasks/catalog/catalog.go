@@ -8,27 +8,39 @@ import (
 	"github.com/computor-org/computor-go/internal/tasks/examples/dataprocessing"
 	"github.com/computor-org/computor-go/internal/tasks/examples/errorhandling"
 	"github.com/computor-org/computor-go/internal/tasks/examples/longrunning"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createcourse"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createcoursefamily"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createorganization"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy/releasecourse"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy/releasestudents"
+	"github.com/computor-org/computor-go/internal/tasks/testing/studenttesting"
+	"github.com/computor-org/computor-go/internal/tasks/testing/submissionprocessing"
 )
 
 // Deps are the outside systems the task types act on.
-type Deps = hierarchy.Deps
+type Deps = tasks.Deps
 
-// New returns the registry of all task types.
-func New(d Deps) (*tasks.Registry, error) {
-	return tasks.NewRegistry(
+// New returns the registry of all task types. The testing tasks are in it
+// only when testing is set: a worker sets it when its sandbox works, so
+// /tasks/types never lists a task that cannot run.
+func New(d Deps, testing bool) (*tasks.Registry, error) {
+	all := []*tasks.Type{
 		longrunning.Task(),
 		dataprocessing.Task(),
 		errorhandling.Task(),
+	}
+	if testing {
+		all = append(all,
+			studenttesting.Task(d),
+			submissionprocessing.Task(d),
+		)
+	}
+	all = append(all,
 		releasestudents.Task(d),
 		releasecourse.Task(d),
 		createorganization.Task(d),
 		createcoursefamily.Task(d),
 		createcourse.Task(d),
 	)
+	return tasks.NewRegistry(all...)
 }

@@ -22,10 +22,7 @@ import (
 )
 
 // Deps are the outside systems the course tasks act on.
-type Deps struct {
-	Store store.Store
-	Repos git.Service
-}
+type Deps = tasks.Deps
 
 // Repository names of a course, below its group.
 const (

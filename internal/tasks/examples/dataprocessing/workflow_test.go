@@ -124,9 +124,6 @@ func show(r Result) string {
 
 func TestDataProcessingWorkflowMillionItems(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("1000 activities")
-	}
 	env := setup(t)
 	env.ExecuteWorkflow(Kind, Params{DataSize: 1000000, ProcessingType: TypeTransform, ChunkSize: 1000})
 	if err := env.GetWorkflowError(); err != nil {

@@ -15,6 +15,9 @@ import (
 // is an assignment when it holds one.
 const MetaFile = "meta.yaml"
 
+// TestSpecFile is an assignment's test specification (see package grading).
+const TestSpecFile = "test.yaml"
+
 // Meta is an assignment's meta.yaml.
 type Meta struct {
 	Title string `yaml:"title"`

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/computor-org/computor-go/internal/git"
+	"github.com/computor-org/computor-go/internal/grading"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
@@ -213,6 +214,17 @@ func makePlan(ctx context.Context, d hierarchy.Deps, p Params) (*plan, error) {
 		meta, err := ParseMeta(raw)
 		if err != nil {
 			return nil, &fieldError{field, fmt.Errorf("%s/%w", dir, err)}
+		}
+		// A test specification that does not parse is refused now, not at
+		// the first student's test run.
+		if slices.Contains(files, dir+"/"+TestSpecFile) {
+			rawSpec, err := d.Repos.ReadFile(ctx, repo, commit, dir+"/"+TestSpecFile)
+			if err != nil {
+				return nil, fmt.Errorf("read %s/%s: %w", dir, TestSpecFile, err)
+			}
+			if _, err := grading.ParseSpec(rawSpec); err != nil {
+				return nil, &fieldError{field, fmt.Errorf("%s/%w", dir, err)}
+			}
 		}
 		a := assignment{dir: dir, meta: meta}
 		for _, f := range files {

@@ -1,0 +1,98 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+)
+
+// serveResults lists stored test results: GET /results?course=&member=&content=&limit=.
+// An admin sees all; course staff see their course's; a student sees their
+// own. Newest first.
+func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	claims := claimsOf(r)
+	q := r.URL.Query()
+	f := store.TestResultFilter{CourseMemberID: q.Get("member"), Limit: 100}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return invalidField("limit", "must be an integer from 1 to 1000")
+		}
+		f.Limit = n
+	}
+	var course *store.Course
+	if v := q.Get("course"); v != "" {
+		c, err := s.store.CourseGet(ctx, v)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+			return invalidField("course", "no course %q", v)
+		}
+		if err != nil {
+			return err
+		}
+		course, f.CourseID = c, c.ID
+	}
+	if v := q.Get("content"); v != "" {
+		if course == nil {
+			return invalidField("content", "needs course as well")
+		}
+		cc, err := s.store.CourseContentGet(ctx, course.ID, v)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+			return invalidField("content", "no assignment %q in %s", v, course.FullPath)
+		}
+		if err != nil {
+			return err
+		}
+		f.CourseContentID = cc.ID
+	}
+	if claims.IsAdmin() {
+		return s.writeResults(w, r, []store.TestResultFilter{f}, f.Limit)
+	}
+
+	// Everyone else: one filter per course they may see into.
+	ms, err := s.store.MembershipsOf(ctx, claims.Subject)
+	if err != nil {
+		return err
+	}
+	var filters []store.TestResultFilter
+	for _, m := range ms {
+		if f.CourseID != "" && m.CourseID != f.CourseID {
+			continue
+		}
+		mf := f
+		mf.CourseID = m.CourseID
+		if !hierarchy.IsStaff(m.Role) {
+			if f.CourseMemberID != "" && f.CourseMemberID != m.ID {
+				continue // another student's results: none
+			}
+			mf.CourseMemberID = m.ID
+		}
+		filters = append(filters, mf)
+	}
+	if course != nil && len(filters) == 0 {
+		return invalid(tasks.FieldError{Field: "course", Message: "you are not a member of " + course.FullPath})
+	}
+	return s.writeResults(w, r, filters, f.Limit)
+}
+
+func (s *Server) writeResults(w http.ResponseWriter, r *http.Request, filters []store.TestResultFilter, limit int) error {
+	out := []store.TestResult{}
+	for _, f := range filters {
+		rs, err := s.store.TestResultList(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		out = append(out, rs...)
+	}
+	slices.SortStableFunc(out, func(a, b store.TestResult) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,589 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Defaults for a zero [Config] field.
+const (
+	// BwrapPathDefault is looked up on PATH.
+	BwrapPathDefault = "bwrap"
+	// UIDBaseDefault is above the ranges Debian hands out to users (1000-)
+	// and to rootless containers in /etc/subuid (100000-165535).
+	UIDBaseDefault = 200000
+)
+
+// SlotsDefault is the default for [Config.Slots]: two runs per CPU.
+func SlotsDefault() int { return 2 * runtime.NumCPU() }
+
+// prlimitPath is util-linux's prlimit, inside the sandbox and on the host
+// alike since /usr is bound at the same place.
+const prlimitPath = "/usr/bin/prlimit"
+
+// hostEtc are the files of the host's /etc that the sandbox sees,
+// read-only, when they exist. See the package doc for why not all of /etc.
+var hostEtc = []string{
+	"/etc/ld.so.cache",
+	"/etc/ld.so.conf",
+	"/etc/ld.so.conf.d",
+	"/etc/alternatives",
+	"/etc/nsswitch.conf",
+	"/etc/localtime",
+}
+
+// rootLinks are the top-level directories that merged-/usr systems make
+// symbolic links into /usr; other systems have them as directories.
+var rootLinks = []string{"/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"}
+
+// Config configures a [Bubblewrap]. Zero fields mean the defaults.
+type Config struct {
+	// BwrapPath is the bwrap binary, default [BwrapPathDefault] looked up
+	// on PATH.
+	BwrapPath string
+	// UIDBase is the host uid and gid of slot 0; slot i runs as
+	// UIDBase+i. Default [UIDBaseDefault]. The range UIDBase to
+	// UIDBase+Slots-1 must belong to no user, no file outside the work
+	// directories and no other Bubblewrap: any process with such a uid is
+	// killed before and after each run.
+	UIDBase int
+	// Slots is how many runs may go at once, default [SlotsDefault]; Run
+	// waits for a free slot.
+	Slots int
+	// ReadOnlyPaths are further host paths bound read-only at the same
+	// place, e.g. a JDK's /etc/java-17-openjdk or /opt/octave. They must
+	// exist.
+	ReadOnlyPaths []string
+}
+
+// WithDefaults returns c with each zero field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.BwrapPath == "" {
+		c.BwrapPath = BwrapPathDefault
+	}
+	if c.UIDBase == 0 {
+		c.UIDBase = UIDBaseDefault
+	}
+	if c.Slots == 0 {
+		c.Slots = SlotsDefault()
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.UIDBase < 1000:
+		return fmt.Errorf("%w: Config.UIDBase %d is below 1000, the range of system and regular users", ErrInvalid, c.UIDBase)
+	case c.Slots < 1:
+		return fmt.Errorf("%w: Config.Slots %d is not positive", ErrInvalid, c.Slots)
+	case int64(c.UIDBase)+int64(c.Slots) > 1<<31:
+		return fmt.Errorf("%w: Config.UIDBase+Slots overflows the uid range", ErrInvalid)
+	}
+	for _, p := range c.ReadOnlyPaths {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("%w: Config.ReadOnlyPaths: %q is not absolute", ErrInvalid, p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("%w: Config.ReadOnlyPaths: %w", ErrInvalid, err)
+		}
+	}
+	return nil
+}
+
+// Bubblewrap is the [Runner] that runs commands under bubblewrap; see the
+// package doc. It is safe for concurrent use.
+type Bubblewrap struct {
+	cfg   Config
+	bwrap string
+	// root holds the bwrap arguments for the top-level symbolic links or
+	// directories, computed once from the host.
+	root []string
+	// slots holds the free slot numbers.
+	slots chan int
+	// owner is the caller's uid and gid, given the work dir back after a
+	// run.
+	ownerUID, ownerGID int
+	// stragglers counts processes that were still alive after a run had
+	// ended and had to be killed by uid; the pid namespace should keep it
+	// at zero.
+	stragglers atomic.Int64
+}
+
+var _ Runner = (*Bubblewrap)(nil)
+
+// NewBubblewrap returns a Bubblewrap after checking, by running "id -u"
+// in a sandbox once, that it works here: the caller is root, bwrap and
+// prlimit exist, and the kernel lets an unprivileged uid create the
+// namespaces. Failures wrap [ErrUnavailable] or, for a bad cfg,
+// [ErrInvalid].
+func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w", err)
+	}
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w: must run as root to start runs as the slot uids %d-%d",
+			ErrUnavailable, cfg.UIDBase, cfg.UIDBase+cfg.Slots-1)
+	}
+	bwrap, err := exec.LookPath(cfg.BwrapPath)
+	if err != nil {
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w: %w (install it: apt-get install -y bubblewrap)", ErrUnavailable, err)
+	}
+	if _, err := os.Stat(prlimitPath); err != nil {
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w: %w (part of util-linux)", ErrUnavailable, err)
+	}
+	b := &Bubblewrap{
+		cfg:      cfg,
+		bwrap:    bwrap,
+		slots:    make(chan int, cfg.Slots),
+		ownerUID: os.Geteuid(),
+		ownerGID: os.Getegid(),
+	}
+	for _, p := range rootLinks {
+		fi, err := os.Lstat(p)
+		switch {
+		case err != nil:
+		case fi.Mode()&os.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return nil, fmt.Errorf("new bubblewrap sandbox: %w", err)
+			}
+			b.root = append(b.root, "--symlink", target, p)
+		case fi.IsDir():
+			b.root = append(b.root, "--ro-bind", p, p)
+		}
+	}
+	for i := range cfg.Slots {
+		b.slots <- i
+	}
+	if err := b.probe(); err != nil {
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w", err)
+	}
+	return b, nil
+}
+
+// probe runs "id -u" in slot 0 without a work dir.
+func (b *Bubblewrap) probe() error {
+	uid := b.cfg.UIDBase
+	sweep(uid, 0)
+	lim := Limits{WallTime: 30 * time.Second}.WithDefaults()
+	res, err := b.run(context.Background(), uid, "", "id -u", nil, nil, lim)
+	if err != nil {
+		return err
+	}
+	if got := strings.TrimSpace(string(res.Stdout)); res.ExitCode != 0 || got != strconv.Itoa(uid) {
+		return fmt.Errorf("%w: trial run of \"id -u\" as uid %d: %s, stdout %q, stderr %q",
+			ErrUnavailable, uid, res.Reason, got, bytes.TrimSpace(res.Stderr))
+	}
+	return nil
+}
+
+// Run runs s.Command in a fresh sandbox as described in the package doc.
+// It waits for a free slot first. See [Runner] for what is an error.
+func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
+	if strings.TrimSpace(s.Command) == "" {
+		return nil, fmt.Errorf("sandbox run: %w: Spec.Command is empty", ErrInvalid)
+	}
+	if err := s.Limits.validate(); err != nil {
+		return nil, fmt.Errorf("sandbox run: %w", err)
+	}
+	lim := s.Limits.WithDefaults()
+	dir, err := workDir(s.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox run: %w", err)
+	}
+	env, err := parseEnv(s.Env)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox run: %w", err)
+	}
+
+	var slot int
+	select {
+	case slot = <-b.slots:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sandbox run: waiting for a slot: %w", ctx.Err())
+	}
+	defer func() { b.slots <- slot }()
+	uid := b.cfg.UIDBase + slot
+
+	// Leftovers of a crashed earlier process must not count against
+	// this run's RLIMIT_NPROC.
+	sweep(uid, 0)
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
+	} else if err := os.Chmod(dir, fi.Mode().Perm()|0o700); err != nil {
+		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
+	}
+	if err := chownTree(dir, uid, uid, false); err != nil {
+		_ = chownTree(dir, b.ownerUID, b.ownerGID, true)
+		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
+	}
+	res, runErr := b.run(ctx, uid, dir, s.Command, s.Stdin, env, lim)
+	if err := chownTree(dir, b.ownerUID, b.ownerGID, true); err != nil {
+		return res, errors.Join(runErr, fmt.Errorf("sandbox run: give work dir back: %w", err))
+	}
+	if runErr != nil {
+		return res, fmt.Errorf("sandbox run: %w", runErr)
+	}
+	return res, nil
+}
+
+// parseEnv splits KEY=VALUE entries.
+func parseEnv(env []string) ([][2]string, error) {
+	kv := make([][2]string, 0, len(env))
+	for _, e := range env {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok || k == "" || strings.ContainsRune(e, 0) {
+			return nil, fmt.Errorf("%w: Spec.Env entry %q is not KEY=VALUE", ErrInvalid, e)
+		}
+		kv = append(kv, [2]string{k, v})
+	}
+	return kv, nil
+}
+
+// Inherited descriptors of bwrap: ExtraFiles[i] becomes fd 3+i.
+const (
+	fdReady  = 3 // the wrapper writes one byte here before running the command
+	fdPasswd = 4
+	fdGroup  = 5
+	fdHosts  = 6
+	fdInfo   = 7 // bwrap writes {"child-pid": N} here, N being the host pid of the sandbox's pid 1
+)
+
+// args builds bwrap's command line. An empty dir gives an empty,
+// read-only /work (for the probe).
+func (b *Bubblewrap) args(uid int, dir, command string, env [][2]string, lim Limits) []string {
+	a := []string{
+		"--unshare-all", "--unshare-user", "--disable-userns",
+		"--die-with-parent", "--new-session", "--hostname", "sandbox",
+		"--info-fd", strconv.Itoa(fdInfo),
+		"--ro-bind", "/usr", "/usr",
+	}
+	a = append(a, b.root...)
+	a = append(a, "--perms", "0755", "--dir", "/etc")
+	for _, p := range hostEtc {
+		a = append(a, "--ro-bind-try", p, p)
+	}
+	a = append(a,
+		"--perms", "0644", "--ro-bind-data", strconv.Itoa(fdPasswd), "/etc/passwd",
+		"--perms", "0644", "--ro-bind-data", strconv.Itoa(fdGroup), "/etc/group",
+		"--perms", "0644", "--ro-bind-data", strconv.Itoa(fdHosts), "/etc/hosts",
+	)
+	tmp := strconv.FormatInt(lim.TmpBytes, 10)
+	a = append(a,
+		"--proc", "/proc",
+		"--dev", "/dev",
+		"--size", tmp, "--tmpfs", "/dev/shm",
+		"--perms", "1777", "--size", tmp, "--tmpfs", "/tmp",
+	)
+	// After the tmpfs mounts, so that a path below /tmp is not hidden.
+	for _, p := range b.cfg.ReadOnlyPaths {
+		a = append(a, "--ro-bind", p, p)
+	}
+	if dir != "" {
+		a = append(a, "--bind", dir, "/work")
+	} else {
+		a = append(a, "--perms", "0755", "--dir", "/work")
+	}
+	a = append(a,
+		"--chdir", "/work",
+		"--remount-ro", "/",
+		"--remount-ro", "/dev",
+		"--clearenv",
+		"--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+		"--setenv", "HOME", "/work",
+		"--setenv", "LANG", "C.UTF-8",
+	)
+	for _, kv := range env {
+		a = append(a, "--setenv", kv[0], kv[1])
+	}
+	// The wrapper shell reports that the sandbox is set up, closes the
+	// descriptors meant for bwrap, and runs the command under the
+	// rlimits. The soft CPU limit sends SIGXCPU, the hard one a second
+	// later SIGKILL.
+	cpu := lim.cpuSeconds()
+	wrapper := fmt.Sprintf("printf x >&%d && exec %d>&- %d<&- %d<&- %d<&- %d>&- && exec %s"+
+		" --as=%d --nproc=%d --nofile=%d --cpu=%d:%d --fsize=%d --core=0 -- /bin/sh -c \"$1\"",
+		fdReady, fdReady, fdPasswd, fdGroup, fdHosts, fdInfo, prlimitPath,
+		lim.MemoryBytes, lim.Processes, lim.OpenFiles, cpu, cpu+1, lim.FileBytes)
+	return append(a, "--", "/bin/sh", "-c", wrapper, "sandbox", command)
+}
+
+// etcFiles returns the synthetic passwd, group and hosts that name only
+// the sandbox user.
+func etcFiles(uid int) (passwd, group, hosts string) {
+	passwd = "root:x:0:0:root:/root:/usr/sbin/nologin\n" +
+		fmt.Sprintf("sandbox:x:%d:%d:sandbox:/work:/bin/sh\n", uid, uid) +
+		"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+	group = "root:x:0:\n" +
+		fmt.Sprintf("sandbox:x:%d:\n", uid) +
+		"nogroup:x:65534:\n"
+	hosts = "127.0.0.1\tlocalhost\n127.0.1.1\tsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	return passwd, group, hosts
+}
+
+// dataPipe returns the read end of a pipe that holds data, small enough
+// to fit the pipe buffer, and is closed for writing.
+func dataPipe(data string) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	_, err = io.WriteString(w, data)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// setupTimeout bounds bwrap's setup, before the command starts and the
+// wall time begins.
+const setupTimeout = 30 * time.Second
+
+// killedSetup is supervisor.killedFor for a sandbox that took longer than
+// setupTimeout to start the command.
+const killedSetup = "setup"
+
+// run runs one command as uid and returns its Result. The error wraps
+// ErrUnavailable when bwrap failed before the command started, or is
+// ctx's error when ctx ended first (with the partial Result, if the
+// command had started).
+func (b *Bubblewrap) run(ctx context.Context, uid int, dir, command string, stdin []byte, env [][2]string, lim Limits) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var closers []*os.File
+	defer func() {
+		for _, f := range closers {
+			f.Close()
+		}
+	}()
+	pipe := func() (r, w *os.File, err error) {
+		r, w, err = os.Pipe()
+		if err == nil {
+			closers = append(closers, r, w)
+		}
+		return r, w, err
+	}
+	var p [4][2]*os.File // stdout, stderr, ready, info
+	for i := range p {
+		r, w, err := pipe()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		p[i] = [2]*os.File{r, w}
+	}
+	stdoutR, stdoutW := p[0][0], p[0][1]
+	stderrR, stderrW := p[1][0], p[1][1]
+	readyR, readyW := p[2][0], p[2][1]
+	infoR, infoW := p[3][0], p[3][1]
+	extra := []*os.File{readyW}
+	passwd, group, hosts := etcFiles(uid)
+	for _, data := range []string{passwd, group, hosts} {
+		f, err := dataPipe(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		closers = append(closers, f)
+		extra = append(extra, f)
+	}
+	extra = append(extra, infoW)
+
+	cmd := exec.Command(b.bwrap, b.args(uid, dir, command, env, lim)...)
+	cmd.Dir = "/"
+	cmd.Env = []string{}
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	cmd.Stdout = stdoutW
+	cmd.Stderr = stderrW
+	cmd.ExtraFiles = extra
+	cmd.WaitDelay = time.Second
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid), Groups: []uint32{}},
+		Setpgid:    true,
+		Pdeathsig:  syscall.SIGKILL,
+	}
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%w: start bwrap: %w", ErrUnavailable, err)
+	}
+	// Only the sandbox may hold the write ends now, so that the readers
+	// see EOF when it is gone.
+	for _, f := range append([]*os.File{stdoutW, stderrW}, extra...) {
+		f.Close()
+	}
+
+	sv := &supervisor{cmd: cmd, uid: uid}
+	setupTimer := time.AfterFunc(setupTimeout, func() { sv.kill(killedSetup) })
+	stopCtx := context.AfterFunc(ctx, func() { sv.kill(killedCanceled) })
+	var wg sync.WaitGroup
+	var stdout, stderr []byte
+	var ready bool
+	wg.Go(func() {
+		var info struct {
+			ChildPID int64 `json:"child-pid"`
+		}
+		if json.NewDecoder(infoR).Decode(&info) == nil {
+			sv.pid1.Store(info.ChildPID)
+		}
+		_, _ = io.Copy(io.Discard, infoR)
+	})
+	wg.Go(func() {
+		if n, _ := io.ReadFull(readyR, make([]byte, 1)); n == 1 {
+			ready = true
+			setupTimer.Stop()
+			sv.started(lim.WallTime)
+		}
+		_, _ = io.Copy(io.Discard, readyR)
+	})
+	wg.Go(func() { stdout = capture(stdoutR, lim.OutputBytes, func() { sv.kill(LimitOutput) }) })
+	wg.Go(func() { stderr = capture(stderrR, lim.OutputBytes, func() { sv.kill(LimitOutput) }) })
+
+	_ = cmd.Wait() // the exit status is in ProcessState
+	end := time.Now()
+	why, startedAt := sv.exited()
+	setupTimer.Stop()
+	stopCtx()
+
+	killed, remain := sweep(uid, 2*time.Second)
+	b.stragglers.Add(int64(killed))
+	if remain {
+		return nil, fmt.Errorf("%w: processes of uid %d survive SIGKILL", ErrUnavailable, uid)
+	}
+	// Everything that held the write ends is dead; the readers finish at
+	// once. The timeout only guards against the unforeseen.
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		for _, f := range []*os.File{stdoutR, stderrR, readyR, infoR} {
+			f.Close()
+		}
+		<-done
+	}
+
+	status := cmd.ProcessState.ExitCode()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		status = 128 + int(ws.Signal())
+	}
+	if !ready {
+		switch why {
+		case killedCanceled:
+			return nil, ctx.Err()
+		case killedSetup:
+			return nil, fmt.Errorf("%w: bwrap did not start the command within %s", ErrUnavailable, setupTimeout)
+		}
+		return nil, fmt.Errorf("%w: bwrap failed to set up the sandbox (exit status %d): %s",
+			ErrUnavailable, status, bytes.TrimSpace(stderr))
+	}
+	if startedAt.IsZero() {
+		// The command was done before its start was noticed.
+		startedAt = start
+	}
+	duration := end.Sub(startedAt)
+	res := &Result{Stdout: stdout, Stderr: stderr, Duration: duration}
+	res.ExitCode, res.Limit, res.Reason = classify(outcome{
+		killedFor: why, status: status, stderr: stderr, duration: duration, limits: lim,
+	})
+	if why == killedCanceled {
+		return res, ctx.Err()
+	}
+	return res, nil
+}
+
+// supervisor kills a run, at most once and only while bwrap has not been
+// reaped.
+type supervisor struct {
+	cmd *exec.Cmd
+	uid int
+	// pid1 is the host pid of the sandbox's pid 1, once bwrap reported it.
+	pid1 atomic.Int64
+
+	mu         sync.Mutex
+	killedFor  string
+	startedAt  time.Time
+	wallTimer  *time.Timer
+	backstop   *time.Timer
+	bwrapEnded bool
+}
+
+// started notes that the command started and starts its wall time.
+func (sv *supervisor) started(wall time.Duration) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if sv.bwrapEnded {
+		return
+	}
+	sv.startedAt = time.Now()
+	sv.wallTimer = time.AfterFunc(wall, func() { sv.kill(LimitWallTime) })
+}
+
+// kill ends the run for the reason why: SIGKILL to the sandbox's pid 1
+// and its process group (the command's session), which takes the whole
+// pid namespace down; bwrap outside then reaps pid 1 and exits. bwrap's
+// own process group follows if it has not exited a second later, or at
+// once when pid 1 is not known yet.
+func (sv *supervisor) kill(why string) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if sv.bwrapEnded || sv.killedFor != "" {
+		return
+	}
+	sv.killedFor = why
+	// Checking the owner keeps a recycled pid safe from the signal.
+	if p := int(sv.pid1.Load()); p > 0 && ownedBy(p, sv.uid) {
+		_ = syscall.Kill(-p, syscall.SIGKILL)
+		_ = syscall.Kill(p, syscall.SIGKILL)
+		sv.backstop = time.AfterFunc(time.Second, sv.killBwrap)
+		return
+	}
+	sv.killBwrapLocked()
+}
+
+func (sv *supervisor) killBwrap() {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	sv.killBwrapLocked()
+}
+
+func (sv *supervisor) killBwrapLocked() {
+	if !sv.bwrapEnded {
+		_ = syscall.Kill(-sv.cmd.Process.Pid, syscall.SIGKILL)
+		_ = sv.cmd.Process.Kill()
+	}
+}
+
+// exited notes that bwrap has been reaped, stops the timers, and returns
+// why the run was killed and when the command started (zero if it never
+// did).
+func (sv *supervisor) exited() (killedFor string, startedAt time.Time) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	sv.bwrapEnded = true
+	for _, t := range []*time.Timer{sv.wallTimer, sv.backstop} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	return sv.killedFor, sv.startedAt
+}

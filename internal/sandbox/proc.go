@@ -1,0 +1,85 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// processesOf lists the host pids of the processes whose real or
+// effective uid is uid, read from /proc.
+func processesOf(uid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ownedBy(pid, uid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// ownedBy reports whether /proc/pid/status shows a live process (not a
+// zombie) with uid as its real or effective uid.
+//
+// Zombies are left out: they hold nothing but their pid, and the sandbox's
+// pid 1 regularly becomes one that the host's init reaps, since bwrap
+// exits without waiting for it.
+func ownedBy(pid, uid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	owned := false
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := bytes.Fields(sc.Bytes())
+		switch {
+		case len(f) >= 2 && string(f[0]) == "State:" && string(f[1]) == "Z":
+			return false
+		case len(f) >= 3 && string(f[0]) == "Uid:":
+			owned = string(f[1]) == strconv.Itoa(uid) || string(f[2]) == strconv.Itoa(uid)
+		}
+	}
+	return owned
+}
+
+// sweep waits up to grace for the processes of uid to go away by
+// themselves, as the pid namespace of a finished run makes them, then
+// kills what is left and waits up to another grace for that. It returns
+// how many processes it had to kill and whether any remain.
+func sweep(uid int, grace time.Duration) (killed int, remain bool) {
+	if waitGone(uid, grace) {
+		return 0, false
+	}
+	for _, pid := range processesOf(uid) {
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			killed++
+		}
+	}
+	return killed, !waitGone(uid, grace)
+}
+
+// waitGone polls until uid has no processes or d has passed.
+func waitGone(uid int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if len(processesOf(uid)) == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

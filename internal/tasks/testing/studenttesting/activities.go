@@ -1,0 +1,195 @@
+package studenttesting
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/releasecourse"
+)
+
+// Activities hold the task's dependencies.
+type Activities struct {
+	deps tasks.Deps
+}
+
+// Run is a started test run: what the run activity needs.
+type Run struct {
+	ResultID       string `json:"result_id"`
+	TaskID         string `json:"task_id"`
+	Username       string `json:"username"`
+	ContentPath    string `json:"content_path"`
+	StudentRepo    string `json:"student_repo"`
+	AssignmentRepo string `json:"assignment_repo"`
+	Commit         string `json:"commit"`
+	ReleasedCommit string `json:"released_commit"`
+}
+
+// Start resolves the target and stores a running result, once per task:
+// retried, it finds the same row. max_test_runs is enforced here.
+func (a *Activities) Start(ctx context.Context, in Input) (*Run, error) {
+	t, err := Resolve(ctx, a.deps, in.CourseMember, in.Content, in.Commit)
+	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nil, hierarchy.ActivityError(fmt.Errorf("%w: %w", store.ErrInvalid, err))
+		}
+		return nil, err
+	}
+	r, err := a.deps.Store.TestResultStart(ctx, store.TestResultStartParams{
+		CourseMemberID: t.Member.ID, CourseContentID: t.Content.ID, Commit: t.Commit,
+		TaskID: in.TaskID, MaxRuns: t.Content.MaxTestRuns, CreatedBy: in.Submitter,
+	})
+	if errors.Is(err, store.ErrLimitReached) {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("%s has used all %d test runs of %s", t.Member.Username, t.Content.MaxTestRuns, t.Content.Path), ErrTypeLimitReached, err)
+	}
+	if err != nil {
+		return nil, hierarchy.ActivityError(fmt.Errorf("store result: %w", err))
+	}
+	return &Run{
+		ResultID: r.ID, TaskID: in.TaskID, Username: t.Member.Username, ContentPath: t.Content.Path,
+		StudentRepo:    hierarchy.StudentRepoPath(t.Course, t.Member.Username),
+		AssignmentRepo: hierarchy.RepoPath(t.Course, hierarchy.AssignmentsRepo),
+		Commit:         t.Commit, ReleasedCommit: t.Content.ReleasedCommit,
+	}, nil
+}
+
+// Run lays out a work directory — the student's submission files at the
+// commit, then the kept-back files of the assignment at its released
+// version, which win — and grades it in the sandbox. It has no outside
+// effect but its work directory, which it removes, so a retry is safe.
+func (a *Activities) Run(ctx context.Context, r Run) (*grading.Summary, error) {
+	if a.deps.Sandbox == nil {
+		return nil, errors.New("this worker has no sandbox")
+	}
+	dir, err := os.MkdirTemp(a.deps.WorkRoot, "run-")
+	if err != nil {
+		return nil, fmt.Errorf("work directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	rawMeta, err := a.deps.Repos.ReadFile(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath+"/"+releasecourse.MetaFile)
+	if err != nil {
+		return nil, hierarchy.ActivityError(fmt.Errorf("read meta.yaml: %w", err))
+	}
+	meta, err := releasecourse.ParseMeta(rawMeta)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeTestSpec, err)
+	}
+	rawSpec, err := a.deps.Repos.ReadFile(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath+"/"+releasecourse.TestSpecFile)
+	if err != nil {
+		return nil, hierarchy.ActivityError(fmt.Errorf("%s of %s: %w", releasecourse.TestSpecFile, r.ContentPath, err))
+	}
+	spec, err := grading.ParseSpec(rawSpec)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeTestSpec, err)
+	}
+
+	// The student's submission files (all student files when the meta
+	// names none).
+	submitted := meta.SubmissionFiles
+	if len(submitted) == 0 {
+		submitted = meta.StudentFiles
+	}
+	sm := &releasecourse.Meta{StudentFiles: submitted}
+	if err := a.copyFiles(ctx, r.StudentRepo, r.Commit, r.ContentPath, dir, sm.StudentFile); err != nil {
+		return nil, err
+	}
+	// The kept-back files: tests and what else the students never saw.
+	keptBack := func(rel string) bool { return !meta.StudentFile(rel) && rel != releasecourse.MetaFile }
+	if err := a.copyFiles(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath, dir, keptBack); err != nil {
+		return nil, err
+	}
+
+	// Heartbeat while the tests run, so a dead worker is noticed and a
+	// cancel reaches the run.
+	hbCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-hbCtx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx, tasks.Progress{Percent: 50, Message: "running tests of " + r.ContentPath})
+			}
+		}
+	}()
+	activity.RecordHeartbeat(ctx, tasks.Progress{Percent: 10, Message: "running tests of " + r.ContentPath})
+	sum, err := grading.Grade(ctx, a.deps.Sandbox, spec, dir)
+	if err != nil {
+		return nil, fmt.Errorf("grade: %w", err)
+	}
+	return sum, nil
+}
+
+// copyFiles writes the files of repo at commit under dir (the assignment
+// directory) that keep selects, relative to dir, into work.
+func (a *Activities) copyFiles(ctx context.Context, repo, commit, dir, work string, keep func(rel string) bool) error {
+	files, err := a.deps.Repos.ListFiles(ctx, repo, commit, dir)
+	if err != nil {
+		return hierarchy.ActivityError(fmt.Errorf("list %s: %w", repo, err))
+	}
+	for _, f := range files {
+		rel := strings.TrimPrefix(f, dir+"/")
+		if !keep(rel) {
+			continue
+		}
+		b, err := a.deps.Repos.ReadFile(ctx, repo, commit, f)
+		if err != nil {
+			return hierarchy.ActivityError(fmt.Errorf("read %s: %w", f, err))
+		}
+		dst := filepath.Join(work, filepath.FromSlash(path.Clean(rel)))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FinishInput ends a stored result.
+type FinishInput struct {
+	TaskID  string           `json:"task_id"`
+	Status  string           `json:"status"`
+	Score   float64          `json:"score"`
+	Summary *grading.Summary `json:"summary,omitempty"`
+	Error   string           `json:"error,omitempty"`
+}
+
+// Finish records the outcome; finishing again is harmless.
+func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
+	var summary json.RawMessage
+	if in.Summary != nil {
+		b, err := json.Marshal(in.Summary)
+		if err != nil {
+			return err
+		}
+		summary = b
+	} else if in.Error != "" {
+		b, _ := json.Marshal(map[string]string{"error": in.Error})
+		summary = b
+	}
+	_, err := a.deps.Store.TestResultFinish(ctx, store.TestResultFinishParams{
+		TaskID: in.TaskID, Status: in.Status, Score: in.Score, Summary: summary,
+	})
+	return hierarchy.ActivityError(err)
+}

@@ -1,0 +1,229 @@
+// Package studenttesting is the student_testing task: it tests a commit of
+// a student's repository against the kept-back tests of an assignment, in
+// the sandbox, and stores the result. A student may test only their own
+// repository, course staff any in their course; the assignment's
+// max_test_runs bounds the runs per student. Runs are dispatched fairly
+// across students: the fairness key is the course member.
+package studenttesting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/computor-org/computor-go/internal/git"
+	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+)
+
+// Kind is the task's durable name.
+const Kind = "student_testing"
+
+// Durable activity names.
+const (
+	ActivityStart  = "student_testing.start"
+	ActivityRun    = "student_testing.run"
+	ActivityFinish = "student_testing.finish"
+)
+
+// Error types of non-retryable failures.
+const (
+	ErrTypeLimitReached = "LimitReached"
+	ErrTypeTestSpec     = "InvalidTestSpec"
+)
+
+// Params are the task's parameters.
+type Params struct {
+	CourseMember string `json:"course_member" param:"required,minlen=1" doc:"The course member (id) whose repository is tested."`
+	Content      string `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
+	Commit       string `json:"commit" param:"maxlen=64" doc:"Commit of the student's repository; default: the head of main."`
+}
+
+// Kind implements tasks.Params.
+func (Params) Kind() string { return Kind }
+
+// Validate implements tasks.Params.
+func (p Params) Validate() error {
+	if p.Commit != "" {
+		if err := store.ValidCommit(p.Commit); err != nil {
+			return hierarchy.Invalid("commit", err)
+		}
+	}
+	return nil
+}
+
+// Result is what the task returns and stores.
+type Result struct {
+	ResultID string           `json:"result_id"`
+	Commit   string           `json:"commit"`
+	Status   string           `json:"status"`
+	Score    float64          `json:"score"`
+	Summary  *grading.Summary `json:"summary"`
+}
+
+// Task returns the task type.
+func Task(d tasks.Deps) *tasks.Type {
+	a := &Activities{deps: d}
+	return tasks.New(tasks.Spec[Params, *Result]{
+		Description: "Tests a commit of a student's repository against an assignment's tests in the sandbox and stores the result.",
+		Access:      "admin, course staff, or the student whose repository it is",
+		Defaults:    Params{},
+		Workflow:    Workflow,
+		Activities: map[string]any{
+			ActivityStart:  a.Start,
+			ActivityRun:    a.Run,
+			ActivityFinish: a.Finish,
+		},
+		Timeout:   time.Hour,
+		Fairness:  func(p Params) string { return p.CourseMember },
+		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error { return AuthorizeMember(ctx, d.Store, c, p.CourseMember) },
+		Check: func(ctx context.Context, p Params) error {
+			_, err := Resolve(ctx, d, p.CourseMember, p.Content, p.Commit)
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				return tasks.Invalid(fe.Field, "%s", fe.Err.Error())
+			}
+			return err
+		},
+	})
+}
+
+// Input is what the start activity gets.
+type Input struct {
+	Params
+	hierarchy.Origin
+}
+
+// ActivityOptions are the options of the short steps; the run gets more
+// time and a heartbeat.
+func activityOptions(member string) (short, run workflow.ActivityOptions) {
+	short = hierarchy.ActivityOptions()
+	short.Priority = temporal.Priority{FairnessKey: member}
+	run = workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Minute,
+		// The run heartbeats while tests run; a worker that died is noticed
+		// within this and the run starts again, storing one result.
+		HeartbeatTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 3,
+			NonRetryableErrorTypes: []string{ErrTypeTestSpec},
+		},
+		Priority: temporal.Priority{FairnessKey: member},
+	}
+	return short, run
+}
+
+// Workflow starts a stored result, runs the tests, and finishes the result.
+func Workflow(ctx workflow.Context, p Params) (*Result, error) {
+	short, run := activityOptions(p.CourseMember)
+	sctx := workflow.WithActivityOptions(ctx, short)
+	var r Run
+	if err := workflow.ExecuteActivity(sctx, ActivityStart, Input{Params: p, Origin: hierarchy.OriginOf(ctx)}).Get(ctx, &r); err != nil {
+		return nil, err
+	}
+	var sum grading.Summary
+	runErr := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, run), ActivityRun, r).Get(ctx, &sum)
+	fin := FinishInput{TaskID: r.TaskID, Status: store.ResultFinished, Score: sum.Score, Summary: &sum}
+	if runErr != nil {
+		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFailed, Error: runErr.Error()}
+	}
+	// The result is finished even when the task was cancelled.
+	dctx, cancel := workflow.NewDisconnectedContext(sctx)
+	defer cancel()
+	if err := workflow.ExecuteActivity(dctx, ActivityFinish, fin).Get(dctx, nil); err != nil {
+		return nil, err
+	}
+	if runErr != nil {
+		return nil, runErr
+	}
+	return &Result{ResultID: r.ResultID, Commit: r.Commit, Status: store.ResultFinished, Score: sum.Score, Summary: &sum}, nil
+}
+
+// FieldError is a resolution error a parameter caused.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Target is what a test run is about, resolved from the parameters.
+type Target struct {
+	Course  *store.Course
+	Member  *store.CourseMember
+	Content *store.CourseContent
+	Commit  string
+}
+
+// Resolve finds the member, the released content of their course and the
+// commit (default the head of the student's repository).
+func Resolve(ctx context.Context, d tasks.Deps, member, content, commit string) (*Target, error) {
+	m, err := d.Store.CourseMemberGet(ctx, member)
+	if err != nil {
+		return nil, lookup("course_member", err)
+	}
+	c, err := d.Store.CourseGet(ctx, m.CourseID)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := d.Store.CourseContentGet(ctx, c.ID, content)
+	if err != nil {
+		return nil, lookup("content", err)
+	}
+	if cc.ReleasedCommit == "" {
+		return nil, &FieldError{"content", fmt.Errorf("%s is not released yet", cc.Path)}
+	}
+	repo := hierarchy.StudentRepoPath(c, m.Username)
+	if commit == "" {
+		if commit, err = d.Repos.Resolve(ctx, repo, "main"); err != nil {
+			return nil, lookup("course_member", fmt.Errorf("repository of %s: %w", m.Username, err))
+		}
+	} else {
+		ok, err := d.Repos.HasCommit(ctx, repo, commit)
+		if err != nil {
+			return nil, lookup("commit", err)
+		}
+		if !ok {
+			return nil, &FieldError{"commit", fmt.Errorf("%s is not a commit of %s's repository", commit, m.Username)}
+		}
+		if commit, err = d.Repos.Resolve(ctx, repo, commit); err != nil {
+			return nil, lookup("commit", err)
+		}
+	}
+	return &Target{Course: c, Member: m, Content: cc, Commit: commit}, nil
+}
+
+func lookup(field string, err error) error {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) ||
+		errors.Is(err, git.ErrNotFound) || errors.Is(err, git.ErrInvalid) {
+		return &FieldError{field, err}
+	}
+	return err
+}
+
+// AuthorizeMember lets the member themself, or staff of their course, act
+// on a member's repository.
+func AuthorizeMember(ctx context.Context, s store.Store, c tasks.Caller, member string) error {
+	m, err := s.CourseMemberGet(ctx, member)
+	if err != nil {
+		return fmt.Errorf("%w: course member %q: %v", tasks.ErrForbidden, member, err)
+	}
+	if m.Username == c.Subject {
+		return nil
+	}
+	mine, err := s.CourseMemberGetByUser(ctx, m.CourseID, c.Subject)
+	if err == nil && hierarchy.IsStaff(mine.Role) {
+		return nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("%w: you may test only your own repository", tasks.ErrForbidden)
+}
