@@ -52,7 +52,6 @@ const (
 	databaseFile = "computor.db"
 	// reposDir is the default directory of git repositories in the data dir.
 	reposDir = "repos"
-
 )
 
 func env(name, def string) string {

@@ -80,9 +80,11 @@ func Task(d tasks.Deps) *tasks.Type {
 			ActivityRun:    a.Run,
 			ActivityFinish: a.Finish,
 		},
-		Timeout:   time.Hour,
-		Fairness:  func(p Params) string { return p.CourseMember },
-		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error { return AuthorizeMember(ctx, d.Store, c, p.CourseMember) },
+		Timeout:  time.Hour,
+		Fairness: func(p Params) string { return p.CourseMember },
+		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
+			return AuthorizeMember(ctx, d.Store, c, p.CourseMember)
+		},
 		Check: func(ctx context.Context, p Params) error {
 			_, err := Resolve(ctx, d, p.CourseMember, p.Content, p.Commit)
 			var fe *FieldError
