@@ -38,7 +38,7 @@ type testBundle struct {
 func setup(t *testing.T, cfg Config) *testBundle {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("the sandbox must run as root")
+		t.Fatal("the sandbox must run as root: run the tests as root (CI does)")
 	}
 	t.Parallel()
 	if cfg.Slots == 0 {
@@ -429,7 +429,13 @@ func TestRun_ConcurrentUIDs(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, dir := range dirs {
 		wg.Go(func() {
-			res, err := tb.sb.Run(context.Background(), Spec{Command: "id -u; sleep 1", Dir: dir})
+			// Each run holds 8 processes at once (pid 1, the shell, six
+			// sleeps): together they would exceed the limit of 10.
+			res, err := tb.sb.Run(context.Background(), Spec{
+				Command: "id -u; for i in 1 2 3 4 5 6; do sleep 1 & done; wait",
+				Dir:     dir,
+				Limits:  Limits{Processes: 10},
+			})
 			if err != nil || res.ExitCode != 0 {
 				t.Errorf("run %d: %v %+v", i, err, res)
 				return
@@ -517,7 +523,7 @@ func TestRun_Validation(t *testing.T) {
 
 func TestNewBubblewrap_Validation(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("the sandbox must run as root")
+		t.Fatal("the sandbox must run as root: run the tests as root (CI does)")
 	}
 	t.Parallel()
 	tests := []struct {

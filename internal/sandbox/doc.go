@@ -14,8 +14,10 @@
 // of explicit read-only bind mounts, so the sandbox sees only what is
 // listed. Resource limits are plain rlimits, set by util-linux's prlimit
 // inside the sandbox. Nothing has to be configured on the host beyond
-// installing the package (Debian: apt-get install -y bubblewrap) on a
-// kernel that allows unprivileged user namespaces.
+// installing the package (bubblewrap 0.8.0 or later, for --disable-userns
+// and --size; Debian 12: apt-get install -y bubblewrap) on a kernel that
+// allows unprivileged user namespaces. [NewBubblewrap] tries a run and
+// fails clearly when any of this is missing.
 //
 // # What a run sees
 //
@@ -62,8 +64,11 @@
 // # Limits
 //
 // [Limits] are rlimits set by prlimit in the sandbox, around the student's
-// shell only (bwrap's own processes are not limited): RLIMIT_AS,
-// RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_CPU, RLIMIT_FSIZE, and RLIMIT_CORE=0.
+// shell only: RLIMIT_AS, RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_CPU,
+// RLIMIT_FSIZE, and RLIMIT_CORE=0. Setting them there rather than on the
+// bwrap process keeps them off bwrap's setup (RLIMIT_AS and RLIMIT_NPROC
+// would bind bwrap's own forks and mounts), and Go's os/exec cannot give
+// a child rlimits without setting them on the whole server first.
 // Rlimits are inherited, so they bind every process of the run, but
 // RLIMIT_AS, RLIMIT_CPU and RLIMIT_FSIZE count per process, not for the
 // run as a whole: the wall time limit is what bounds a run in total. The
@@ -75,6 +80,11 @@
 // processes that left the group with setsid; bwrap's own process group is
 // killed too if bwrap has not exited a second later. Before the slot is
 // reused any process still owned by its uid is killed.
+//
+// Not bounded: the total disk space written below /work (RLIMIT_FSIZE
+// bounds each file, not their number), so work directories belong on a
+// file system with a quota or of bounded size. The tmpfs mounts on /tmp
+// and /dev/shm take up to 2×[Limits.TmpBytes] of memory per run.
 //
 // bwrap exits as soon as the command has, without waiting for the
 // sandbox's pid 1, which --die-with-parent then kills; that pid 1 is

@@ -41,8 +41,8 @@ type Limits struct {
 	// default [MemoryBytesDefault] (512 MiB).
 	MemoryBytes int64
 	// Processes is the number of processes and threads the run's uid may
-	// have at once (RLIMIT_NPROC), default [ProcessesDefault]. bwrap's
-	// own two processes count too.
+	// have at once (RLIMIT_NPROC), default [ProcessesDefault]. The
+	// sandbox's pid 1 (bwrap) counts too.
 	Processes int
 	// OpenFiles is the number of file descriptors each process may have
 	// open (RLIMIT_NOFILE), default [OpenFilesDefault].
