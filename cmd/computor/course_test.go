@@ -16,7 +16,7 @@ import (
 )
 
 // gitRun runs the real git client; the token is the basic-auth password.
-func gitRun(t *testing.T, dir string, args ...string) (string, error) {
+func gitRun(t testing.TB, dir string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
@@ -27,7 +27,7 @@ func gitRun(t *testing.T, dir string, args ...string) (string, error) {
 	return string(out), err
 }
 
-func mustGit(t *testing.T, dir string, args ...string) {
+func mustGit(t testing.TB, dir string, args ...string) {
 	t.Helper()
 	if out, err := gitRun(t, dir, args...); err != nil {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
@@ -39,7 +39,7 @@ func (s *stack) repoURL(token, path string) string {
 	return strings.Replace(s.api, "http://", "http://x:"+token+"@", 1) + "/git/" + path + ".git"
 }
 
-func writeFiles(t *testing.T, root string, files map[string]string) {
+func writeFiles(t testing.TB, root string, files map[string]string) {
 	t.Helper()
 	for name, body := range files {
 		p := filepath.Join(root, name)
@@ -53,7 +53,7 @@ func writeFiles(t *testing.T, root string, files map[string]string) {
 }
 
 // listFiles lists a checkout's files, without .git.
-func listFiles(t *testing.T, root string) []string {
+func listFiles(t testing.TB, root string) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
@@ -77,12 +77,12 @@ func listFiles(t *testing.T, root string) []string {
 }
 
 // mustFinish submits a task and requires it to finish; it returns the result.
-func (s *stack) mustFinish(t *testing.T, token, name string, params any, out any) {
+func (s *stack) mustFinish(t testing.TB, token, name string, params any, out any) {
 	t.Helper()
 	id := s.submit(t, token, name, params, 5)
 	res := s.await(t, token, id)
 	if res.Status != "FINISHED" {
-		t.Fatalf("%s: %s: %v", name, res.Status, *res.Error)
+		t.Fatalf("%s: %s: %s", name, res.Status, deref(res.Error))
 	}
 	if out != nil {
 		if err := json.Unmarshal(res.Result, out); err != nil {
@@ -274,7 +274,7 @@ func TestCourseOnSQLite(t *testing.T) {
 }
 
 // postgresURL gives the test its own schema in the test database.
-func postgresURL(t *testing.T) string {
+func postgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("COMPUTOR_TEST_POSTGRES_URL")
 	if base == "" {

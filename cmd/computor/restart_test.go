@@ -38,7 +38,7 @@ type devProcess struct {
 	stderr *syncBuffer
 }
 
-func startDevProcess(t *testing.T, args ...string) *devProcess {
+func startDevProcess(t testing.TB, args ...string) *devProcess {
 	t.Helper()
 	enc, _ := json.Marshal(append([]string{"dev"}, args...))
 	p := &devProcess{cmd: exec.Command(os.Args[0]), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
@@ -73,7 +73,7 @@ func startDevProcess(t *testing.T, args ...string) *devProcess {
 var pending = map[*devProcess]chan error{}
 
 // signalAndWait sends sig and waits for the process to exit.
-func (p *devProcess) signalAndWait(t *testing.T, sig os.Signal) error {
+func (p *devProcess) signalAndWait(t testing.TB, sig os.Signal) error {
 	t.Helper()
 	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)

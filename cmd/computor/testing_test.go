@@ -17,7 +17,7 @@ import (
 // sampleCourse sets up a course from testdata/course: the assignments
 // pushed and released, and the given students released. It returns the
 // course path and the member id of each student.
-func sampleCourse(t *testing.T, s *stack, students []string) (course string, members map[string]string) {
+func sampleCourse(t testing.TB, s *stack, students []string) (course string, members map[string]string) {
 	t.Helper()
 	org := fmt.Sprintf("test%d", rand.IntN(1_000_000))
 	admin := s.tokenFor(t, "testing-admin", "admin")
@@ -68,7 +68,7 @@ func sampleCourse(t *testing.T, s *stack, students []string) (course string, mem
 
 // pushSolution puts a solution file into a student's repository with git,
 // as the student, and returns the commit.
-func pushSolution(t *testing.T, s *stack, course, user, path, body string) string {
+func pushSolution(t testing.TB, s *stack, course, user, path, body string) string {
 	t.Helper()
 	work := t.TempDir()
 	token := s.tokenFor(t, user)
@@ -104,7 +104,7 @@ type testRun struct {
 	Summary  *testSummary `json:"summary"`
 }
 
-func solution(t *testing.T, name string) string {
+func solution(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "course", "solutions", name))
 	if err != nil {

@@ -23,6 +23,13 @@ const (
 	// sqliteMaxConns bounds the pool: WAL lets readers run beside the one
 	// writer, and writers queue on the busy timeout.
 	sqliteMaxConns = 4
+	// sqliteOpenTries bounds how often openSQLite connects to a new file
+	// that another process is switching to WAL at the same moment: SQLite
+	// answers that race with SQLITE_BUSY at once, not after the busy
+	// timeout. sqliteOpenBackoff is the wait after the first try, growing
+	// by as much after each.
+	sqliteOpenTries   = 20
+	sqliteOpenBackoff = 10 * time.Millisecond
 )
 
 // openSQLite opens (creating when missing) the SQLite file at path and
@@ -42,7 +49,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	db.SetMaxOpenConns(sqliteMaxConns)
 	db.SetMaxIdleConns(sqliteMaxConns)
 	s := &sqlStore{db: db, dialect: sqliteDialect{}}
-	if err := s.Ping(ctx); err != nil {
+	if err := s.pingSQLite(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
 	}
@@ -51,6 +58,26 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
 	}
 	return s, nil
+}
+
+// pingSQLite makes the first connection, whose pragmas switch a new file
+// to WAL, trying again while another process holds the file's lock.
+func (s *sqlStore) pingSQLite(ctx context.Context) error {
+	for try := 1; ; try++ {
+		err := s.db.PingContext(ctx)
+		var e *sqlite.Error
+		if err == nil || !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_BUSY || try == sqliteOpenTries {
+			if err != nil {
+				return s.fail(ctx, "ping database", err)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return s.fail(ctx, "ping database", ctx.Err())
+		case <-time.After(time.Duration(try) * sqliteOpenBackoff):
+		}
+	}
 }
 
 // sqliteDSN is the modernc.org/sqlite data source name of the file at the
