@@ -80,7 +80,9 @@ func TestDevTokenFile(t *testing.T) {
 	}
 	var names []string
 	s.do(t, "GET", "/tasks/types", token, nil).want(t, http.StatusOK).json(t, &names)
+	// All ten of the usage guide, in its order.
 	want := []string{"example_long_running", "example_data_processing", "example_error_handling",
+		"student_testing", "submission_processing",
 		"release_students", "release_course", "create_organization", "create_course_family", "create_course"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("types %v, want %v", names, want)

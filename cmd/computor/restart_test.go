@@ -197,6 +197,7 @@ func TestWorkerCommand(t *testing.T) {
 	want := []string{
 		"Starting Temporal worker...",
 		"Registered workflows: ['example_long_running', 'example_data_processing', 'example_error_handling', " +
+			"'student_testing', 'submission_processing', " +
 			"'release_students', 'release_course', 'create_organization', 'create_course_family', 'create_course']",
 		"Worker running on queues: ['computor-high-priority']",
 		"Worker started. Press Ctrl+C to stop.",

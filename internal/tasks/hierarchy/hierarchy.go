@@ -144,3 +144,15 @@ func CheckLookup(field string, err error) error {
 	}
 	return err
 }
+
+// CheckFree turns the lookup of a path that a create would take into a
+// 422 when it exists: err is the lookup's error, what names the taken row.
+func CheckFree(err error, what string) error {
+	switch {
+	case err == nil:
+		return tasks.Invalid("path", "%s exists already", what)
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	}
+	return err
+}

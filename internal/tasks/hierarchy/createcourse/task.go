@@ -6,7 +6,6 @@ package createcourse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -75,13 +74,7 @@ func Task(d hierarchy.Deps) *tasks.Type {
 				return hierarchy.CheckLookup("course_family", err)
 			}
 			_, err = d.Store.CourseGet(ctx, f.FullPath+"."+p.Path)
-			switch {
-			case err == nil:
-				return tasks.Invalid("path", "course %s.%s exists already", f.FullPath, p.Path)
-			case errors.Is(err, store.ErrNotFound):
-				return nil
-			}
-			return err
+			return hierarchy.CheckFree(err, "course "+f.FullPath+"."+p.Path)
 		},
 	})
 }

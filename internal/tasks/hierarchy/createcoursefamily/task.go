@@ -4,7 +4,6 @@ package createcoursefamily
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -58,13 +57,7 @@ func Task(d hierarchy.Deps) *tasks.Type {
 				return hierarchy.CheckLookup("organization", err)
 			}
 			_, err = d.Store.CourseFamilyGet(ctx, org.Path+"."+p.Path)
-			switch {
-			case err == nil:
-				return tasks.Invalid("path", "course family %s.%s exists already", org.Path, p.Path)
-			case errors.Is(err, store.ErrNotFound):
-				return nil
-			}
-			return err
+			return hierarchy.CheckFree(err, "course family "+org.Path+"."+p.Path)
 		},
 	})
 }

@@ -4,7 +4,6 @@ package createorganization
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -52,13 +51,7 @@ func Task(d hierarchy.Deps) *tasks.Type {
 		Timeout:     10 * time.Minute,
 		Check: func(ctx context.Context, p Params) error {
 			_, err := d.Store.OrganizationGet(ctx, p.Path)
-			switch {
-			case err == nil:
-				return tasks.Invalid("path", "organization %q exists already", p.Path)
-			case errors.Is(err, store.ErrNotFound):
-				return nil
-			}
-			return err
+			return hierarchy.CheckFree(err, fmt.Sprintf("organization %q", p.Path))
 		},
 	})
 }
