@@ -84,7 +84,7 @@ func listen(what, addr string) (net.Listener, error) {
 
 // connect dials Temporal and makes sure the namespace is ready.
 func connect(ctx context.Context, c common, identity string, logger *slog.Logger) (client.Client, error) {
-	tc, err := engine.Dial(ctx, engine.ClientConfig{Addr: c.temporalAddr, Namespace: c.namespace, Identity: identity, Logger: logger})
+	tc, err := engine.Dial(ctx, c.temporalClient(identity, logger))
 	if err != nil {
 		return nil, err
 	}

@@ -544,3 +544,43 @@ func TestVisibilityAndList(t *testing.T) {
 	}
 	s.do(t, "GET", "/tasks?cursor=!!", alice, nil).problem(t, http.StatusUnprocessableEntity)
 }
+
+func TestWorkersStatus(t *testing.T) {
+	t.Parallel()
+	s := shared
+	s.do(t, "GET", "/tasks/workers/status", s.tokenFor(t, "not-admin"), nil).problem(t, http.StatusForbidden)
+	var st struct {
+		Queues []struct {
+			Queue           string `json:"queue"`
+			WorkflowPollers []struct {
+				Identity       string    `json:"identity"`
+				LastAccessTime time.Time `json:"last_access_time"`
+			} `json:"workflow_pollers"`
+			ActivityPollers []struct {
+				Identity string `json:"identity"`
+			} `json:"activity_pollers"`
+			WorkflowBacklog int64 `json:"workflow_backlog"`
+		} `json:"queues"`
+		Workers []string `json:"workers"`
+	}
+	admin := s.tokenFor(t, "status-admin", "admin")
+	// Pollers show up once the worker has polled each queue; the dev
+	// worker polls all three.
+	eventually(t, 30*time.Second, "pollers on every queue", func() bool {
+		s.do(t, "GET", "/tasks/workers/status", admin, nil).want(t, http.StatusOK).json(t, &st)
+		for _, q := range st.Queues {
+			if len(q.WorkflowPollers) == 0 || len(q.ActivityPollers) == 0 {
+				return false
+			}
+		}
+		return len(st.Queues) == 3
+	})
+	if len(st.Workers) == 0 || st.Queues[0].Queue != tasks.QueueDefault {
+		t.Fatalf("status %+v", st)
+	}
+	for _, q := range st.Queues {
+		if age := time.Since(q.WorkflowPollers[0].LastAccessTime); age > 5*time.Minute || q.WorkflowBacklog < 0 {
+			t.Fatalf("queue %s: poller seen %s ago, backlog %d", q.Queue, age, q.WorkflowBacklog)
+		}
+	}
+}

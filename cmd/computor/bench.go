@@ -152,7 +152,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 		if !o.skipSDK {
-			if tc, err = engine.Dial(ctx, engine.ClientConfig{Addr: c.temporalAddr, Namespace: c.namespace, Logger: logger}); err != nil {
+			if tc, err = engine.Dial(ctx, c.temporalClient("computor-bench", logger)); err != nil {
 				return err
 			}
 			defer tc.Close()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/engine/connect"
 	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/sandbox"
 	"github.com/computor-org/computor-go/internal/store"
@@ -37,6 +38,11 @@ const (
 	envReposDir     = "COMPUTOR_REPOS_DIR"
 	envWorkDir      = "COMPUTOR_WORK_DIR"
 	envTemporalAddr = "TEMPORAL_ADDRESS"
+	envTLSCert      = "TEMPORAL_TLS_CERT"
+	envTLSKey       = "TEMPORAL_TLS_KEY"
+	envTLSCA        = "TEMPORAL_TLS_CA"
+	envTLSServer    = "TEMPORAL_TLS_SERVER_NAME"
+	envAPIKey       = "TEMPORAL_API_KEY"
 	envNamespace    = "TEMPORAL_NAMESPACE"
 )
 
@@ -246,4 +252,17 @@ func (c *common) workRoot() (string, error) {
 		return "", fmt.Errorf("work dir: %w", err)
 	}
 	return dir, nil
+}
+
+// temporalClient is how to reach Temporal: address, namespace, and TLS or
+// an API key when the TEMPORAL_TLS_* or TEMPORAL_API_KEY variables are set.
+func (c *common) temporalClient(identity string, logger *slog.Logger) engine.ClientConfig {
+	cfg := engine.ClientConfig{Addr: c.temporalAddr, Namespace: c.namespace, Identity: identity, Logger: logger,
+		APIKey: os.Getenv(envAPIKey)}
+	t := connect.TLSConfig{CertFile: os.Getenv(envTLSCert), KeyFile: os.Getenv(envTLSKey),
+		CAFile: os.Getenv(envTLSCA), ServerName: os.Getenv(envTLSServer)}
+	if t != (connect.TLSConfig{}) {
+		cfg.TLS = &t
+	}
+	return cfg
 }

@@ -123,12 +123,15 @@ func (s *Server) Handler() http.Handler {
 	return chain(mux, s.withRequestID, s.withLog, s.withRecover, withBodyLimit)
 }
 
-// serveTaskSub serves GET /tasks/types/{name} and GET /tasks/{id}/result.
-// Task ids start with their type's name, so no task id is "types".
+// serveTaskSub serves GET /tasks/types/{name}, GET /tasks/workers/status
+// and GET /tasks/{id}/result. Task ids start with their type's name, so no
+// task id is "types" or "workers".
 func (s *Server) serveTaskSub(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case r.PathValue("id") == "types":
 		return s.serveType(w, r, r.PathValue("sub"))
+	case r.PathValue("id") == "workers" && r.PathValue("sub") == "status":
+		return s.serveWorkersStatus(w, r)
 	case r.PathValue("sub") == "result":
 		return s.serveResult(w, r)
 	}

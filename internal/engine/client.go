@@ -8,6 +8,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/computor-org/computor-go/internal/engine/connect"
 )
 
 // ClientConfig says how to reach a Temporal cluster. Zero values mean the
@@ -23,6 +25,11 @@ type ClientConfig struct {
 	Identity string
 	// Logger receives the SDK's log lines. Default: discard.
 	Logger *slog.Logger
+	// TLS, when set, secures the connection.
+	TLS *connect.TLSConfig
+	// APIKey authenticates to Temporal Cloud or a cluster that takes API
+	// keys (TEMPORAL_API_KEY); it implies TLS.
+	APIKey string
 }
 
 // Dial connects to Temporal and checks that it answers.
@@ -36,13 +43,19 @@ func Dial(ctx context.Context, cfg ClientConfig) (client.Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	conn, creds, err := connect.Options(cfg.TLS, cfg.APIKey)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.Addr,
-		Namespace: cfg.Namespace,
-		Identity:  cfg.Identity,
-		Logger:    sdklog.NewStructuredLogger(slog.New(quietHandler{cfg.Logger.Handler()}).With("component", "temporal-sdk")),
+		HostPort:          cfg.Addr,
+		Namespace:         cfg.Namespace,
+		Identity:          cfg.Identity,
+		ConnectionOptions: conn,
+		Credentials:       creds,
+		Logger:            sdklog.NewStructuredLogger(slog.New(quietHandler{cfg.Logger.Handler()}).With("component", "temporal-sdk")),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.Addr, err)
