@@ -16,7 +16,7 @@ import (
 
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
-	"github.com/computor-org/computor-go/internal/engine/connect"
+	temporalconn "github.com/computor-org/computor-go/internal/engine/connect"
 	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/sandbox"
 	"github.com/computor-org/computor-go/internal/store"
@@ -259,9 +259,9 @@ func (c *common) workRoot() (string, error) {
 func (c *common) temporalClient(identity string, logger *slog.Logger) engine.ClientConfig {
 	cfg := engine.ClientConfig{Addr: c.temporalAddr, Namespace: c.namespace, Identity: identity, Logger: logger,
 		APIKey: os.Getenv(envAPIKey)}
-	t := connect.TLSConfig{CertFile: os.Getenv(envTLSCert), KeyFile: os.Getenv(envTLSKey),
+	t := temporalconn.TLSConfig{CertFile: os.Getenv(envTLSCert), KeyFile: os.Getenv(envTLSKey),
 		CAFile: os.Getenv(envTLSCA), ServerName: os.Getenv(envTLSServer)}
-	if t != (connect.TLSConfig{}) {
+	if t != (temporalconn.TLSConfig{}) {
 		cfg.TLS = &t
 	}
 	return cfg
