@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -55,10 +56,12 @@ type Config struct {
 	// on PATH.
 	BwrapPath string
 	// UIDBase is the host uid and gid of slot 0; slot i runs as
-	// UIDBase+i. Default [UIDBaseDefault]. The range UIDBase to
-	// UIDBase+Slots-1 must belong to no user, no file outside the work
-	// directories and no other Bubblewrap: any process with such a uid is
-	// killed before and after each run.
+	// UIDBase+i. Default: the first range UIDBaseDefault+k*1000 that no
+	// other process on the host has claimed (an flock per range, held for
+	// the life of the process), so several workers on one host never share
+	// uids. The range UIDBase to UIDBase+Slots-1 must belong to no user, no
+	// file outside the work directories and no other Bubblewrap: any
+	// process with such a uid is killed before and after each run.
 	UIDBase int
 	// Slots is how many runs may go at once, default [SlotsDefault]; Run
 	// waits for a free slot.
@@ -120,6 +123,40 @@ type Bubblewrap struct {
 	// ended and had to be killed by uid; the pid namespace should keep it
 	// at zero.
 	stragglers atomic.Int64
+	// claim holds the lock on the uid range while the process lives.
+	claim *os.File
+}
+
+// UID ranges claimed automatically: UIDBaseDefault + i*uidRangeStride for
+// i below uidRanges, each locked by the process that uses it.
+const (
+	uidRangeStride = 1000
+	uidRanges      = 256
+)
+
+// claimUIDRange locks the first free uid range for this process and returns
+// its base. The lock (an flock on a file per range) is released when the
+// process dies, so a crashed worker's range is free again.
+func claimUIDRange(slots int) (int, *os.File, error) {
+	if slots > uidRangeStride {
+		return 0, nil, fmt.Errorf("%w: %d slots do not fit a uid range of %d", ErrInvalid, slots, uidRangeStride)
+	}
+	dir := filepath.Join(os.TempDir(), "computor-sandbox-uids")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, nil, fmt.Errorf("%w: uid range locks: %w", ErrUnavailable, err)
+	}
+	for i := range uidRanges {
+		base := UIDBaseDefault + i*uidRangeStride
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", base)), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return 0, nil, fmt.Errorf("%w: uid range lock: %w", ErrUnavailable, err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+			return base, f, nil
+		}
+		_ = f.Close()
+	}
+	return 0, nil, fmt.Errorf("%w: all %d uid ranges are in use by other processes", ErrUnavailable, uidRanges)
 }
 
 var _ Runner = (*Bubblewrap)(nil)
@@ -130,6 +167,15 @@ var _ Runner = (*Bubblewrap)(nil)
 // namespaces. Failures wrap [ErrUnavailable] or, for a bad cfg,
 // [ErrInvalid].
 func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
+	var claim *os.File
+	if cfg.UIDBase == 0 && os.Geteuid() == 0 {
+		// Every run ends by killing what is left of its uid, so two
+		// processes on one host must never share a range: claim one.
+		var err error
+		if cfg.UIDBase, claim, err = claimUIDRange(cfg.WithDefaults().Slots); err != nil {
+			return nil, fmt.Errorf("new bubblewrap sandbox: %w", err)
+		}
+	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("new bubblewrap sandbox: %w", err)
@@ -147,6 +193,7 @@ func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 	}
 	b := &Bubblewrap{
 		cfg:      cfg,
+		claim:    claim,
 		bwrap:    bwrap,
 		slots:    make(chan int, cfg.Slots),
 		ownerUID: os.Geteuid(),

@@ -157,7 +157,9 @@ func (d *decoder) decodeValue(v reflect.Value, raw json.RawMessage, path string,
 		d.decodeStruct(v, raw, path)
 	case reflect.Slice:
 		if v.Type().Elem().Kind() != reflect.Struct || v.Type().Implements(reflect.TypeFor[json.Unmarshaler]()) {
-			d.decodeLeaf(v, raw, path)
+			if !d.decodeLeaf(v, raw, path) {
+				return // one error per field: the rules need a value
+			}
 			break
 		}
 		var items []json.RawMessage
@@ -171,18 +173,21 @@ func (d *decoder) decodeValue(v reflect.Value, raw json.RawMessage, path string,
 		}
 		v.Set(s)
 	default:
-		d.decodeLeaf(v, raw, path)
+		if !d.decodeLeaf(v, raw, path) {
+			return
+		}
 	}
 	d.check(v, path, r)
 }
 
-func (d *decoder) decodeLeaf(v reflect.Value, raw json.RawMessage, path string) {
+func (d *decoder) decodeLeaf(v reflect.Value, raw json.RawMessage, path string) bool {
 	target := reflect.New(v.Type())
 	if err := json.Unmarshal(raw, target.Interface()); err != nil {
 		d.fail(path, "must be %s", describeType(v.Type()))
-		return
+		return false
 	}
 	v.Set(target.Elem())
+	return true
 }
 
 func (d *decoder) decodeStruct(v reflect.Value, raw json.RawMessage, path string) {

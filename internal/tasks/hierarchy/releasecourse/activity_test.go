@@ -369,8 +369,6 @@ func TestReleaseNested(t *testing.T) {
 // outer assignment's cleanup must not take the inner one's files.
 func TestReleaseNestedAgain(t *testing.T) {
 	t.Parallel()
-	t.Skip("known bug: Release deletes a nested assignment's released files when it releases the outer one " +
-		"(and fails with Invalid 'both written and deleted' when it releases both)")
 	b := setup(t)
 	b.newCourse(t)
 	a := &Activities{deps: b.deps}

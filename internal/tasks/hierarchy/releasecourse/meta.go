@@ -46,6 +46,15 @@ func ParseMeta(b []byte) (*Meta, error) {
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(b, &root)
+	// yaml.v3 reads 1.5 into an int as 1; a limit must be a whole number.
+	if len(root.Content) > 0 {
+		m := root.Content[0].Content
+		for i := 0; i+1 < len(m); i += 2 {
+			if k := m[i].Value; (k == "max_test_runs" || k == "max_submissions") && m[i+1].Tag != "!!int" {
+				return nil, fmt.Errorf("meta.yaml: line %d: %s must be a whole number", m[i].Line, k)
+			}
+		}
+	}
 	line := func(key string) int {
 		if len(root.Content) == 0 {
 			return 1

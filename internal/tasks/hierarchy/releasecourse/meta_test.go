@@ -119,7 +119,6 @@ func TestParseMetaErrors(t *testing.T) {
 // that a wrong type is an error.
 func TestParseMetaFractionalLimit(t *testing.T) {
 	t.Parallel()
-	t.Skip("known bug: ParseMeta accepts max_submissions: 1.5 as 1 (yaml.v3 truncates floats into ints)")
 	for _, in := range []string{
 		"title: T\nstudent_files: [a]\nmax_submissions: 1.5\n",
 		"title: T\nstudent_files: [a]\nmax_test_runs: 2.0\n",

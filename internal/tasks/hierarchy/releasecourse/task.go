@@ -168,6 +168,8 @@ type plan struct {
 	course      *store.Course
 	commit      string
 	assignments []assignment
+	// dirs are all assignment directories at the ref, released or not.
+	dirs []string
 }
 
 // makePlan reads the course, resolves the ref and parses every selected
@@ -200,7 +202,7 @@ func makePlan(ctx context.Context, d hierarchy.Deps, p Params) (*plan, error) {
 		}
 		selected = dirs
 	}
-	pl := &plan{course: course, commit: commit}
+	pl := &plan{course: course, commit: commit, dirs: dirs}
 	for i, dir := range selected {
 		dir = strings.Trim(dir, "/")
 		field := fmt.Sprintf("contents[%d]", i)
@@ -289,18 +291,21 @@ func (a *Activities) Release(ctx context.Context, in Input) (*Result, error) {
 			}
 			cp.Write[f] = b
 		}
-		// What the template holds of this assignment but no longer should.
+		names = append(names, as.dir)
+		res.Contents = append(res.Contents, Released{Path: as.dir, Title: as.meta.Title, Files: as.files})
+	}
+	// Then what the template holds of these assignments but no longer
+	// should; a nested assignment's files are its own, not its parent's.
+	for _, as := range pl.assignments {
 		old, err := a.deps.Repos.ListFiles(ctx, dst, head, as.dir)
 		if err != nil && !errors.Is(err, git.ErrNotFound) {
 			return nil, hierarchy.ActivityError(fmt.Errorf("list template: %w", err))
 		}
 		for _, f := range old {
-			if _, keep := cp.Write[f]; !keep {
+			if _, keep := cp.Write[f]; !keep && !nestedIn(pl.dirs, as.dir, f) {
 				cp.Delete = append(cp.Delete, f)
 			}
 		}
-		names = append(names, as.dir)
-		res.Contents = append(res.Contents, Released{Path: as.dir, Title: as.meta.Title, Files: as.files})
 	}
 	cp.Message = fmt.Sprintf("Release %s from assignments@%.12s (%s)", strings.Join(names, ", "), pl.commit, in.TaskID)
 	res.TemplateCommit, res.Changed, err = a.deps.Repos.Commit(ctx, dst, cp)

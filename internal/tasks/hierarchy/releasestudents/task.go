@@ -162,11 +162,18 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 		})
 	}
 	for next < len(p.Students) || running > 0 {
-		for running < Parallel && next < len(p.Students) {
+		// Once cancelled, start no one new; wait for those running.
+		for running < Parallel && next < len(p.Students) && ctx.Err() == nil {
 			start(next)
 			next++
 		}
+		if running == 0 {
+			break
+		}
 		sel.Select(ctx)
+	}
+	if ctx.Err() != nil {
+		return nil, temporal.NewCanceledError(fmt.Sprintf("cancelled after %d of %d students", next, len(p.Students)))
 	}
 	for _, o := range res.Students {
 		switch o.Status {
