@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -230,4 +232,50 @@ func TestTokenCommand(t *testing.T) {
 		t.Fatalf("token output %q is not one JWT", tok)
 	}
 	shared.do(t, "GET", "/tasks/types", tok, nil).want(t, 200)
+}
+
+// TestAcknowledgedSubmitsSurviveAKill SIGKILLs `computor dev` right after a
+// burst of submits: every task the API acknowledged exists after restart.
+// The file database commits with synchronous=FULL, so an acknowledged
+// start is on disk before the API answers.
+func TestAcknowledgedSubmitsSurviveAKill(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	apiAddr, temporalAddr := freeAddr(), freeAddr()
+	args := []string{"--data-dir", dir, "--api-addr", apiAddr, "--temporal-addr", temporalAddr, "--no-ui", "--log-level", "warn"}
+	dev := startDevProcess(t, args...)
+	s := &stack{api: "http://" + apiAddr, dataDir: dir}
+	token := s.tokenFor(t, "burst-user")
+
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				r := s.do(t, "POST", "/tasks/submit", token, map[string]any{"task_name": "example_long_running",
+					"parameters": map[string]any{"duration": 30}})
+				var reply submitReply
+				if r.status == http.StatusAccepted && json.Unmarshal(r.body, &reply) == nil {
+					mu.Lock()
+					acked = append(acked, reply.TaskID)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := dev.signalAndWait(t, syscall.SIGKILL); err == nil {
+		t.Fatal("SIGKILL did not kill dev")
+	}
+	if len(acked) != 80 {
+		t.Fatalf("%d of 80 submits acknowledged", len(acked))
+	}
+	startDevProcess(t, args...)
+	for _, id := range acked {
+		info := s.task(t, token, id)
+		if info.TaskID != id || info.Status == "" {
+			t.Fatalf("acknowledged task %s after the kill: %+v", id, info)
+		}
+	}
 }
