@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -27,7 +28,9 @@ const (
 	DefaultNamespace    = "default"
 	// DatabaseFile is the SQLite file of the embedded server in the data dir.
 	DatabaseFile = "temporal.db"
-	clusterName  = "active"
+	// VisibilityDatabaseFile holds the embedded server's visibility records.
+	VisibilityDatabaseFile = "temporal-visibility.db"
+	clusterName            = "active"
 )
 
 // ServerConfig configures the embedded Temporal server. Zero values mean
@@ -117,7 +120,22 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		for k, v := range SQLitePragmas() {
 			sqlCfg.ConnectAttributes[k] = v
 		}
+		// One connection: with more, writers wait on SQLite's lock in busy
+		// loops, and throughput halves (docs/PERFORMANCE.md).
 		sqlCfg.MaxConns = 1
+	}
+	// Visibility (the records GET /tasks lists) lives in a file of its
+	// own: its writes then commit beside the executions' instead of
+	// queueing behind them on one connection.
+	visCfg := sqlCfg
+	if !cfg.Ephemeral {
+		v := *sqlCfg
+		v.ConnectAttributes = maps.Clone(sqlCfg.ConnectAttributes)
+		v.DatabaseName = filepath.Join(cfg.DataDir, VisibilityDatabaseFile)
+		if err := ensureSchema(v.DatabaseName); err != nil {
+			return nil, err
+		}
+		visCfg = &v
 	}
 
 	ns, err := sqliteschema.NewNamespaceConfig(clusterName, cfg.Namespace, false, SearchAttributes())
@@ -143,9 +161,12 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		},
 		Persistence: config.Persistence{
 			DefaultStore:     sqliteplugin.PluginName,
-			VisibilityStore:  sqliteplugin.PluginName,
+			VisibilityStore:  "sqlite-visibility",
 			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+			DataStores: map[string]config.DataStore{
+				sqliteplugin.PluginName: {SQL: sqlCfg},
+				"sqlite-visibility":     {SQL: visCfg},
+			},
 		},
 		ClusterMetadata: &cluster.Config{
 			EnableGlobalNamespace:    false,
