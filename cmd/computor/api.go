@@ -15,6 +15,7 @@ import (
 
 	"github.com/computor-org/computor-go/internal/api"
 	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/metrics"
 )
 
 func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,7 +41,8 @@ func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer ln.Close()
-	tc, err := connect(ctx, c, "computor-api", logger)
+	mreg := metrics.New()
+	tc, err := connect(ctx, c, "computor-api", mreg.SDKHandler(), logger)
 	if err != nil {
 		return err
 	}
@@ -57,7 +59,7 @@ func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	logger.Info("api starting", "addr", ln.Addr().String(), "temporal", c.temporalAddr, "namespace", c.namespace, "auth", verifier.String())
 	fmt.Fprintf(stdout, "API listening on http://%s\n", ln.Addr())
 	h, err := apiHandler(api.Config{Temporal: tc, Namespace: c.namespace, Registry: reg, Verifier: verifier,
-		Store: deps.Store, Git: repos, Logger: logger})
+		Store: deps.Store, Git: repos, Metrics: mreg, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -82,9 +84,12 @@ func listen(what, addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// connect dials Temporal and makes sure the namespace is ready.
-func connect(ctx context.Context, c common, identity string, logger *slog.Logger) (client.Client, error) {
-	tc, err := engine.Dial(ctx, c.temporalClient(identity, logger))
+// connect dials Temporal, reporting the SDK's metrics to mh, and makes
+// sure the namespace is ready.
+func connect(ctx context.Context, c common, identity string, mh client.MetricsHandler, logger *slog.Logger) (client.Client, error) {
+	cfg := c.temporalClient(identity, logger)
+	cfg.MetricsHandler = mh
+	tc, err := engine.Dial(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

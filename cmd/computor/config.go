@@ -28,6 +28,7 @@ const (
 	envDataDir      = "COMPUTOR_DATA_DIR"
 	envAPIAddr      = "COMPUTOR_API_ADDR"
 	envUIAddr       = "COMPUTOR_UI_ADDR"
+	envMetricsAddr  = "COMPUTOR_METRICS_ADDR"
 	envJWTSecret    = "COMPUTOR_JWT_SECRET"
 	envJWKSURL      = "COMPUTOR_JWT_JWKS_URL"
 	envJWTIssuer    = "COMPUTOR_JWT_ISSUER"

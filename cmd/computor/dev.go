@@ -21,6 +21,7 @@ import (
 	"github.com/computor-org/computor-go/internal/api"
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/worker"
 )
@@ -114,7 +115,8 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		}
 	})
 
-	if d.temporal, err = connect(ctx, c, "", logger); err != nil {
+	mreg := metrics.New()
+	if d.temporal, err = connect(ctx, c, "", mreg.SDKHandler(), logger); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.temporal.Close)
@@ -137,7 +139,7 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		d.closers = append(d.closers, d.ui.Stop)
 	}
 	d.handler, err = apiHandler(api.Config{Temporal: d.temporal, Namespace: c.namespace, Registry: d.registry,
-		Verifier: verifier, Store: deps.Store, Git: repos, Logger: logger})
+		Verifier: verifier, Store: deps.Store, Git: repos, Metrics: mreg, Logger: logger})
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/catalog"
 	"github.com/computor-org/computor-go/internal/worker"
@@ -82,6 +84,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	q.register(fs)
 	grace := fs.Duration("stop-timeout", worker.DefaultStopTimeout, "how long running activities may finish after SIGINT/SIGTERM")
 	maxActivities := fs.Int("max-activities", 0, "activities run at once per queue (default 100 per CPU)")
+	metricsAddr := fs.String("metrics-addr", env(envMetricsAddr, ""), "where /metrics and /healthz listen; empty: off ("+envMetricsAddr+")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -96,8 +99,18 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	var mreg *metrics.Registry
+	var started atomic.Bool
+	if *metricsAddr != "" {
+		mreg = metrics.New()
+		stop, err := serveMetrics(*metricsAddr, mreg, &started, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	fmt.Fprintln(stdout, "Starting Temporal worker...")
-	tc, err := connect(ctx, c, "", logger)
+	tc, err := connect(ctx, c, "", mreg.SDKHandler(), logger)
 	if err != nil {
 		return err
 	}
@@ -118,6 +131,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := w.Start(); err != nil {
 		return err
 	}
+	started.Store(true)
 	fmt.Fprintln(stdout, "Registered workflows:", pyList(reg.Names()))
 	fmt.Fprintln(stdout, "Worker running on queues:", pyList(queues))
 	fmt.Fprintln(stdout, "Worker started. Press Ctrl+C to stop.")

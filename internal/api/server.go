@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
@@ -41,8 +42,11 @@ type Config struct {
 	// those routes out.
 	Store store.Store
 	// Git serves /git/...; nil leaves it out.
-	Git    GitServer
-	Logger *slog.Logger
+	Git GitServer
+	// Metrics, when set, records request and submit metrics and serves
+	// them on GET /metrics without auth; nil means no metrics.
+	Metrics *metrics.Registry
+	Logger  *slog.Logger
 }
 
 // Server is the HTTP API.
@@ -53,6 +57,7 @@ type Server struct {
 	verifier  Verifier
 	store     store.Store
 	git       GitServer
+	metrics   *metrics.Registry
 	logger    *slog.Logger
 }
 
@@ -78,6 +83,7 @@ func New(cfg Config) (*Server, error) {
 		verifier:  cfg.Verifier,
 		store:     cfg.Store,
 		git:       cfg.Git,
+		metrics:   cfg.Metrics,
 		logger:    cfg.Logger,
 	}, nil
 }
@@ -93,6 +99,9 @@ func (s *Server) Handler() http.Handler {
 
 	public("GET /healthz", s.serveHealthz)
 	public("GET /readyz", s.serveReadyz)
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
 
 	private("POST /tasks/submit", s.serveSubmit)
 	private("GET /tasks", s.serveList)
@@ -120,7 +129,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return problem(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return chain(mux, s.withRequestID, s.withLog, s.withRecover, withBodyLimit)
+	return chain(mux, s.withRequestID, s.withLog, s.withMetrics, s.withRecover, withBodyLimit)
 }
 
 // serveTaskSub serves GET /tasks/types/{name}, GET /tasks/workers/status

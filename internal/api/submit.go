@@ -154,6 +154,9 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !errors.As(err, &started) {
 		return fmt.Errorf("start task %s: %w", id, err)
 	}
+	if err == nil {
+		s.metrics.TaskSubmitted(typ.Name(), opts.TaskQueue)
+	}
 	w.Header().Set("Location", "/tasks/"+id)
 	writeJSON(w, http.StatusAccepted, SubmitResponse{
 		TaskID:  id,

@@ -30,6 +30,8 @@ type ClientConfig struct {
 	// APIKey authenticates to Temporal Cloud or a cluster that takes API
 	// keys (TEMPORAL_API_KEY); it implies TLS.
 	APIKey string
+	// MetricsHandler receives the SDK's metrics. Default: none.
+	MetricsHandler client.MetricsHandler
 }
 
 // Dial connects to Temporal and checks that it answers.
@@ -55,6 +57,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (client.Client, error) {
 		Identity:          cfg.Identity,
 		ConnectionOptions: conn,
 		Credentials:       creds,
+		MetricsHandler:    cfg.MetricsHandler,
 		Logger:            sdklog.NewStructuredLogger(slog.New(quietHandler{cfg.Logger.Handler()}).With("component", "temporal-sdk")),
 	})
 	if err != nil {

@@ -35,6 +35,7 @@ type ValidationError struct {
 	Fields []FieldError
 }
 
+// Error lists the bad fields.
 func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {

@@ -153,7 +153,10 @@ type FieldError struct {
 	Err   error
 }
 
+// Error names the field and the cause.
 func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
 func (e *FieldError) Unwrap() error { return e.Err }
 
 // Target is what a test run is about, resolved from the parameters.

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMetricsEndpoint(t *testing.T) {
+	t.Parallel()
+	s := shared
+	token := s.tokenFor(t, "metrics-user")
+	s.submit(t, token, "example_long_running", map[string]any{"duration": 0}, 0)
+	text := string(s.do(t, "GET", "/metrics", "", nil).want(t, http.StatusOK).body)
+	for _, w := range []string{
+		`http_requests_total{code="202",route="POST /tasks/submit"}`,
+		`computor_tasks_submitted_total{queue="computor-tasks",task_name="example_long_running"}`,
+		"\ntemporal_request_total{",
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("GET /metrics lacks %q", w)
+		}
+	}
+}
+
+func TestWorkerMetrics(t *testing.T) {
+	t.Parallel()
+	addr := freeAddr()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"worker", "--temporal-addr", shared.temporal, "--data-dir", t.TempDir(), "--high-priority",
+			"--stop-timeout", "2s", "--log-level", "warn", "--metrics-addr", addr}, &out, &errOut)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v\n%s", err, errOut.String())
+		}
+	}()
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	eventually(t, 30*time.Second, "worker /healthz 200", func() bool { code, _ := get("/healthz"); return code == http.StatusOK })
+	eventually(t, 30*time.Second, "worker SDK metrics", func() bool {
+		code, text := get("/metrics")
+		return code == http.StatusOK && strings.Contains(text, "\ntemporal_") && strings.Contains(text, "go_goroutines")
+	})
+}
