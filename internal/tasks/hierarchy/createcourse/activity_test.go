@@ -1,64 +1,32 @@
 package createcourse
 
 import (
-	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/hierarchytest"
 )
 
-// bundle is the fresh state of one test: a SQLite store and a git root.
-type bundle struct {
-	ctx   context.Context
-	store store.Store
-	git   *git.Local
-	deps  hierarchy.Deps
-}
+// bundle is the fresh state of one test, with this package's helpers.
+type bundle struct{ *hierarchytest.Bundle }
 
-func setup(t *testing.T) *bundle {
-	t.Helper()
-	ctx := t.Context()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	g, err := git.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatalf("git: %v", err)
-	}
-	return &bundle{ctx: ctx, store: s, git: g, deps: hierarchy.Deps{Store: s, Repos: g}}
-}
+func setup(t *testing.T) *bundle { return &bundle{hierarchytest.Setup(t)} }
 
-// wantAppError requires a non-retryable activity error of that type.
-func wantAppError(t *testing.T, err error, typ string) {
-	t.Helper()
-	var app *temporal.ApplicationError
-	if !errors.As(err, &app) {
-		t.Fatalf("error %v (%T) is not a *temporal.ApplicationError", err, err)
-	}
-	if app.Type() != typ || !app.NonRetryable() {
-		t.Fatalf("error %v: type %q, non-retryable %v; want %q, non-retryable", err, app.Type(), app.NonRetryable(), typ)
-	}
-}
+var wantAppError = hierarchytest.WantAppError
 
 // family makes an organization and a course family.
 func (b *bundle) family(t *testing.T) *store.CourseFamily {
 	t.Helper()
-	org, err := b.store.OrganizationCreate(b.ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"})
+	org, err := b.Store.OrganizationCreate(b.Ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := b.store.CourseFamilyCreate(b.ctx, store.CourseFamilyCreateParams{OrganizationID: org.ID, Path: "progphys", Title: "P", CreatedByTask: "t0"})
+	f, err := b.Store.CourseFamilyCreate(b.Ctx, store.CourseFamilyCreateParams{OrganizationID: org.ID, Path: "progphys", Title: "P", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,12 +37,12 @@ func TestCreateRow(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	f := b.family(t)
-	a := &Activities{deps: b.deps}
+	a := &Activities{deps: b.Deps}
 	in := Input{
 		Params: Params{CourseFamily: "tugraz.progphys", Path: "2026", Title: "Programming 2026", Description: "Winter"},
 		Origin: hierarchy.Origin{TaskID: "task-1", Submitter: "root"},
 	}
-	res, err := a.CreateRow(b.ctx, in)
+	res, err := a.CreateRow(b.Ctx, in)
 	if err != nil {
 		t.Fatalf("CreateRow: %v", err)
 	}
@@ -86,7 +54,7 @@ func TestCreateRow(t *testing.T) {
 	if len(res.Groups) != 1 || res.Groups[0].Title != DefaultGroup || res.Groups[0].CourseID != c.ID {
 		t.Errorf("groups %+v", res.Groups)
 	}
-	row, err := b.store.CourseGet(b.ctx, "tugraz.progphys.2026")
+	row, err := b.Store.CourseGet(b.Ctx, "tugraz.progphys.2026")
 	if err != nil || row.ID != c.ID {
 		t.Fatalf("CourseGet = %+v, %v", row, err)
 	}
@@ -94,29 +62,29 @@ func TestCreateRow(t *testing.T) {
 	// A retry, the family given by id, makes nothing new.
 	retry := in
 	retry.CourseFamily = f.ID
-	again, err := a.CreateRow(b.ctx, retry)
+	again, err := a.CreateRow(b.Ctx, retry)
 	if err != nil {
 		t.Fatalf("CreateRow again: %v", err)
 	}
 	if again.Course.ID != c.ID || len(again.Groups) != 1 || again.Groups[0].ID != res.Groups[0].ID {
 		t.Errorf("retry returned %+v, want %+v", again, res)
 	}
-	groups, err := b.store.CourseGroupList(b.ctx, c.ID)
+	groups, err := b.Store.CourseGroupList(b.Ctx, c.ID)
 	if err != nil || len(groups) != 1 {
 		t.Errorf("groups after a retry: %+v, %v", groups, err)
 	}
-	if list, err := b.store.CourseList(b.ctx); err != nil || len(list) != 1 {
+	if list, err := b.Store.CourseList(b.Ctx); err != nil || len(list) != 1 {
 		t.Errorf("courses after a retry: %+v, %v", list, err)
 	}
 
 	other := in
 	other.TaskID = "task-2"
-	_, err = a.CreateRow(b.ctx, other)
+	_, err = a.CreateRow(b.Ctx, other)
 	wantAppError(t, err, hierarchy.ErrTypeConflict)
 
 	nowhere := in
 	nowhere.CourseFamily = "tugraz.nowhere"
-	_, err = a.CreateRow(b.ctx, nowhere)
+	_, err = a.CreateRow(b.Ctx, nowhere)
 	wantAppError(t, err, hierarchy.ErrTypeNotFound)
 }
 
@@ -124,15 +92,15 @@ func TestCreateRepos(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.family(t)
-	a := &Activities{deps: b.deps}
-	res, err := a.CreateRow(b.ctx, Input{
+	a := &Activities{deps: b.Deps}
+	res, err := a.CreateRow(b.Ctx, Input{
 		Params: Params{CourseFamily: "tugraz.progphys", Path: "2026", Title: "Programming 2026", Description: "Winter"},
 		Origin: hierarchy.Origin{TaskID: "task-1", Submitter: "root"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	repos, err := a.CreateRepos(b.ctx, res.Course)
+	repos, err := a.CreateRepos(b.Ctx, res.Course)
 	if err != nil {
 		t.Fatalf("CreateRepos: %v", err)
 	}
@@ -146,26 +114,26 @@ func TestCreateRepos(t *testing.T) {
 	heads := map[string]string{}
 	for _, name := range []string{hierarchy.AssignmentsRepo, hierarchy.StudentTemplateRepo} {
 		path := "tugraz/progphys/2026/" + name
-		if ok, err := b.git.Exists(b.ctx, path); err != nil || !ok {
+		if ok, err := b.Git.Exists(b.Ctx, path); err != nil || !ok {
 			t.Fatalf("repository %s exists: %v, %v", path, ok, err)
 		}
-		head, err := b.git.Resolve(b.ctx, path, "main")
+		head, err := b.Git.Resolve(b.Ctx, path, "main")
 		if err != nil {
 			t.Fatalf("resolve main of %s: %v", path, err)
 		}
 		heads[path] = head
-		files, err := b.git.ListFiles(b.ctx, path, head, "")
+		files, err := b.Git.ListFiles(b.Ctx, path, head, "")
 		if err != nil || !slices.Equal(files, []string{"README.md"}) {
 			t.Errorf("files of %s: %v, %v", path, files, err)
 		}
-		readme, err := b.git.ReadFile(b.ctx, path, head, "README.md")
+		readme, err := b.Git.ReadFile(b.Ctx, path, head, "README.md")
 		if err != nil || !strings.HasPrefix(string(readme), "# Programming 2026: ") || !strings.Contains(string(readme), "Winter") {
 			t.Errorf("README of %s: %q, %v", path, readme, err)
 		}
 	}
 
 	// Again: the same answer, and the repositories are left as they are.
-	again, err := a.CreateRepos(b.ctx, res.Course)
+	again, err := a.CreateRepos(b.Ctx, res.Course)
 	if err != nil {
 		t.Fatalf("CreateRepos again: %v", err)
 	}
@@ -173,7 +141,7 @@ func TestCreateRepos(t *testing.T) {
 		t.Errorf("CreateRepos again = %v", again)
 	}
 	for path, head := range heads {
-		if now, err := b.git.Resolve(b.ctx, path, "main"); err != nil || now != head {
+		if now, err := b.Git.Resolve(b.Ctx, path, "main"); err != nil || now != head {
 			t.Errorf("main of %s moved from %s to %s (%v)", path, head, now, err)
 		}
 	}
@@ -183,14 +151,14 @@ func TestCheck(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.family(t)
-	typ := Task(b.deps)
+	typ := Task(b.Deps)
 	admin := tasks.Caller{Subject: "root", Admin: true}
-	check := func(p Params) error { return typ.Admit(b.ctx, admin, p) }
+	check := func(p Params) error { return typ.Admit(b.Ctx, admin, p) }
 	p := Params{CourseFamily: "tugraz.progphys", Path: "2026", Title: "T"}
 	if err := check(p); err != nil {
 		t.Fatalf("Admit: %v", err)
 	}
-	if _, err := (&Activities{deps: b.deps}).CreateRow(b.ctx, Input{Params: p, Origin: hierarchy.Origin{TaskID: "t1"}}); err != nil {
+	if _, err := (&Activities{deps: b.Deps}).CreateRow(b.Ctx, Input{Params: p, Origin: hierarchy.Origin{TaskID: "t1"}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {

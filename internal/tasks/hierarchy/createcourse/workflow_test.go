@@ -35,7 +35,7 @@ func TestWorkflow(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	f := b.family(t)
-	env := newEnv(t, b.deps, "task-1", "root")
+	env := newEnv(t, b.Deps, "task-1", "root")
 	env.ExecuteWorkflow(Kind, Params{CourseFamily: f.ID, Path: "2026", Title: "P 2026"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow: %v", err)
@@ -49,11 +49,11 @@ func TestWorkflow(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for _, name := range []string{hierarchy.AssignmentsRepo, hierarchy.StudentTemplateRepo} {
-		if ok, err := b.git.Exists(b.ctx, hierarchy.RepoPath(res.Course, name)); err != nil || !ok {
+		if ok, err := b.Git.Exists(b.Ctx, hierarchy.RepoPath(res.Course, name)); err != nil || !ok {
 			t.Errorf("repository %s: %v, %v", name, ok, err)
 		}
 	}
-	if _, err := b.store.CourseGet(b.ctx, res.Course.ID); err != nil {
+	if _, err := b.Store.CourseGet(b.Ctx, res.Course.ID); err != nil {
 		t.Errorf("course row: %v", err)
 	}
 }

@@ -1,72 +1,41 @@
 package createcoursefamily
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/hierarchytest"
 )
 
-// bundle is the fresh state of one test: a SQLite store and a git root.
-type bundle struct {
-	ctx   context.Context
-	store store.Store
-	git   *git.Local
-	deps  hierarchy.Deps
-}
+// bundle is the fresh state of one test, with this package's helpers.
+type bundle struct{ *hierarchytest.Bundle }
 
-func setup(t *testing.T) *bundle {
-	t.Helper()
-	ctx := t.Context()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	g, err := git.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatalf("git: %v", err)
-	}
-	return &bundle{ctx: ctx, store: s, git: g, deps: hierarchy.Deps{Store: s, Repos: g}}
-}
+func setup(t *testing.T) *bundle { return &bundle{hierarchytest.Setup(t)} }
 
-// wantAppError requires a non-retryable activity error of that type.
-func wantAppError(t *testing.T, err error, typ string) {
-	t.Helper()
-	var app *temporal.ApplicationError
-	if !errors.As(err, &app) {
-		t.Fatalf("error %v (%T) is not a *temporal.ApplicationError", err, err)
-	}
-	if app.Type() != typ || !app.NonRetryable() {
-		t.Fatalf("error %v: type %q, non-retryable %v; want %q, non-retryable", err, app.Type(), app.NonRetryable(), typ)
-	}
-}
+var wantAppError = hierarchytest.WantAppError
 
 func TestCreate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	org, err := b.store.OrganizationCreate(b.ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"})
+	org, err := b.Store.OrganizationCreate(b.Ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &Activities{deps: b.deps}
+	a := &Activities{deps: b.Deps}
 	in := Input{
 		Params: Params{Organization: "tugraz", Path: "progphys", Title: "Programming", Description: "d"},
 		Origin: hierarchy.Origin{TaskID: "task-1", Submitter: "root"},
 	}
-	f, err := a.Create(b.ctx, in)
+	f, err := a.Create(b.Ctx, in)
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	row, err := b.store.CourseFamilyGet(b.ctx, "tugraz.progphys")
+	row, err := b.Store.CourseFamilyGet(b.Ctx, "tugraz.progphys")
 	if err != nil {
 		t.Fatalf("CourseFamilyGet: %v", err)
 	}
@@ -74,48 +43,48 @@ func TestCreate(t *testing.T) {
 		row.CreatedBy != "root" || row.CreatedByTask != "task-1" {
 		t.Errorf("row %+v, returned %+v", row, f)
 	}
-	if fi, err := os.Stat(filepath.Join(b.git.Root(), "tugraz", "progphys")); err != nil || !fi.IsDir() {
+	if fi, err := os.Stat(filepath.Join(b.Git.Root(), "tugraz", "progphys")); err != nil || !fi.IsDir() {
 		t.Errorf("git group tugraz/progphys: %v", err)
 	}
 
 	// A retry returns the same family; the organization may be given by id.
 	retry := in
 	retry.Organization = org.ID
-	again, err := a.Create(b.ctx, retry)
+	again, err := a.Create(b.Ctx, retry)
 	if err != nil {
 		t.Fatalf("Create again: %v", err)
 	}
 	if again.ID != f.ID {
 		t.Errorf("retry returned id %s, want %s", again.ID, f.ID)
 	}
-	if list, err := b.store.CourseFamilyList(b.ctx); err != nil || len(list) != 1 {
+	if list, err := b.Store.CourseFamilyList(b.Ctx); err != nil || len(list) != 1 {
 		t.Errorf("families after a retry: %v, %v", list, err)
 	}
 
 	other := in
 	other.TaskID = "task-2"
-	_, err = a.Create(b.ctx, other)
+	_, err = a.Create(b.Ctx, other)
 	wantAppError(t, err, hierarchy.ErrTypeConflict)
 
 	nowhere := in
 	nowhere.Organization = "nowhere"
-	_, err = a.Create(b.ctx, nowhere)
+	_, err = a.Create(b.Ctx, nowhere)
 	wantAppError(t, err, hierarchy.ErrTypeNotFound)
 }
 
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	if _, err := b.store.OrganizationCreate(b.ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"}); err != nil {
+	if _, err := b.Store.OrganizationCreate(b.Ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"}); err != nil {
 		t.Fatal(err)
 	}
-	typ := Task(b.deps)
+	typ := Task(b.Deps)
 	admin := tasks.Caller{Subject: "root", Admin: true}
-	check := func(p Params) error { return typ.Admit(b.ctx, admin, p) }
+	check := func(p Params) error { return typ.Admit(b.Ctx, admin, p) }
 	if err := check(Params{Organization: "tugraz", Path: "progphys", Title: "P"}); err != nil {
 		t.Fatalf("Admit: %v", err)
 	}
-	if _, err := (&Activities{deps: b.deps}).Create(b.ctx, Input{Params: Params{Organization: "tugraz", Path: "progphys", Title: "P"},
+	if _, err := (&Activities{deps: b.Deps}).Create(b.Ctx, Input{Params: Params{Organization: "tugraz", Path: "progphys", Title: "P"},
 		Origin: hierarchy.Origin{TaskID: "t1"}}); err != nil {
 		t.Fatal(err)
 	}

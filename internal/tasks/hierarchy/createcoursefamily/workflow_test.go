@@ -35,10 +35,10 @@ func newEnv(t *testing.T, deps hierarchy.Deps, id, submitter string) *testsuite.
 func TestWorkflow(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	if _, err := b.store.OrganizationCreate(b.ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"}); err != nil {
+	if _, err := b.Store.OrganizationCreate(b.Ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"}); err != nil {
 		t.Fatal(err)
 	}
-	env := newEnv(t, b.deps, "task-1", "root")
+	env := newEnv(t, b.Deps, "task-1", "root")
 	env.ExecuteWorkflow(Kind, Params{Organization: "tugraz", Path: "progphys", Title: "P"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow: %v", err)

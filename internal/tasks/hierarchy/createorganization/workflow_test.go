@@ -36,7 +36,7 @@ func newEnv(t *testing.T, deps hierarchy.Deps, id, submitter string) *testsuite.
 func TestWorkflow(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	env := newEnv(t, b.deps, "task-1", "root")
+	env := newEnv(t, b.Deps, "task-1", "root")
 	env.ExecuteWorkflow(Kind, Params{Path: "tugraz", Title: "TU Graz"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow: %v", err)
@@ -51,7 +51,7 @@ func TestWorkflow(t *testing.T) {
 	}
 
 	// Another task of the same path fails at once, for good.
-	env = newEnv(t, b.deps, "task-2", "root")
+	env = newEnv(t, b.Deps, "task-2", "root")
 	env.ExecuteWorkflow(Kind, Params{Path: "tugraz", Title: "TU Graz"})
 	var app *temporal.ApplicationError
 	if err := env.GetWorkflowError(); !errors.As(err, &app) || app.Type() != hierarchy.ErrTypeConflict || !app.NonRetryable() {

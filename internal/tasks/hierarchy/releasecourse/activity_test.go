@@ -1,10 +1,8 @@
 package releasecourse
 
 import (
-	"context"
 	"errors"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,42 +13,15 @@ import (
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/hierarchytest"
 )
 
-// bundle is the fresh state of one test: a SQLite store and a git root.
-type bundle struct {
-	ctx   context.Context
-	store store.Store
-	git   *git.Local
-	deps  hierarchy.Deps
-}
+// bundle is the fresh state of one test, with this package's helpers.
+type bundle struct{ *hierarchytest.Bundle }
 
-func setup(t *testing.T) *bundle {
-	t.Helper()
-	ctx := t.Context()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	g, err := git.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatalf("git: %v", err)
-	}
-	return &bundle{ctx: ctx, store: s, git: g, deps: hierarchy.Deps{Store: s, Repos: g}}
-}
+func setup(t *testing.T) *bundle { return &bundle{hierarchytest.Setup(t)} }
 
-// wantAppError requires a non-retryable activity error of that type.
-func wantAppError(t *testing.T, err error, typ string) {
-	t.Helper()
-	var app *temporal.ApplicationError
-	if !errors.As(err, &app) {
-		t.Fatalf("error %v (%T) is not a *temporal.ApplicationError", err, err)
-	}
-	if app.Type() != typ || !app.NonRetryable() {
-		t.Fatalf("error %v: type %q, non-retryable %v; want %q, non-retryable", err, app.Type(), app.NonRetryable(), typ)
-	}
-}
+var wantAppError = hierarchytest.WantAppError
 
 // Paths of the course that newCourse makes.
 const (
@@ -63,20 +34,20 @@ const (
 // README.md, as create_course leaves them.
 func (b *bundle) newCourse(t *testing.T) *store.Course {
 	t.Helper()
-	org, err := b.store.OrganizationCreate(b.ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"})
+	org, err := b.Store.OrganizationCreate(b.Ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := b.store.CourseFamilyCreate(b.ctx, store.CourseFamilyCreateParams{OrganizationID: org.ID, Path: "progphys", Title: "P", CreatedByTask: "t0"})
+	f, err := b.Store.CourseFamilyCreate(b.Ctx, store.CourseFamilyCreateParams{OrganizationID: org.ID, Path: "progphys", Title: "P", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := b.store.CourseCreate(b.ctx, store.CourseCreateParams{CourseFamilyID: f.ID, Path: "2026", Title: "P 2026", CreatedByTask: "t0"})
+	c, err := b.Store.CourseCreate(b.Ctx, store.CourseCreateParams{CourseFamilyID: f.ID, Path: "2026", Title: "P 2026", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{hierarchy.AssignmentsRepo, hierarchy.StudentTemplateRepo} {
-		if _, err := b.git.EnsureRepo(b.ctx, hierarchy.RepoPath(c, name), map[string][]byte{"README.md": []byte("# " + name + "\n")}, "init"); err != nil {
+		if _, err := b.Git.EnsureRepo(b.Ctx, hierarchy.RepoPath(c, name), map[string][]byte{"README.md": []byte("# " + name + "\n")}, "init"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,7 +58,7 @@ func (b *bundle) newCourse(t *testing.T) *store.Course {
 // new head.
 func (b *bundle) commit(t *testing.T, repo string, write map[string]string, del ...string) string {
 	t.Helper()
-	head, err := b.git.Resolve(b.ctx, repo, "main")
+	head, err := b.Git.Resolve(b.Ctx, repo, "main")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +66,7 @@ func (b *bundle) commit(t *testing.T, repo string, write map[string]string, del 
 	for name, body := range write {
 		cp.Write[name] = []byte(body)
 	}
-	commit, changed, err := b.git.Commit(b.ctx, repo, cp)
+	commit, changed, err := b.Git.Commit(b.Ctx, repo, cp)
 	if err != nil || !changed {
 		t.Fatalf("commit to %s: changed %v, %v", repo, changed, err)
 	}
@@ -105,17 +76,17 @@ func (b *bundle) commit(t *testing.T, repo string, write map[string]string, del 
 // tree returns every file of main of a repository with its content.
 func (b *bundle) tree(t *testing.T, repo string) map[string]string {
 	t.Helper()
-	head, err := b.git.Resolve(b.ctx, repo, "main")
+	head, err := b.Git.Resolve(b.Ctx, repo, "main")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := b.git.ListFiles(b.ctx, repo, head, "")
+	files, err := b.Git.ListFiles(b.Ctx, repo, head, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
 	for _, f := range files {
-		body, err := b.git.ReadFile(b.ctx, repo, head, f)
+		body, err := b.Git.ReadFile(b.Ctx, repo, head, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,11 +127,11 @@ func TestRelease(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	course := b.newCourse(t)
-	a := &Activities{deps: b.deps}
+	a := &Activities{deps: b.Deps}
 	first := b.commit(t, assignments, twoAssignments)
 	in := Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: hierarchy.Origin{TaskID: "task-1", Submitter: "lect"}}
 
-	res, err := a.Release(b.ctx, in)
+	res, err := a.Release(b.Ctx, in)
 	if err != nil {
 		t.Fatalf("Release: %v", err)
 	}
@@ -183,10 +154,10 @@ func TestRelease(t *testing.T) {
 		"hello/hello.py":  twoAssignments["hello/hello.py"],
 		"sum/src/sum.c":   twoAssignments["sum/src/sum.c"],
 	})
-	if head, err := b.git.Resolve(b.ctx, template, "main"); err != nil || head != res.TemplateCommit {
+	if head, err := b.Git.Resolve(b.Ctx, template, "main"); err != nil || head != res.TemplateCommit {
 		t.Errorf("template main %s, result says %s (%v)", head, res.TemplateCommit, err)
 	}
-	contents, err := b.store.CourseContentList(b.ctx, course.ID)
+	contents, err := b.Store.CourseContentList(b.Ctx, course.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,14 +172,14 @@ func TestRelease(t *testing.T) {
 	// Releasing again changes nothing, by another task too.
 	again := in
 	again.TaskID = "task-2"
-	res2, err := a.Release(b.ctx, again)
+	res2, err := a.Release(b.Ctx, again)
 	if err != nil {
 		t.Fatalf("Release again: %v", err)
 	}
 	if res2.Changed || res2.TemplateCommit != res.TemplateCommit {
 		t.Errorf("Release again = %+v, want unchanged at %s", res2, res.TemplateCommit)
 	}
-	if c, err := b.store.CourseContentGet(b.ctx, course.ID, "hello"); err != nil || !c.ReleasedAt.Equal(releasedAt) {
+	if c, err := b.Store.CourseContentGet(b.Ctx, course.ID, "hello"); err != nil || !c.ReleasedAt.Equal(releasedAt) {
 		t.Errorf("releasing the same commit again moved released_at: %+v, %v", c, err)
 	}
 
@@ -217,7 +188,7 @@ func TestRelease(t *testing.T) {
 		"hello/hello.py":  "print('TODO: greet')\n",
 		"hello/meta.yaml": "title: Hello!\nstudent_files: [hello.py]\nmax_test_runs: 10\nmax_submissions: 5\n",
 	})
-	res3, err := a.Release(b.ctx, Input{Params: Params{Course: course.ID, Ref: second[:12]}, Origin: hierarchy.Origin{TaskID: "task-3", Submitter: "lect"}})
+	res3, err := a.Release(b.Ctx, Input{Params: Params{Course: course.ID, Ref: second[:12]}, Origin: hierarchy.Origin{TaskID: "task-3", Submitter: "lect"}})
 	if err != nil {
 		t.Fatalf("Release of the change: %v", err)
 	}
@@ -229,7 +200,7 @@ func TestRelease(t *testing.T) {
 		"hello/hello.py": "print('TODO: greet')\n",
 		"sum/src/sum.c":  twoAssignments["sum/src/sum.c"],
 	})
-	contents, err = b.store.CourseContentList(b.ctx, course.ID)
+	contents, err = b.Store.CourseContentList(b.Ctx, course.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +211,7 @@ func TestRelease(t *testing.T) {
 
 	// Releasing one assignment leaves the other's files and row alone.
 	b.commit(t, assignments, map[string]string{"sum/src/sum.c": "int main(void) { return 1; }\n", "hello/hello.py": "print(1)\n"})
-	res4, err := a.Release(b.ctx, Input{Params: Params{Course: coursePath, Contents: Contents{"sum"}, Ref: "main"}, Origin: hierarchy.Origin{TaskID: "task-4"}})
+	res4, err := a.Release(b.Ctx, Input{Params: Params{Course: coursePath, Contents: Contents{"sum"}, Ref: "main"}, Origin: hierarchy.Origin{TaskID: "task-4"}})
 	if err != nil {
 		t.Fatalf("Release of sum: %v", err)
 	}
@@ -252,7 +223,7 @@ func TestRelease(t *testing.T) {
 		"hello/hello.py": "print('TODO: greet')\n",
 		"sum/src/sum.c":  "int main(void) { return 1; }\n",
 	})
-	if c, err := b.store.CourseContentGet(b.ctx, course.ID, "hello"); err != nil || c.ReleasedCommit != second {
+	if c, err := b.Store.CourseContentGet(b.Ctx, course.ID, "hello"); err != nil || c.ReleasedCommit != second {
 		t.Errorf("hello after releasing sum: %+v, %v", c, err)
 	}
 }
@@ -261,11 +232,11 @@ func TestReleaseErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.newCourse(t)
-	a := &Activities{deps: b.deps}
+	a := &Activities{deps: b.Deps}
 	origin := hierarchy.Origin{TaskID: "task-1", Submitter: "lect"}
 
 	// Nothing to release yet.
-	_, err := a.Release(b.ctx, Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: origin})
+	_, err := a.Release(b.Ctx, Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: origin})
 	wantAppError(t, err, hierarchy.ErrTypeInvalid)
 
 	b.commit(t, assignments, twoAssignments)
@@ -278,7 +249,7 @@ func TestReleaseErrors(t *testing.T) {
 		{"missing course", Params{Course: "tugraz.progphys.1999", Ref: "main"}, []string{hierarchy.ErrTypeNotFound, hierarchy.ErrTypeInvalid}},
 		{"not an assignment", Params{Course: coursePath, Contents: Contents{"notes"}, Ref: "main"}, []string{hierarchy.ErrTypeInvalid}},
 	} {
-		_, err := a.Release(b.ctx, Input{Params: tt.p, Origin: origin})
+		_, err := a.Release(b.Ctx, Input{Params: tt.p, Origin: origin})
 		var app *temporal.ApplicationError
 		if !errors.As(err, &app) || !app.NonRetryable() || !slices.Contains(tt.types, app.Type()) {
 			t.Errorf("%s: Release = %v, want a non-retryable %v", tt.name, err, tt.types)
@@ -299,7 +270,7 @@ func TestCheck(t *testing.T) {
 		"badspec/meta.yaml": "title: Bad spec\nstudent_files: [x.py]\n",
 		"badspec/test.yaml": "tests:\n  - {name: small, type: io, command: python3 x.py}\n",
 	})
-	typ := Task(b.deps)
+	typ := Task(b.Deps)
 	admin := tasks.Caller{Subject: "root", Admin: true}
 	for _, tt := range []struct {
 		name    string
@@ -316,7 +287,7 @@ func TestCheck(t *testing.T) {
 		{"unknown course", Params{Course: "tugraz.progphys.1999", Ref: "main"}, "course", ""},
 		{"unknown ref", Params{Course: coursePath, Ref: "v9"}, "ref", ""},
 	} {
-		err := typ.Admit(b.ctx, admin, tt.p)
+		err := typ.Admit(b.Ctx, admin, tt.p)
 		if tt.field == "" {
 			if err != nil {
 				t.Errorf("%s: Admit = %v", tt.name, err)
@@ -344,9 +315,9 @@ func TestReleaseNested(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.newCourse(t)
-	a := &Activities{deps: b.deps}
+	a := &Activities{deps: b.Deps}
 	b.commit(t, assignments, nested)
-	res, err := a.Release(b.ctx, Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: hierarchy.Origin{TaskID: "task-1"}})
+	res, err := a.Release(b.Ctx, Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: hierarchy.Origin{TaskID: "task-1"}})
 	if err != nil {
 		t.Fatalf("Release: %v", err)
 	}
@@ -371,15 +342,15 @@ func TestReleaseNestedAgain(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.newCourse(t)
-	a := &Activities{deps: b.deps}
+	a := &Activities{deps: b.Deps}
 	b.commit(t, assignments, nested)
 	in := Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: hierarchy.Origin{TaskID: "task-1"}}
-	if _, err := a.Release(b.ctx, in); err != nil {
+	if _, err := a.Release(b.Ctx, in); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
 	want := b.tree(t, template)
 	// Everything again: nothing to change.
-	res, err := a.Release(b.ctx, in)
+	res, err := a.Release(b.Ctx, in)
 	if err != nil {
 		t.Fatalf("Release again: %v", err)
 	}
@@ -388,7 +359,7 @@ func TestReleaseNestedAgain(t *testing.T) {
 	}
 	// The outer one alone keeps the inner one's files.
 	in.Contents = Contents{"nest"}
-	if _, err := a.Release(b.ctx, in); err != nil {
+	if _, err := a.Release(b.Ctx, in); err != nil {
 		t.Fatalf("Release of the outer assignment: %v", err)
 	}
 	wantTree(t, b.tree(t, template), want)
@@ -402,22 +373,22 @@ func TestAdmitAuthorizes(t *testing.T) {
 	course := b.newCourse(t)
 	b.commit(t, assignments, twoAssignments)
 	for username, role := range map[string]string{"lect": store.RoleLecturer, "tut": store.RoleTutor} {
-		u, err := b.store.UserFindOrCreate(b.ctx, store.UserCreateParams{Username: username, CreatedByTask: "t0"})
+		u, err := b.Store.UserFindOrCreate(b.Ctx, store.UserCreateParams{Username: username, CreatedByTask: "t0"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.store.CourseMemberFindOrCreate(b.ctx, store.CourseMemberCreateParams{CourseID: course.ID, UserID: u.ID, Role: role, CreatedByTask: "t0"}); err != nil {
+		if _, err := b.Store.CourseMemberFindOrCreate(b.Ctx, store.CourseMemberCreateParams{CourseID: course.ID, UserID: u.ID, Role: role, CreatedByTask: "t0"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	typ := Task(b.deps)
+	typ := Task(b.Deps)
 	lect := tasks.Caller{Subject: "lect", Roles: []string{"lecturer"}}
-	if err := typ.Admit(b.ctx, lect, Params{Course: coursePath, Ref: "main"}); err != nil {
+	if err := typ.Admit(b.Ctx, lect, Params{Course: coursePath, Ref: "main"}); err != nil {
 		t.Errorf("Admit(lecturer) = %v", err)
 	}
 	// Authorized first, then checked.
 	var ve *tasks.ValidationError
-	if err := typ.Admit(b.ctx, lect, Params{Course: coursePath, Contents: Contents{"notes"}, Ref: "main"}); !errors.As(err, &ve) {
+	if err := typ.Admit(b.Ctx, lect, Params{Course: coursePath, Contents: Contents{"notes"}, Ref: "main"}); !errors.As(err, &ve) {
 		t.Errorf("Admit(lecturer, bad contents) = %v, want a validation error", err)
 	}
 	for _, tt := range []struct {
@@ -428,7 +399,7 @@ func TestAdmitAuthorizes(t *testing.T) {
 		{"stranger", coursePath},
 		{"lect", "tugraz.progphys.1999"},
 	} {
-		err := typ.Admit(b.ctx, tasks.Caller{Subject: tt.who}, Params{Course: tt.course, Contents: Contents{"notes"}, Ref: "main"})
+		err := typ.Admit(b.Ctx, tasks.Caller{Subject: tt.who}, Params{Course: tt.course, Contents: Contents{"notes"}, Ref: "main"})
 		if !errors.Is(err, tasks.ErrForbidden) || errors.As(err, &ve) {
 			t.Errorf("Admit(%s, %s) = %v, want ErrForbidden", tt.who, tt.course, err)
 		}

@@ -37,7 +37,7 @@ func TestWorkflow(t *testing.T) {
 	b := setup(t)
 	course := b.newCourse(t)
 	commit := b.commit(t, assignments, twoAssignments)
-	env := newEnv(t, b.deps, "task-1", "lect")
+	env := newEnv(t, b.Deps, "task-1", "lect")
 	env.ExecuteWorkflow(Kind, Params{Course: coursePath, Contents: Contents{"sum"}, Ref: "main"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow: %v", err)
@@ -49,17 +49,17 @@ func TestWorkflow(t *testing.T) {
 	if !res.Changed || res.Commit != commit || len(res.Contents) != 1 || res.Contents[0].Path != "sum" {
 		t.Errorf("result %+v", res)
 	}
-	c, err := b.store.CourseContentGet(b.ctx, course.ID, "sum")
+	c, err := b.Store.CourseContentGet(b.Ctx, course.ID, "sum")
 	if err != nil || c.ReleasedCommit != commit || c.CreatedBy != "lect" || c.CreatedByTask != "task-1" {
 		t.Errorf("content %+v, %v", c, err)
 	}
-	head, err := b.git.Resolve(b.ctx, template, "main")
+	head, err := b.Git.Resolve(b.Ctx, template, "main")
 	if err != nil || head != res.TemplateCommit {
 		t.Errorf("template main %s, result %s (%v)", head, res.TemplateCommit, err)
 	}
 
 	// A release that cannot work fails at once, for good.
-	env = newEnv(t, b.deps, "task-2", "lect")
+	env = newEnv(t, b.Deps, "task-2", "lect")
 	env.ExecuteWorkflow(Kind, Params{Course: coursePath, Ref: "no-such-branch"})
 	var app *temporal.ApplicationError
 	if err := env.GetWorkflowError(); !errors.As(err, &app) || !app.NonRetryable() {

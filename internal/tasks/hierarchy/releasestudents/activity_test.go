@@ -1,55 +1,23 @@
 package releasestudents
 
 import (
-	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/hierarchytest"
 )
 
-// bundle is the fresh state of one test: a SQLite store and a git root.
-type bundle struct {
-	ctx   context.Context
-	store store.Store
-	git   *git.Local
-	deps  hierarchy.Deps
-}
+// bundle is the fresh state of one test, with this package's helpers.
+type bundle struct{ *hierarchytest.Bundle }
 
-func setup(t *testing.T) *bundle {
-	t.Helper()
-	ctx := t.Context()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	g, err := git.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatalf("git: %v", err)
-	}
-	return &bundle{ctx: ctx, store: s, git: g, deps: hierarchy.Deps{Store: s, Repos: g}}
-}
+func setup(t *testing.T) *bundle { return &bundle{hierarchytest.Setup(t)} }
 
-// wantAppError requires a non-retryable activity error of that type.
-func wantAppError(t *testing.T, err error, typ string) {
-	t.Helper()
-	var app *temporal.ApplicationError
-	if !errors.As(err, &app) {
-		t.Fatalf("error %v (%T) is not a *temporal.ApplicationError", err, err)
-	}
-	if app.Type() != typ || !app.NonRetryable() {
-		t.Fatalf("error %v: type %q, non-retryable %v; want %q, non-retryable", err, app.Type(), app.NonRetryable(), typ)
-	}
-}
+var wantAppError = hierarchytest.WantAppError
 
 const coursePath = "tugraz.progphys.2026"
 
@@ -57,20 +25,20 @@ const coursePath = "tugraz.progphys.2026"
 // repository too, holding a README.md and one released file.
 func (b *bundle) newCourse(t *testing.T, withTemplate bool) *store.Course {
 	t.Helper()
-	org, err := b.store.OrganizationCreate(b.ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"})
+	org, err := b.Store.OrganizationCreate(b.Ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := b.store.CourseFamilyCreate(b.ctx, store.CourseFamilyCreateParams{OrganizationID: org.ID, Path: "progphys", Title: "P", CreatedByTask: "t0"})
+	f, err := b.Store.CourseFamilyCreate(b.Ctx, store.CourseFamilyCreateParams{OrganizationID: org.ID, Path: "progphys", Title: "P", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := b.store.CourseCreate(b.ctx, store.CourseCreateParams{CourseFamilyID: f.ID, Path: "2026", Title: "P 2026", CreatedByTask: "t0"})
+	c, err := b.Store.CourseCreate(b.Ctx, store.CourseCreateParams{CourseFamilyID: f.ID, Path: "2026", Title: "P 2026", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if withTemplate {
-		if _, err := b.git.EnsureRepo(b.ctx, hierarchy.RepoPath(c, hierarchy.StudentTemplateRepo), map[string][]byte{
+		if _, err := b.Git.EnsureRepo(b.Ctx, hierarchy.RepoPath(c, hierarchy.StudentTemplateRepo), map[string][]byte{
 			"README.md":      []byte("# template\n"),
 			"hello/hello.py": []byte("print('TODO')\n"),
 		}, "init"); err != nil {
@@ -84,13 +52,13 @@ func TestReleaseStudent(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	course := b.newCourse(t, true)
-	a := &Activities{deps: b.deps}
+	a := &Activities{deps: b.Deps}
 	in := Input{
 		Course:  coursePath,
 		Student: Student{Username: "s001", Email: "s001@example.org", GivenName: "Stu", FamilyName: "Dent", Group: " g1 "},
 		Origin:  hierarchy.Origin{TaskID: "task-1", Submitter: "lect"},
 	}
-	out, err := a.ReleaseStudent(b.ctx, in)
+	out, err := a.ReleaseStudent(b.Ctx, in)
 	if err != nil {
 		t.Fatalf("ReleaseStudent: %v", err)
 	}
@@ -98,50 +66,50 @@ func TestReleaseStudent(t *testing.T) {
 	if out.Username != "s001" || out.Status != OutcomeReleased || out.Repository != repo+".git" || out.MemberID == "" || out.Error != "" {
 		t.Errorf("outcome %+v", out)
 	}
-	user, err := b.store.UserGetByUsername(b.ctx, "s001")
+	user, err := b.Store.UserGetByUsername(b.Ctx, "s001")
 	if err != nil || user.Email != "s001@example.org" || user.GivenName != "Stu" || user.FamilyName != "Dent" || user.CreatedByTask != "task-1" {
 		t.Errorf("user %+v, %v", user, err)
 	}
-	m, err := b.store.CourseMemberGetByUser(b.ctx, course.ID, "s001")
+	m, err := b.Store.CourseMemberGetByUser(b.Ctx, course.ID, "s001")
 	if err != nil || m.ID != out.MemberID || m.Role != store.RoleStudent || m.CourseGroupID == "" {
 		t.Fatalf("membership %+v, %v", m, err)
 	}
-	groups, err := b.store.CourseGroupList(b.ctx, course.ID)
+	groups, err := b.Store.CourseGroupList(b.Ctx, course.ID)
 	if err != nil || len(groups) != 1 || groups[0].Title != "g1" || groups[0].ID != m.CourseGroupID {
 		t.Errorf("groups %+v, %v", groups, err)
 	}
-	head, err := b.git.Resolve(b.ctx, repo, "main")
+	head, err := b.Git.Resolve(b.Ctx, repo, "main")
 	if err != nil {
 		t.Fatalf("student repository: %v", err)
 	}
-	if files, err := b.git.ListFiles(b.ctx, repo, head, ""); err != nil || !slices.Equal(files, []string{"README.md", "hello/hello.py"}) {
+	if files, err := b.Git.ListFiles(b.Ctx, repo, head, ""); err != nil || !slices.Equal(files, []string{"README.md", "hello/hello.py"}) {
 		t.Errorf("student repository holds %v, %v", files, err)
 	}
 
 	// A retry makes nothing twice.
-	again, err := a.ReleaseStudent(b.ctx, in)
+	again, err := a.ReleaseStudent(b.Ctx, in)
 	if err != nil {
 		t.Fatalf("ReleaseStudent again: %v", err)
 	}
 	if *again != *out {
 		t.Errorf("retry = %+v, want %+v", again, out)
 	}
-	if members, err := b.store.CourseMemberList(b.ctx, course.ID); err != nil || len(members) != 1 {
+	if members, err := b.Store.CourseMemberList(b.Ctx, course.ID); err != nil || len(members) != 1 {
 		t.Errorf("members after a retry: %+v, %v", members, err)
 	}
-	if groups, err := b.store.CourseGroupList(b.ctx, course.ID); err != nil || len(groups) != 1 {
+	if groups, err := b.Store.CourseGroupList(b.Ctx, course.ID); err != nil || len(groups) != 1 {
 		t.Errorf("groups after a retry: %+v, %v", groups, err)
 	}
-	if now, err := b.git.Resolve(b.ctx, repo, "main"); err != nil || now != head {
+	if now, err := b.Git.Resolve(b.Ctx, repo, "main"); err != nil || now != head {
 		t.Errorf("student repository main moved from %s to %s (%v)", head, now, err)
 	}
 
 	// Without a group: a member of no group, by the course's id.
-	out2, err := a.ReleaseStudent(b.ctx, Input{Course: course.ID, Student: Student{Username: "s002"}, Origin: in.Origin})
+	out2, err := a.ReleaseStudent(b.Ctx, Input{Course: course.ID, Student: Student{Username: "s002"}, Origin: in.Origin})
 	if err != nil || out2.Status != OutcomeReleased {
 		t.Fatalf("ReleaseStudent s002 = %+v, %v", out2, err)
 	}
-	if m, err := b.store.CourseMemberGetByUser(b.ctx, course.ID, "s002"); err != nil || m.CourseGroupID != "" {
+	if m, err := b.Store.CourseMemberGetByUser(b.Ctx, course.ID, "s002"); err != nil || m.CourseGroupID != "" {
 		t.Errorf("s002 membership %+v, %v", m, err)
 	}
 }
@@ -150,26 +118,26 @@ func TestReleaseStudentSkipsStaff(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	course := b.newCourse(t, true)
-	lect, err := b.store.UserFindOrCreate(b.ctx, store.UserCreateParams{Username: "lect", CreatedByTask: "t0"})
+	lect, err := b.Store.UserFindOrCreate(b.Ctx, store.UserCreateParams{Username: "lect", CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := b.store.CourseMemberFindOrCreate(b.ctx, store.CourseMemberCreateParams{CourseID: course.ID, UserID: lect.ID, Role: store.RoleLecturer, CreatedByTask: "t0"})
+	m, err := b.Store.CourseMemberFindOrCreate(b.Ctx, store.CourseMemberCreateParams{CourseID: course.ID, UserID: lect.ID, Role: store.RoleLecturer, CreatedByTask: "t0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &Activities{deps: b.deps}
-	out, err := a.ReleaseStudent(b.ctx, Input{Course: coursePath, Student: Student{Username: "lect"}, Origin: hierarchy.Origin{TaskID: "task-1"}})
+	a := &Activities{deps: b.Deps}
+	out, err := a.ReleaseStudent(b.Ctx, Input{Course: coursePath, Student: Student{Username: "lect"}, Origin: hierarchy.Origin{TaskID: "task-1"}})
 	if err != nil {
 		t.Fatalf("ReleaseStudent: %v", err)
 	}
 	if out.Status != OutcomeSkipped || out.MemberID != m.ID || !strings.Contains(out.Error, store.RoleLecturer) || out.Repository != "" {
 		t.Errorf("outcome %+v", out)
 	}
-	if got, err := b.store.CourseMemberGetByUser(b.ctx, course.ID, "lect"); err != nil || got.Role != store.RoleLecturer {
+	if got, err := b.Store.CourseMemberGetByUser(b.Ctx, course.ID, "lect"); err != nil || got.Role != store.RoleLecturer {
 		t.Errorf("the lecturer's membership became %+v, %v", got, err)
 	}
-	if ok, err := b.git.Exists(b.ctx, hierarchy.StudentRepoPath(course, "lect")); err != nil || ok {
+	if ok, err := b.Git.Exists(b.Ctx, hierarchy.StudentRepoPath(course, "lect")); err != nil || ok {
 		t.Errorf("the lecturer got a student repository: %v, %v", ok, err)
 	}
 }
@@ -178,15 +146,15 @@ func TestReleaseStudentErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.newCourse(t, false)
-	a := &Activities{deps: b.deps}
+	a := &Activities{deps: b.Deps}
 	origin := hierarchy.Origin{TaskID: "task-1"}
-	_, err := a.ReleaseStudent(b.ctx, Input{Course: "tugraz.progphys.1999", Student: Student{Username: "s001"}, Origin: origin})
+	_, err := a.ReleaseStudent(b.Ctx, Input{Course: "tugraz.progphys.1999", Student: Student{Username: "s001"}, Origin: origin})
 	wantAppError(t, err, hierarchy.ErrTypeNotFound)
 	// The course has no student template to copy.
-	_, err = a.ReleaseStudent(b.ctx, Input{Course: coursePath, Student: Student{Username: "s001"}, Origin: origin})
+	_, err = a.ReleaseStudent(b.Ctx, Input{Course: coursePath, Student: Student{Username: "s001"}, Origin: origin})
 	wantAppError(t, err, hierarchy.ErrTypeNotFound)
 	// A username that got past validation.
-	_, err = a.ReleaseStudent(b.ctx, Input{Course: coursePath, Student: Student{Username: "Bad Name"}, Origin: origin})
+	_, err = a.ReleaseStudent(b.Ctx, Input{Course: coursePath, Student: Student{Username: "Bad Name"}, Origin: origin})
 	wantAppError(t, err, hierarchy.ErrTypeInvalid)
 }
 
@@ -194,20 +162,20 @@ func TestCheck(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.newCourse(t, false)
-	typ := Task(b.deps)
+	typ := Task(b.Deps)
 	admin := tasks.Caller{Subject: "root", Admin: true}
 	students := []Student{{Username: "s001"}}
 	for _, course := range []string{"tugraz.progphys.1999", "nonsense", coursePath} {
-		err := typ.Admit(b.ctx, admin, Params{Course: course, Students: students})
+		err := typ.Admit(b.Ctx, admin, Params{Course: course, Students: students})
 		var ve *tasks.ValidationError
 		if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != "course" {
 			t.Errorf("Admit(course %q) = %v, want a validation error on course", course, err)
 		}
 	}
-	if _, err := b.git.EnsureRepo(b.ctx, "tugraz/progphys/2026/student-template", map[string][]byte{"README.md": []byte("x")}, "init"); err != nil {
+	if _, err := b.Git.EnsureRepo(b.Ctx, "tugraz/progphys/2026/student-template", map[string][]byte{"README.md": []byte("x")}, "init"); err != nil {
 		t.Fatal(err)
 	}
-	if err := typ.Admit(b.ctx, admin, Params{Course: coursePath, Students: students}); err != nil {
+	if err := typ.Admit(b.Ctx, admin, Params{Course: coursePath, Students: students}); err != nil {
 		t.Errorf("Admit with a template: %v", err)
 	}
 }
