@@ -90,8 +90,11 @@ func ParseMeta(b []byte) (*Meta, error) {
 }
 
 // StudentFile reports whether a file (relative to the assignment
-// directory) is released to students. A glob without a slash also matches
-// the file's base name in any subdirectory.
+// directory) is released to students. A glob matches the whole relative
+// path, as path.Match does: "hello.py" and "*.py" match files at the top of
+// the assignment only, "src/*.c" those in src. A glob never reaches into a
+// directory it does not name, so solution/hello.py stays back however the
+// top-level files are named.
 func (m *Meta) StudentFile(rel string) bool {
 	return matchAny(m.StudentFiles, rel)
 }
@@ -100,11 +103,6 @@ func matchAny(globs []string, rel string) bool {
 	for _, g := range globs {
 		if ok, _ := path.Match(g, rel); ok {
 			return true
-		}
-		if !strings.Contains(g, "/") {
-			if ok, _ := path.Match(g, path.Base(rel)); ok {
-				return true
-			}
 		}
 	}
 	return false

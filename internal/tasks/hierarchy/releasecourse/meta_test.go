@@ -139,12 +139,13 @@ func TestMetaStudentFile(t *testing.T) {
 		{[]string{"hello.py"}, "hello.py", true},
 		{[]string{"hello.py"}, "hello.pyc", false},
 		{[]string{"hello.py"}, "solution.py", false},
-		// A glob without a slash matches the base name in any subdirectory.
+		// A glob matches the whole relative path: it never reaches into a
+		// directory it does not name, so nothing kept back in one leaks.
 		{[]string{"*.py"}, "hello.py", true},
-		{[]string{"*.py"}, "lib/util.py", true},
-		{[]string{"*.py"}, "lib/deep/er/util.py", true},
+		{[]string{"*.py"}, "lib/util.py", false},
+		{[]string{"*/*.py"}, "lib/util.py", true},
 		{[]string{"*.py"}, "lib/util.pyc", false},
-		{[]string{"hello.py"}, "sub/hello.py", true},
+		{[]string{"hello.py"}, "solution/hello.py", false},
 		// A glob with a slash is matched against the whole relative path.
 		{[]string{"src/*.c"}, "src/sum.c", true},
 		{[]string{"src/*.c"}, "solution/sum.c", false},
