@@ -283,6 +283,7 @@ func TestCheck(t *testing.T) {
 		{"no such directory", Params{Course: coursePath, Contents: Contents{"hello", "nope"}, Ref: "main"}, "contents[1]", "nope"},
 		{"solution directory", Params{Course: coursePath, Contents: Contents{"sum/solution"}, Ref: "main"}, "contents[0]", "meta.yaml"},
 		{"malformed meta.yaml", Params{Course: coursePath, Contents: Contents{"broken"}, Ref: "main"}, "contents[0]", "line 2"},
+		{"malformed meta.yaml in all", Params{Course: coursePath, Ref: "main"}, "contents", "line 2"},
 		{"malformed test.yaml", Params{Course: coursePath, Contents: Contents{"hello", "badspec"}, Ref: "main"}, "contents[1]", "test.yaml: line 2"},
 		{"unknown course", Params{Course: "tugraz.progphys.1999", Ref: "main"}, "course", ""},
 		{"unknown ref", Params{Course: coursePath, Ref: "v9"}, "ref", ""},

@@ -206,6 +206,9 @@ func makePlan(ctx context.Context, d hierarchy.Deps, p Params) (*plan, error) {
 	for i, dir := range selected {
 		dir = strings.Trim(dir, "/")
 		field := fmt.Sprintf("contents[%d]", i)
+		if len(p.Contents) == 0 {
+			field = "contents" // "all": the caller named no list to point into
+		}
 		if !slices.Contains(dirs, dir) {
 			return nil, &fieldError{field, fmt.Errorf("%q is not an assignment at %s: it has no %s", dir, p.Ref, MetaFile)}
 		}
