@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -70,7 +71,7 @@ func TestHealthAndReady(t *testing.T) {
 func TestDevTokenFile(t *testing.T) {
 	t.Parallel()
 	s := shared
-	b, err := readFile(s.dataDir + "/" + tokenFile)
+	b, err := os.ReadFile(s.dataDir + "/" + tokenFile)
 	if err != nil {
 		t.Fatal(err)
 	}

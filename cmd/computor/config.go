@@ -182,7 +182,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// durationFlag is a time.Duration flag whose zero is rejected.
+// positive rejects a duration flag that is zero or negative.
 func positive(name string, d time.Duration) error {
 	if d <= 0 {
 		return fmt.Errorf("--%s must be positive", name)

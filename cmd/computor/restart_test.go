@@ -38,6 +38,7 @@ type devProcess struct {
 	cmd    *exec.Cmd
 	stdout *syncBuffer
 	stderr *syncBuffer
+	exited chan error // Wait's result
 }
 
 func startDevProcess(t testing.TB, args ...string) *devProcess {
@@ -50,6 +51,7 @@ func startDevProcess(t testing.TB, args ...string) *devProcess {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
+	p.exited = exited
 	go func() { exited <- p.cmd.Wait() }()
 	eventually(t, 60*time.Second, "dev process ready", func() bool {
 		select {
@@ -65,14 +67,8 @@ func startDevProcess(t testing.TB, args ...string) *devProcess {
 			t.Logf("dev process stderr:\n%s", p.stderr.String())
 		}
 	})
-	// Wait is running in the goroutine; keep its result for stop.
-	p.cmd.Stdin = nil
-	pending[p] = exited
 	return p
 }
-
-// pending holds each process's Wait result.
-var pending = map[*devProcess]chan error{}
 
 // signalAndWait sends sig and waits for the process to exit.
 func (p *devProcess) signalAndWait(t testing.TB, sig os.Signal) error {
@@ -81,8 +77,7 @@ func (p *devProcess) signalAndWait(t testing.TB, sig os.Signal) error {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-pending[p]:
-		delete(pending, p)
+	case err := <-p.exited:
 		return err
 	case <-time.After(60 * time.Second):
 		t.Fatalf("dev did not exit 60s after %v", sig)

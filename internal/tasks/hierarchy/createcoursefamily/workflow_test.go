@@ -1,36 +1,11 @@
 package createcoursefamily
 
 import (
-	"log/slog"
 	"testing"
-	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
-
-	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/store"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/hierarchytest"
 )
-
-// newEnv returns a test workflow environment with the task type registered
-// on real dependencies, started as task id by submitter.
-func newEnv(t *testing.T, deps hierarchy.Deps, id, submitter string) *testsuite.TestWorkflowEnvironment {
-	t.Helper()
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := s.NewTestWorkflowEnvironment()
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
-	if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(engine.SubmitterKey.ValueSet(submitter))); err != nil {
-		t.Fatal(err)
-	}
-	Task(deps).Register(env)
-	return env
-}
 
 func TestWorkflow(t *testing.T) {
 	t.Parallel()
@@ -38,7 +13,7 @@ func TestWorkflow(t *testing.T) {
 	if _, err := b.Store.OrganizationCreate(b.Ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"}); err != nil {
 		t.Fatal(err)
 	}
-	env := newEnv(t, b.Deps, "task-1", "root")
+	env := hierarchytest.NewWorkflowEnv(t, Task(b.Deps), "task-1", "root")
 	env.ExecuteWorkflow(Kind, Params{Organization: "tugraz", Path: "progphys", Title: "P"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow: %v", err)

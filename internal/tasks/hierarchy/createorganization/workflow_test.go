@@ -2,41 +2,19 @@ package createorganization
 
 import (
 	"errors"
-	"log/slog"
 	"testing"
-	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
+	"github.com/computor-org/computor-go/internal/tasks/hierarchy/hierarchytest"
 )
-
-// newEnv returns a test workflow environment with the task type registered
-// on real dependencies, started as task id by submitter.
-func newEnv(t *testing.T, deps hierarchy.Deps, id, submitter string) *testsuite.TestWorkflowEnvironment {
-	t.Helper()
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := s.NewTestWorkflowEnvironment()
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
-	if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(engine.SubmitterKey.ValueSet(submitter))); err != nil {
-		t.Fatal(err)
-	}
-	Task(deps).Register(env)
-	return env
-}
 
 func TestWorkflow(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	env := newEnv(t, b.Deps, "task-1", "root")
+	env := hierarchytest.NewWorkflowEnv(t, Task(b.Deps), "task-1", "root")
 	env.ExecuteWorkflow(Kind, Params{Path: "tugraz", Title: "TU Graz"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow: %v", err)
@@ -51,7 +29,7 @@ func TestWorkflow(t *testing.T) {
 	}
 
 	// Another task of the same path fails at once, for good.
-	env = newEnv(t, b.Deps, "task-2", "root")
+	env = hierarchytest.NewWorkflowEnv(t, Task(b.Deps), "task-2", "root")
 	env.ExecuteWorkflow(Kind, Params{Path: "tugraz", Title: "TU Graz"})
 	var app *temporal.ApplicationError
 	if err := env.GetWorkflowError(); !errors.As(err, &app) || app.Type() != hierarchy.ErrTypeConflict || !app.NonRetryable() {

@@ -5,10 +5,18 @@ package hierarchytest
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/computor-org/computor-go/internal/engine"
 
 	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/store"
@@ -50,4 +58,22 @@ func WantAppError(t testing.TB, err error, typ string) {
 	if app.Type() != typ || !app.NonRetryable() {
 		t.Fatalf("error %v: type %q, non-retryable %v; want %q, non-retryable", err, app.Type(), app.NonRetryable(), typ)
 	}
+}
+
+// NewWorkflowEnv returns a test workflow environment with the task type
+// registered on its real activities, started as task id by submitter.
+func NewWorkflowEnv(t testing.TB, typ *tasks.Type, id, submitter string) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := s.NewTestWorkflowEnvironment()
+	// A loaded CI machine may hold a workflow goroutine past the 1 s
+	// deadlock detector; these tests are about results, not speed.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
+	if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(engine.SubmitterKey.ValueSet(submitter))); err != nil {
+		t.Fatal(err)
+	}
+	typ.Register(env)
+	return env
 }
