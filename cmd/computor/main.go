@@ -4,6 +4,7 @@
 //	computor api      the HTTP API against a Temporal cluster
 //	computor worker   a worker against a Temporal cluster
 //	computor token    mint a JWT for the API
+//	computor namespace create   create the namespace on a Temporal cluster
 //	computor bench    measure tasks per second through the API and the SDK
 //
 // Run `computor <command> -h` for each command's flags.
@@ -27,6 +28,8 @@ Usage:
   computor api      the HTTP API against a Temporal cluster (TEMPORAL_ADDRESS)
   computor worker   a worker against a Temporal cluster (TEMPORAL_ADDRESS)
   computor token    mint a JWT for the API
+  computor namespace create [name]
+                    create the namespace and its search attributes on a cluster
 
 Run 'computor <command> -h' for the flags of a command.
 `
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runWorker(ctx, rest, stdout, stderr)
 	case "token":
 		return runToken(rest, stdout, stderr)
+	case "namespace":
+		return runNamespace(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -62,20 +63,43 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// withLog logs each request: 5xx as errors, the rest at debug.
+// logFields are what a handler adds to its request's log line.
+type logFields struct{ taskID string }
+
+type logFieldsKey struct{}
+
+// noteTaskID puts the task a request is about on the request's log line,
+// so one task's story can be followed by task_id across API and workers.
+func noteTaskID(ctx context.Context, id string) {
+	if f, ok := ctx.Value(logFieldsKey{}).(*logFields); ok {
+		f.taskID = id
+	}
+}
+
+// withLog logs each request: 5xx as errors, 4xx at info, the rest at debug.
 func (s *Server) withLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
-		level := s.logger.Debug
+		fields := &logFields{}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), logFieldsKey{}, fields)))
+		level := slog.LevelDebug
 		if rec.status >= 500 {
-			level = s.logger.Error
+			level = slog.LevelError
 		} else if rec.status >= 400 {
-			level = s.logger.Info
+			level = slog.LevelInfo
 		}
-		level("http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds(), "request_id", r.Context().Value(requestIDKey{}))
+		if !s.logger.Enabled(r.Context(), level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+			slog.Int64("duration_ms", time.Since(start).Milliseconds()), slog.Any("request_id", r.Context().Value(requestIDKey{})),
+		}
+		if fields.taskID != "" {
+			attrs = append(attrs, slog.String("task_id", fields.taskID))
+		}
+		s.logger.LogAttrs(r.Context(), level, "http request", attrs...)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -154,8 +155,11 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !errors.As(err, &started) {
 		return fmt.Errorf("start task %s: %w", id, err)
 	}
+	noteTaskID(r.Context(), id)
 	if err == nil {
 		s.metrics.TaskSubmitted(typ.Name(), opts.TaskQueue)
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "task submitted", slog.String("task_id", id),
+			slog.String("task_name", typ.Name()), slog.String("queue", opts.TaskQueue), slog.String("submitter", claims.Subject))
 	}
 	w.Header().Set("Location", "/tasks/"+id)
 	writeJSON(w, http.StatusAccepted, SubmitResponse{

@@ -55,6 +55,7 @@ func (s *Server) describeTask(ctx context.Context, claims *auth.Claims, id strin
 	if id == "" || len(id) > 1000 {
 		return nil, errTaskNotFound(id)
 	}
+	noteTaskID(ctx, id)
 	desc, err := s.temporal.DescribeWorkflowExecution(ctx, id, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {

@@ -13,6 +13,12 @@ import (
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
+// PollerWindow is how recently a worker must have polled to be listed.
+// Temporal remembers pollers for five minutes, dead ones included, while a
+// live worker renews its poll at least once a minute (the server's long-poll
+// expiry), so a worker silent for longer than this has stopped.
+const PollerWindow = 75 * time.Second
+
 // Poller is a worker Temporal has seen polling a queue recently.
 type Poller struct {
 	Identity       string    `json:"identity"`
@@ -60,6 +66,9 @@ func (s *Server) serveWorkersStatus(w http.ResponseWriter, r *http.Request) erro
 			}
 			pollers := make([]Poller, 0, len(resp.GetPollers()))
 			for _, p := range resp.GetPollers() {
+				if time.Since(p.GetLastAccessTime().AsTime()) > PollerWindow {
+					continue // a worker that stopped polling, most likely dead
+				}
 				pollers = append(pollers, Poller{Identity: p.GetIdentity(), LastAccessTime: p.GetLastAccessTime().AsTime().UTC()})
 				if !slices.Contains(out.Workers, p.GetIdentity()) {
 					out.Workers = append(out.Workers, p.GetIdentity())

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Search attributes Computor sets on every task, so the API can filter by
@@ -49,13 +50,13 @@ func EnsureNamespace(ctx context.Context, c client.Client, namespace string) err
 	switch {
 	case err == nil:
 	case errors.As(err, &notFound):
-		return fmt.Errorf("namespace %q does not exist on the Temporal cluster: create it (temporal operator namespace create %s)", namespace, namespace)
+		return fmt.Errorf("namespace %q does not exist on the Temporal cluster: create it (computor namespace create %s, or temporal operator namespace create %s): %w", namespace, namespace, namespace, err)
 	default:
-		return fmt.Errorf("describe namespace %q: %w", namespace, err)
+		return explain(fmt.Sprintf("describe namespace %q", namespace), err)
 	}
 	list, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
-		return fmt.Errorf("list search attributes of %q: %w", namespace, err)
+		return explain(fmt.Sprintf("list search attributes of %q", namespace), err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
 	for name, typ := range SearchAttributes() {
@@ -77,7 +78,49 @@ func EnsureNamespace(ctx context.Context, c client.Client, namespace string) err
 	})
 	var exists *serviceerror.AlreadyExists
 	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("add search attributes to %q: %w", namespace, err)
+		return explain(fmt.Sprintf("add search attributes to %q", namespace), err)
 	}
 	return nil
+}
+
+// CreateNamespace registers the namespace with the given retention if it
+// does not exist, then adds Computor's search attributes. It is idempotent.
+func CreateNamespace(ctx context.Context, c client.Client, namespace string, retention time.Duration) error {
+	_, err := c.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace:                        namespace,
+		Description:                      "Computor tasks",
+		WorkflowExecutionRetentionPeriod: durationpb.New(retention),
+	})
+	var exists *serviceerror.NamespaceAlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return explain(fmt.Sprintf("register namespace %q", namespace), err)
+	}
+	// A new namespace reaches every frontend's cache within seconds; until
+	// then it reads as not found.
+	for {
+		err = EnsureNamespace(ctx, c, namespace)
+		var notFound *serviceerror.NamespaceNotFound
+		if !errors.As(err, &notFound) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("namespace %q registered but not yet visible: %w", namespace, err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// explain wraps err from a Temporal call, saying in words what the usual
+// causes are when the cluster refused or could not be reached.
+func explain(what string, err error) error {
+	var denied *serviceerror.PermissionDenied
+	var unavailable *serviceerror.Unavailable
+	switch {
+	case errors.As(err, &denied):
+		return fmt.Errorf("%s: permission denied: the credentials (TEMPORAL_API_KEY or the mTLS certificate) may not do this: %w", what, err)
+	case errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: the Temporal cluster did not answer (is TEMPORAL_ADDRESS right and the server up?): %w", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

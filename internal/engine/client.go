@@ -68,6 +68,8 @@ func Dial(ctx context.Context, cfg ClientConfig) (client.Client, error) {
 
 // quietHandler passes the SDK's warnings and errors, and its info lines
 // only when the logger is at debug: "Started Worker" and the like are noise.
+// It names the SDK's WorkflowID the task_id, as every other Computor log
+// line does.
 type quietHandler struct{ slog.Handler }
 
 func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -77,8 +79,29 @@ func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return h.Handler.Enabled(ctx, l)
 }
 
+func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(taskIDAttr(a))
+		return true
+	})
+	return h.Handler.Handle(ctx, out)
+}
+
 func (h quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return quietHandler{h.Handler.WithAttrs(attrs)}
+	renamed := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		renamed[i] = taskIDAttr(a)
+	}
+	return quietHandler{h.Handler.WithAttrs(renamed)}
+}
+
+// taskIDAttr renames the SDK's WorkflowID attribute to task_id.
+func taskIDAttr(a slog.Attr) slog.Attr {
+	if a.Key == "WorkflowID" {
+		a.Key = "task_id"
+	}
+	return a
 }
 
 func (h quietHandler) WithGroup(name string) slog.Handler {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/computor-org/computor-go/internal/tasks"
@@ -101,6 +102,7 @@ func New(c client.Client, reg *tasks.Registry, cfg Config) (*Worker, error) {
 			// A panic in workflow code fails that task instead of retrying
 			// it forever.
 			WorkflowPanicPolicy: sdkworker.FailWorkflow,
+			Interceptors:        []interceptor.WorkerInterceptor{&taskLog{logger: cfg.Logger}},
 		})
 		reg.Register(sw)
 		w.workers = append(w.workers, sw)

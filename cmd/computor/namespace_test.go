@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/computor-org/computor-go/internal/engine"
+)
+
+func TestNamespaceCreate(t *testing.T) {
+	t.Parallel()
+	s := shared
+	ctx := context.Background()
+
+	// A worker on a namespace that does not exist says so and how to fix it.
+	var out, errOut bytes.Buffer
+	err := run(ctx, []string{"worker", "--temporal-addr", s.temporal, "--namespace", "courses-2027", "--data-dir", t.TempDir()}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), `namespace "courses-2027" does not exist`) || !strings.Contains(err.Error(), "computor namespace create courses-2027") {
+		t.Fatalf("worker on a missing namespace: %v", err)
+	}
+
+	// Creating it twice is fine; the second time changes nothing.
+	for range 2 {
+		out.Reset()
+		if err := run(ctx, []string{"namespace", "create", "--temporal-addr", s.temporal, "--retention", "72h", "courses-2027"}, &out, &errOut); err != nil {
+			t.Fatalf("namespace create: %v\n%s", err, errOut.String())
+		}
+		if !strings.Contains(out.String(), `namespace "courses-2027" is ready`) {
+			t.Fatalf("output: %q", out.String())
+		}
+	}
+	tc, err := engine.Dial(ctx, engine.ClientConfig{Addr: s.temporal, Namespace: "courses-2027"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	ns, err := tc.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: "courses-2027"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration().Hours(); got != 72 {
+		t.Fatalf("retention %vh, want 72h", got)
+	}
+	attrs, err := tc.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: "courses-2027"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, typ := range engine.SearchAttributes() {
+		if attrs.GetCustomAttributes()[name] != typ {
+			t.Fatalf("search attribute %s = %v, want %v", name, attrs.GetCustomAttributes()[name], typ)
+		}
+	}
+
+	// Bad flags are refused before anything is dialled.
+	for _, args := range [][]string{
+		{"namespace"},
+		{"namespace", "delete", "x"},
+		{"namespace", "create", "--retention", "1h", "x"},
+		{"namespace", "create", "a", "b"},
+	} {
+		if err := run(ctx, args, &out, &errOut); err == nil {
+			t.Fatalf("%v: no error", args)
+		}
+	}
+}
