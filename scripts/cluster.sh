@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# The production topology on one machine, without Docker: the official
+# Temporal server on the local PostgreSQL, one `computor api` and two
+# `computor worker` processes (one on every queue, one on the high-priority
+# queue only), each on its own port, logs under the run directory.
+#
+#   scripts/cluster.sh up              build what is missing, create and migrate the databases, start all
+#   scripts/cluster.sh down            stop all (SIGTERM, then SIGKILL after 20 s)
+#   scripts/cluster.sh status          what runs, where
+#   scripts/cluster.sh start SERVICE   start one: temporal, api, worker or worker-high
+#   scripts/cluster.sh stop SERVICE    stop one
+#   scripts/cluster.sh reset           down, drop the databases, remove the run directory
+#
+# Settings (environment):
+#   CLUSTER_DIR          run directory: logs, pids, config, repos (default .cluster)
+#   CLUSTER_DB_PREFIX    prefix of the three databases <p>temporal, <p>temporal_visibility, <p>computor
+#   PGHOST PGPORT PGUSER PostgreSQL (default 127.0.0.1, 5432, postgres; no password, or PGPASSWORD)
+#   TEMPORAL_PORT        Temporal frontend gRPC port (default 7233, at most 32754); the services take
+#                        the next 20 ports, and its metrics listen on TEMPORAL_PORT+100
+#   API_PORT             computor api (default 8000)
+#   WORKER_METRICS_PORT  /metrics and /healthz of worker (default 9090) and worker-high (+1)
+#   TEMPORAL_BIN_DIR     where the official server and schema tool are built once (default ~/.cache/computor/temporal-<version>)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+
+dir=$(mkdir -p "${CLUSTER_DIR:-.cluster}" && cd "${CLUSTER_DIR:-.cluster}" && pwd)
+prefix=${CLUSTER_DB_PREFIX:-}
+pghost=${PGHOST:-127.0.0.1} pgport=${PGPORT:-5432} pguser=${PGUSER:-postgres}
+tport=${TEMPORAL_PORT:-7233}
+api_port=${API_PORT:-8000}
+wport=${WORKER_METRICS_PORT:-9090}
+version=$(awk '$1 == "go.temporal.io/server" {print $2}' go.mod)
+bindir=${TEMPORAL_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/computor/temporal-$version}
+services="temporal api worker worker-high"
+# Temporal keeps membership ports in a PostgreSQL smallint.
+[ $((tport + 13)) -le 32767 ] || { echo "cluster: TEMPORAL_PORT must be at most 32754" >&2; exit 2; }
+
+log() { echo "cluster: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+pid_of() { # prints the pid of a running service, or fails
+  local f="$dir/pids/$1.pid"
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
+}
+
+wait_for() { # wait_for SERVICE SECONDS COMMAND...: until COMMAND succeeds
+  local svc=$1 secs=$2; shift 2
+  for _ in $(seq $((secs * 5))); do
+    "$@" >/dev/null 2>&1 && return 0
+    pid_of "$svc" >/dev/null || { tail -n 5 "$dir/logs/$svc.log" >&2; die "$svc exited; see $dir/logs/$svc.log"; }
+    sleep 0.2
+  done
+  die "$svc did not come up in ${secs}s; see $dir/logs/$svc.log"
+}
+
+sql_tool() { # sql_tool DATABASE ARGS...
+  local db=$1; shift
+  SQL_PASSWORD=${PGPASSWORD:-} "$bindir/sql" --plugin postgres12 --ep "$pghost" -p "$pgport" -u "$pguser" --db "$db" "$@" >>"$dir/logs/schema.log" 2>&1 ||
+    die "schema tool failed on $db ($*); see $dir/logs/schema.log"
+}
+
+psql_q() { psql -h "$pghost" -p "$pgport" -U "$pguser" -tAq "$@"; }
+
+build() {
+  if [ ! -x "$bindir/server" ] || [ ! -x "$bindir/sql" ]; then
+    log "building the official Temporal server and schema tool $version into $bindir (minutes on a cold cache)"
+    mkdir -p "$bindir"
+    GOBIN=$bindir go install "go.temporal.io/server/cmd/server@$version" "go.temporal.io/server/cmd/tools/sql@$version"
+  fi
+  mkdir -p "$dir/bin"
+  go build -o "$dir/bin/computor" ./cmd/computor
+}
+
+migrate() {
+  pg_isready -q -h "$pghost" -p "$pgport" || die "PostgreSQL does not answer at $pghost:$pgport"
+  mkdir -p "$dir/logs"
+  local schema
+  schema=$(go list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12
+  local db kind
+  for kind in temporal visibility; do
+    db=${prefix}temporal
+    [ "$kind" = visibility ] && db=${prefix}temporal_visibility
+    if [ -z "$(psql_q -d postgres -c "select 1 from pg_database where datname = '$db'")" ]; then
+      sql_tool "$db" create-database
+    fi
+    if [ -z "$(psql_q -d "$db" -c "select 1 from information_schema.tables where table_name = 'schema_version'")" ]; then
+      sql_tool "$db" setup-schema -v 0.0
+    fi
+    sql_tool "$db" update-schema -d "$schema/$kind/versioned"
+  done
+  db=${prefix}computor
+  if [ -z "$(psql_q -d postgres -c "select 1 from pg_database where datname = '$db'")" ]; then
+    psql_q -d postgres -c "create database $db"
+  fi
+}
+
+configure() {
+  mkdir -p "$dir/logs" "$dir/pids" "$dir/repos" "$dir/work"
+  [ -f "$dir/jwt-secret" ] || { umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$dir/jwt-secret"; }
+  cat >"$dir/dynamicconfig.yaml" <<EOF
+# Computor gives each student's test runs a fairness key.
+matching.enableFairness:
+  - value: true
+# Search attributes that computor adds at start are usable at once.
+system.forceSearchAttributesCacheRefreshOnRead:
+  - value: true
+EOF
+  local db
+  cat >"$dir/temporal.yaml" <<EOF
+log:
+  stdout: true
+  level: warn
+persistence:
+  defaultStore: default
+  visibilityStore: visibility
+  numHistoryShards: 4
+  datastores:
+$(for store in default visibility; do
+    db=${prefix}temporal; [ "$store" = visibility ] && db=${prefix}temporal_visibility
+    cat <<STORE
+    $store:
+      sql:
+        pluginName: postgres12
+        databaseName: $db
+        connectAddr: "$pghost:$pgport"
+        connectProtocol: tcp
+        user: $pguser
+        password: "${PGPASSWORD:-}"
+        maxConns: 20
+        maxIdleConns: 20
+        maxConnLifetime: 1h
+STORE
+  done)
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: 127.0.0.1
+  metrics:
+    prometheus:
+      framework: tally
+      timerType: histogram
+      listenAddress: 127.0.0.1:$((tport + 100))
+services:
+$(i=0; for svc in frontend history matching worker; do
+    cat <<SVC
+  $svc:
+    rpc:
+      grpcPort: $((tport + i))
+      membershipPort: $((tport + 10 + i))
+      bindOnLocalHost: true
+SVC
+    [ "$svc" = frontend ] && echo "      httpPort: $((tport + 20))"
+    i=$((i + 1))
+  done)
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: frontend
+      rpcAddress: 127.0.0.1:$tport
+dcRedirectionPolicy:
+  policy: noop
+dynamicConfigClient:
+  filepath: $dir/dynamicconfig.yaml
+  pollInterval: 10s
+EOF
+  cat >"$dir/env" <<EOF
+# source this file to run computor against the cluster
+export TEMPORAL_ADDRESS=127.0.0.1:$tport
+export TEMPORAL_NAMESPACE=default
+export COMPUTOR_DATABASE_URL='postgres://$pguser@$pghost:$pgport/${prefix}computor?sslmode=disable'
+export COMPUTOR_REPOS_DIR='$dir/repos'
+export COMPUTOR_JWT_SECRET=$(cat "$dir/jwt-secret")
+export COMPUTOR_LOG_FORMAT=json
+export COMPUTOR_API_URL=http://127.0.0.1:$api_port
+EOF
+  chmod 600 "$dir/env"
+}
+
+start() { # start SERVICE
+  local svc=$1
+  if pid=$(pid_of "$svc"); then log "$svc already runs (pid $pid)"; return; fi
+  # shellcheck source=/dev/null
+  . "$dir/env"
+  local cmd
+  case $svc in
+    temporal) cmd=("$bindir/server" --config-file "$dir/temporal.yaml" --allow-no-auth start) ;;
+    api) cmd=("$dir/bin/computor" api --api-addr "127.0.0.1:$api_port" --data-dir "$dir/api") ;;
+    worker) cmd=("$dir/bin/computor" worker --metrics-addr "127.0.0.1:$wport" --data-dir "$dir/worker") ;;
+    worker-high) cmd=("$dir/bin/computor" worker --high-priority --metrics-addr "127.0.0.1:$((wport + 1))" --data-dir "$dir/worker-high") ;;
+    *) die "unknown service $svc (known: $services)" ;;
+  esac
+  # Own session, so a signal to whoever called us does not reach it.
+  COMPUTOR_WORK_DIR=$dir/work/$svc setsid "${cmd[@]}" >>"$dir/logs/$svc.log" 2>&1 </dev/null &
+  echo $! >"$dir/pids/$svc.pid"
+  case $svc in
+    temporal) wait_for "$svc" 60 "$dir/bin/computor" namespace create --timeout 2s ;;
+    api) wait_for "$svc" 30 curl -fsS "http://127.0.0.1:$api_port/readyz" ;;
+    worker) wait_for "$svc" 30 curl -fsS "http://127.0.0.1:$wport/healthz" ;;
+    worker-high) wait_for "$svc" 30 curl -fsS "http://127.0.0.1:$((wport + 1))/healthz" ;;
+  esac
+  log "$svc started (pid $(cat "$dir/pids/$svc.pid"), log $dir/logs/$svc.log)"
+}
+
+stop() { # stop SERVICE
+  local pid
+  pid=$(pid_of "$1") || { rm -f "$dir/pids/$1.pid"; return 0; }
+  kill -TERM "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && { log "$1 did not stop in 20s: SIGKILL"; kill -KILL "$pid"; }
+  rm -f "$dir/pids/$1.pid"
+  log "$1 stopped"
+}
+
+status() {
+  local svc pid
+  for svc in $services; do
+    if pid=$(pid_of "$svc"); then echo "$svc running pid $pid"; else echo "$svc stopped"; fi
+  done
+  echo "API       http://127.0.0.1:$api_port  (admin token: $dir/admin-token)"
+  echo "Temporal  127.0.0.1:$tport, metrics http://127.0.0.1:$((tport + 100))/metrics"
+  echo "workers   metrics http://127.0.0.1:$wport/metrics, http://127.0.0.1:$((wport + 1))/metrics"
+}
+
+case ${1:-} in
+  up)
+    build
+    migrate
+    configure
+    for svc in $services; do start "$svc"; done
+    # shellcheck source=/dev/null
+    . "$dir/env"
+    "$dir/bin/computor" token --sub admin --role admin --ttl 720h >"$dir/admin-token"
+    status
+    ;;
+  down) for svc in worker-high worker api temporal; do stop "$svc"; done ;;
+  status) status ;;
+  start) [ $# = 2 ] || die "usage: $0 start SERVICE"; start "$2" ;;
+  stop) [ $# = 2 ] || die "usage: $0 stop SERVICE"; stop "$2" ;;
+  reset)
+    for svc in worker-high worker api temporal; do stop "$svc"; done
+    for db in "${prefix}temporal" "${prefix}temporal_visibility" "${prefix}computor"; do
+      psql_q -d postgres -c "drop database if exists $db" || die "could not drop $db"
+    done
+    rm -rf "$dir"
+    ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
+esac
