@@ -136,7 +136,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		}
 		tc = d.temporal
-		report.Engine = "embedded, file database (synchronous=full)"
+		report.Engine = "embedded, file database (WAL, synchronous=normal, API submits group-committed)"
 		if o.ephemeral {
 			report.Engine = "embedded, in memory"
 		}

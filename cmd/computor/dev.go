@@ -139,7 +139,7 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		d.closers = append(d.closers, d.ui.Stop)
 	}
 	d.handler, err = apiHandler(api.Config{Temporal: d.temporal, Namespace: c.namespace, Registry: d.registry,
-		Verifier: verifier, Store: deps.Store, Git: repos, Metrics: mreg, Logger: logger})
+		Verifier: verifier, Store: deps.Store, Git: repos, Metrics: mreg, Logger: logger, Sync: d.server.Sync})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,9 @@ func (s *Server) serveCancel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.temporal.CancelWorkflow(r.Context(), exec.GetWorkflowId(), exec.GetRunId()); err != nil {
 		return fmt.Errorf("cancel %s: %w", info.TaskID, err)
 	}
+	if err := s.durable(); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusAccepted, CancelResponse{
 		TaskID:  info.TaskID,
 		Status:  "cancel_requested",

@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -47,6 +48,10 @@ type Config struct {
 	// them on GET /metrics without auth; nil means no metrics.
 	Metrics *metrics.Registry
 	Logger  *slog.Logger
+	// Sync, when set, is called after Temporal accepted a submit or a
+	// cancel and before the API acknowledges it: the embedded engine's
+	// group commit, which makes the acknowledgement survive a power loss.
+	Sync func() error
 }
 
 // Server is the HTTP API.
@@ -59,6 +64,7 @@ type Server struct {
 	git       GitServer
 	metrics   *metrics.Registry
 	logger    *slog.Logger
+	sync      func() error
 }
 
 // New returns the API server.
@@ -85,7 +91,19 @@ func New(cfg Config) (*Server, error) {
 		git:       cfg.Git,
 		metrics:   cfg.Metrics,
 		logger:    cfg.Logger,
+		sync:      cfg.Sync,
 	}, nil
+}
+
+// durable makes what Temporal accepted durable before the API says so.
+func (s *Server) durable() error {
+	if s.sync == nil {
+		return nil
+	}
+	if err := s.sync(); err != nil {
+		return fmt.Errorf("make durable: %w", err)
+	}
+	return nil
 }
 
 // handlerFunc is a handler that returns its error for one adapter to render.

@@ -156,6 +156,9 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("start task %s: %w", id, err)
 	}
 	noteTaskID(r.Context(), id)
+	if err := s.durable(); err != nil {
+		return err
+	}
 	if err == nil {
 		s.metrics.TaskSubmitted(typ.Name(), opts.TaskQueue)
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "task submitted", slog.String("task_id", id),
