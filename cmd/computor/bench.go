@@ -87,6 +87,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.n < 1 || o.clients < 1 {
 		return errors.New("bench: --n and --clients must be at least 1")
 	}
+	if !isFlagSet(fs, "log-level") && os.Getenv(envLogLevel) == "" {
+		c.logLevel = "warn" // a line per task would bury the progress
+	}
 	logger, err := c.logger(stderr)
 	if err != nil {
 		return err
