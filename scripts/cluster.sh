@@ -19,12 +19,15 @@
 #                        the next 20 ports, and its metrics listen on TEMPORAL_PORT+100
 #   API_PORT             computor api (default 8000)
 #   WORKER_METRICS_PORT  /metrics and /healthz of worker (default 9090) and worker-high (+1)
+#   CLUSTER_TLS=1        mutual TLS between Temporal and its clients, with certificates made in
+#                        the run directory; computor gets them through TEMPORAL_TLS_* in its env file
 #   TEMPORAL_BIN_DIR     where the official server and schema tool are built once (default ~/.cache/computor/temporal-<version>)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
 
-dir=$(mkdir -p "${CLUSTER_DIR:-.cluster}" && cd "${CLUSTER_DIR:-.cluster}" && pwd)
+dir=${CLUSTER_DIR:-.cluster}
+[ "${dir#/}" != "$dir" ] || dir=$PWD/$dir
 prefix=${CLUSTER_DB_PREFIX:-}
 pghost=${PGHOST:-127.0.0.1} pgport=${PGPORT:-5432} pguser=${PGUSER:-postgres}
 tport=${TEMPORAL_PORT:-7233}
@@ -33,6 +36,7 @@ wport=${WORKER_METRICS_PORT:-9090}
 version=$(awk '$1 == "go.temporal.io/server" {print $2}' go.mod)
 bindir=${TEMPORAL_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/computor/temporal-$version}
 services="temporal api worker worker-high"
+tls=${CLUSTER_TLS:-0}
 # Temporal keeps membership ports in a PostgreSQL smallint.
 [ $((tport + 13)) -le 32767 ] || { echo "cluster: TEMPORAL_PORT must be at most 32754" >&2; exit 2; }
 
@@ -95,9 +99,33 @@ migrate() {
   fi
 }
 
+certs() { # a CA, a server certificate for 127.0.0.1 and a client certificate, once
+  [ -f "$dir/tls/client.pem" ] && return
+  mkdir -p "$dir/tls"
+  (
+    cd "$dir/tls"
+    umask 077
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+    key ca-key.pem
+    openssl req -x509 -key ca-key.pem -subj "/CN=computor cluster CA" -days 30 -out ca.pem 2>/dev/null
+    for who in server client; do
+      key "$who-key.pem"
+      openssl req -new -key "$who-key.pem" -subj "/CN=$who" -out "$who.csr" 2>/dev/null
+      if [ "$who" = server ]; then
+        ext=$'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth'
+      else
+        ext="extendedKeyUsage=clientAuth"
+      fi
+      openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
+        -extfile <(echo "$ext") -out "$who.pem" 2>/dev/null
+    done
+  ) || die "could not make the TLS certificates in $dir/tls"
+}
+
 configure() {
   mkdir -p "$dir/logs" "$dir/pids" "$dir/repos" "$dir/work"
-  [ -f "$dir/jwt-secret" ] || { umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$dir/jwt-secret"; }
+  [ -f "$dir/jwt-secret" ] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$dir/jwt-secret")
+  if [ "$tls" = 1 ]; then certs; fi
   cat >"$dir/dynamicconfig.yaml" <<EOF
 # Computor gives each student's test runs a fairness key.
 matching.enableFairness:
@@ -133,6 +161,25 @@ $(for store in default visibility; do
 STORE
   done)
 global:
+$([ "$tls" = 1 ] && cat <<TLS
+  tls:
+    frontend:
+      server:
+        certFile: $dir/tls/server.pem
+        keyFile: $dir/tls/server-key.pem
+        requireClientAuth: true
+        clientCaFiles: [$dir/tls/ca.pem]
+      client:
+        serverName: localhost
+        rootCaFiles: [$dir/tls/ca.pem]
+    systemWorker:
+      certFile: $dir/tls/client.pem
+      keyFile: $dir/tls/client-key.pem
+      client:
+        serverName: localhost
+        rootCaFiles: [$dir/tls/ca.pem]
+TLS
+)
   membership:
     maxJoinDuration: 30s
     broadcastAddress: 127.0.0.1
@@ -180,6 +227,14 @@ export COMPUTOR_JWT_SECRET=$(cat "$dir/jwt-secret")
 export COMPUTOR_LOG_FORMAT=json
 export COMPUTOR_API_URL=http://127.0.0.1:$api_port
 EOF
+  if [ "$tls" = 1 ]; then
+    cat >>"$dir/env" <<EOF
+export TEMPORAL_TLS_CA='$dir/tls/ca.pem'
+export TEMPORAL_TLS_CERT='$dir/tls/client.pem'
+export TEMPORAL_TLS_KEY='$dir/tls/client-key.pem'
+export TEMPORAL_TLS_SERVER_NAME=localhost
+EOF
+  fi
   chmod 600 "$dir/env"
 }
 
@@ -224,7 +279,7 @@ status() {
     if pid=$(pid_of "$svc"); then echo "$svc running pid $pid"; else echo "$svc stopped"; fi
   done
   echo "API       http://127.0.0.1:$api_port  (admin token: $dir/admin-token)"
-  echo "Temporal  127.0.0.1:$tport, metrics http://127.0.0.1:$((tport + 100))/metrics"
+  echo "Temporal  127.0.0.1:$tport$([ "$tls" = 1 ] && echo " (mutual TLS)"), metrics http://127.0.0.1:$((tport + 100))/metrics"
   echo "workers   metrics http://127.0.0.1:$wport/metrics, http://127.0.0.1:$((wport + 1))/metrics"
 }
 
@@ -250,5 +305,6 @@ case ${1:-} in
     done
     rm -rf "$dir"
     ;;
-  *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
+  help | -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -56,6 +56,12 @@ func TestNamespaceCreate(t *testing.T) {
 		}
 	}
 
+	// No server: the error says where it looked and what to check.
+	err = run(ctx, []string{"namespace", "create", "--temporal-addr", freeAddr(), "--timeout", "5s"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "is the server up, TEMPORAL_ADDRESS right") {
+		t.Fatalf("no server: %v", err)
+	}
+
 	// Bad flags are refused before anything is dialled.
 	for _, args := range [][]string{
 		{"namespace"},

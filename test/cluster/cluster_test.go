@@ -1,8 +1,8 @@
 //go:build cluster
 
 // Package cluster tests the production topology that scripts/cluster.sh
-// brings up: the official Temporal server on PostgreSQL, one `computor api`
-// and two `computor worker` processes. Workers and the server are killed
+// brings up: the official Temporal server on PostgreSQL, speaking mutual
+// TLS, one `computor api` and two `computor worker` processes. Workers and the server are killed
 // while tasks run on them; nothing may be lost or made twice.
 //
 // It needs PostgreSQL at 127.0.0.1:5432 and takes minutes, so it has its own
@@ -45,6 +45,7 @@ var priorities = []struct {
 
 func TestProductionTopology(t *testing.T) {
 	c := up(t)
+	c.checkMutualTLS(t)
 
 	// Throughput through the API on this topology, for the record.
 	bench := c.run(t, filepath.Join(c.dir, "bin", "computor"), "bench", "--api", c.api, "--token", c.token,
@@ -146,6 +147,7 @@ func TestProductionTopology(t *testing.T) {
 // cluster is a running topology of scripts/cluster.sh.
 type cluster struct {
 	dir, api, token string
+	temporal        string // the frontend's host:port
 	env             []string
 	workerMetrics   string
 	client          http.Client
@@ -163,7 +165,7 @@ func up(t *testing.T) *cluster {
 		api:           fmt.Sprintf("http://127.0.0.1:%d", apiPort),
 		workerMetrics: fmt.Sprintf("http://127.0.0.1:%d", workerPort),
 		client:        http.Client{Timeout: 30 * time.Second},
-		env: append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_DB_PREFIX=ci_cluster_",
+		env: append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_DB_PREFIX=ci_cluster_", "CLUSTER_TLS=1",
 			"TEMPORAL_PORT="+strconv.Itoa(base), "API_PORT="+strconv.Itoa(apiPort), "WORKER_METRICS_PORT="+strconv.Itoa(workerPort)),
 	}
 	c.script(t, "reset") // databases of an earlier run that died
@@ -185,7 +187,33 @@ func up(t *testing.T) *cluster {
 		t.Fatal(err)
 	}
 	c.token = strings.TrimSpace(string(token))
+	c.temporal = fmt.Sprintf("127.0.0.1:%d", base)
 	return c
+}
+
+// checkMutualTLS checks that Temporal speaks only mutual TLS: a client with
+// the CA but without a certificate of its own is turned away, one with both
+// gets in. (The API and the workers got in the same way.)
+func (c *cluster) checkMutualTLS(t *testing.T) {
+	t.Helper()
+	tlsDir := filepath.Join(c.dir, "tls")
+	namespace := func(env ...string) error {
+		cmd := exec.Command(filepath.Join(c.dir, "bin", "computor"), "namespace", "create", "--timeout", "10s")
+		cmd.Env = append(slices.Clone(c.env), "TEMPORAL_ADDRESS="+c.temporal, "TEMPORAL_TLS_SERVER_NAME=localhost",
+			"TEMPORAL_TLS_CA="+filepath.Join(tlsDir, "ca.pem"))
+		cmd.Env = append(cmd.Env, env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	}
+	if err := namespace(); err == nil {
+		t.Fatal("a client without a certificate reached Temporal")
+	}
+	if err := namespace("TEMPORAL_TLS_CERT="+filepath.Join(tlsDir, "client.pem"), "TEMPORAL_TLS_KEY="+filepath.Join(tlsDir, "client-key.pem")); err != nil {
+		t.Fatalf("a client with the certificate: %v", err)
+	}
 }
 
 // script runs scripts/cluster.sh with the test's settings.
