@@ -124,7 +124,7 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		return nil, err
 	}
 
-	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: o.maxActivities, Logger: logger}); err != nil {
+	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: o.maxActivities, Logger: logger, Metrics: mreg}); err != nil {
 		return nil, err
 	}
 	if err := d.worker.Start(); err != nil {

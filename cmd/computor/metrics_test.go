@@ -13,11 +13,14 @@ func TestMetricsEndpoint(t *testing.T) {
 	t.Parallel()
 	s := shared
 	token := s.tokenFor(t, "metrics-user")
-	s.submit(t, token, "example_long_running", map[string]any{"duration": 0}, 0)
+	s.await(t, token, s.submit(t, token, "example_long_running", map[string]any{"duration": 0}, 0))
 	text := string(s.do(t, "GET", "/metrics", "", nil).want(t, http.StatusOK).body)
 	for _, w := range []string{
 		`http_requests_total{code="202",route="POST /tasks/submit"}`,
 		`computor_tasks_submitted_total{queue="computor-tasks",task_name="example_long_running"}`,
+		// The dev stack's worker records into the same registry.
+		`computor_tasks_ended_total{queue="computor-tasks",status="FINISHED",task_name="example_long_running"}`,
+		`computor_task_duration_seconds_bucket{status="FINISHED",task_name="example_long_running",le="0.5"}`,
 		"\ntemporal_request_total{",
 	} {
 		if !strings.Contains(text, w) {

@@ -124,7 +124,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	w, err := worker.New(tc, reg, worker.Config{Queues: queues, StopTimeout: *grace, MaxConcurrentActivities: *maxActivities, Logger: logger})
+	w, err := worker.New(tc, reg, worker.Config{Queues: queues, StopTimeout: *grace, MaxConcurrentActivities: *maxActivities, Logger: logger, Metrics: mreg})
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,8 @@ type Registry struct {
 	requests  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	submitted *prometheus.CounterVec
+	ended     *prometheus.CounterVec
+	taskTime  *prometheus.HistogramVec
 	sdk       *sdkMetrics
 }
 
@@ -39,10 +41,19 @@ func New() *Registry {
 			Name: "computor_tasks_submitted_total",
 			Help: "Tasks started through the API, by task type and queue.",
 		}, []string{"task_name", "queue"}),
+		ended: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "computor_tasks_ended_total",
+			Help: "Tasks a worker saw end, by task type, queue and status (FINISHED, FAILED, CANCELLED).",
+		}, []string{"task_name", "queue", "status"}),
+		taskTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "computor_task_duration_seconds",
+			Help:    "Time from a task's start to its end, by task type and status.",
+			Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60, 300, 900, 3600},
+		}, []string{"task_name", "status"}),
 		sdk: newSDKMetrics(),
 	}
 	r.reg.MustRegister(
-		r.requests, r.duration, r.submitted, r.sdk,
+		r.requests, r.duration, r.submitted, r.ended, r.taskTime, r.sdk,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -70,6 +81,15 @@ func (r *Registry) TaskSubmitted(taskName, queue string) {
 		return
 	}
 	r.submitted.WithLabelValues(taskName, queue).Inc()
+}
+
+// TaskEnded counts one task that ended with status after running for d.
+func (r *Registry) TaskEnded(taskName, queue, status string, d time.Duration) {
+	if r == nil {
+		return
+	}
+	r.ended.WithLabelValues(taskName, queue, status).Inc()
+	r.taskTime.WithLabelValues(taskName, status).Observe(d.Seconds())
 }
 
 // SDKHandler returns a Temporal SDK metrics handler that records into r;

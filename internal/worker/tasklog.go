@@ -10,14 +10,18 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/computor-org/computor-go/internal/metrics"
 )
 
 // taskLog logs every task's end and every activity attempt with the task_id,
-// so one task can be followed across API and worker logs. It writes to the
-// worker's own logger rather than the SDK's, whose info lines are muted.
+// so one task can be followed across API and worker logs, and counts task
+// outcomes and durations in metrics (nil: none). It writes to the worker's
+// own logger rather than the SDK's, whose info lines are muted.
 type taskLog struct {
 	interceptor.WorkerInterceptorBase
-	logger *slog.Logger
+	logger  *slog.Logger
+	metrics *metrics.Registry
 }
 
 // InterceptActivity implements interceptor.WorkerInterceptor.
@@ -29,7 +33,7 @@ func (t *taskLog) InterceptActivity(ctx context.Context, next interceptor.Activi
 
 // InterceptWorkflow implements interceptor.WorkerInterceptor.
 func (t *taskLog) InterceptWorkflow(ctx workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	i := &workflowLog{logger: t.logger}
+	i := &workflowLog{logger: t.logger, metrics: t.metrics}
 	i.Next = next
 	return i
 }
@@ -67,7 +71,8 @@ func (a *activityLog) ExecuteActivity(ctx context.Context, in *interceptor.Execu
 
 type workflowLog struct {
 	interceptor.WorkflowInboundInterceptorBase
-	logger *slog.Logger
+	logger  *slog.Logger
+	metrics *metrics.Registry
 }
 
 // ExecuteWorkflow logs how the task ended and how long it ran, once: not
@@ -85,12 +90,14 @@ func (w *workflowLog) ExecuteWorkflow(ctx workflow.Context, in *interceptor.Exec
 	case err != nil:
 		level, status = slog.LevelWarn, "FAILED"
 	}
+	took := workflow.Now(ctx).Sub(info.WorkflowStartTime)
+	w.metrics.TaskEnded(info.WorkflowType.Name, info.TaskQueueName, status, took)
 	attrs := []slog.Attr{
 		slog.String("task_id", info.WorkflowExecution.ID),
 		slog.String("task_name", info.WorkflowType.Name),
 		slog.String("status", status),
 		slog.String("queue", info.TaskQueueName),
-		slog.Int64("duration_ms", workflow.Now(ctx).Sub(info.WorkflowStartTime).Milliseconds()),
+		slog.Int64("duration_ms", took.Milliseconds()),
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("err", err.Error()))

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/computor-org/computor-go/internal/metrics"
 )
 
 func greet(ctx context.Context, name string) (string, error) {
@@ -91,12 +95,14 @@ func TestTaskLogCarriesTheTaskID(t *testing.T) {
 	}
 }
 
-// The task log must not turn a failure into a success or hide its cause.
+// The task log must not turn a failure into a success or hide its cause,
+// and it counts the outcome.
 func TestTaskLogKeepsTheError(t *testing.T) {
+	reg := metrics.New()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetWorkerOptions(sdkworker.Options{Interceptors: []interceptor.WorkerInterceptor{
-		&taskLog{logger: slog.New(slog.DiscardHandler)},
+		&taskLog{logger: slog.New(slog.DiscardHandler), metrics: reg},
 	}})
 	env.RegisterWorkflow(greeting)
 	env.RegisterActivity(greet)
@@ -104,5 +110,15 @@ func TestTaskLogKeepsTheError(t *testing.T) {
 	var appErr *temporal.ApplicationError
 	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != "bad" {
 		t.Fatalf("workflow error = %v, want the activity's application error", err)
+	}
+	rec := httptest.NewRecorder()
+	reg.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, series := range []string{
+		`computor_tasks_ended_total{queue="default-test-taskqueue",status="FAILED",task_name="greeting"} 1`,
+		`computor_task_duration_seconds_count{status="FAILED",task_name="greeting"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), series) {
+			t.Errorf("metrics lack %s", series)
+		}
 	}
 }

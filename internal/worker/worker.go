@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
@@ -39,6 +40,8 @@ type Config struct {
 	MaxConcurrentWorkflowTasks int
 	// Logger for the worker's own lines. Default: discard.
 	Logger *slog.Logger
+	// Metrics counts task outcomes and durations; nil: none.
+	Metrics *metrics.Registry
 }
 
 func (c Config) withDefaults() Config {
@@ -102,7 +105,7 @@ func New(c client.Client, reg *tasks.Registry, cfg Config) (*Worker, error) {
 			// A panic in workflow code fails that task instead of retrying
 			// it forever.
 			WorkflowPanicPolicy: sdkworker.FailWorkflow,
-			Interceptors:        []interceptor.WorkerInterceptor{&taskLog{logger: cfg.Logger}},
+			Interceptors:        []interceptor.WorkerInterceptor{&taskLog{logger: cfg.Logger, metrics: cfg.Metrics}},
 		})
 		reg.Register(sw)
 		w.workers = append(w.workers, sw)

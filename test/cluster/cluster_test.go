@@ -528,6 +528,8 @@ func (c *cluster) checkMetrics(t *testing.T) {
 		{"worker", worker, `workflow_type="create_course"`},
 		{"worker", worker, "\ntemporal_activity_execution_latency_seconds_bucket{"},
 		{"worker", worker, "\ntemporal_workflow_endtoend_latency_seconds_bucket{"},
+		{"worker", worker, `computor_tasks_ended_total{queue="computor-tasks",status="FINISHED",task_name="example_long_running"}`},
+		{"worker", worker, `computor_task_duration_seconds_bucket{status="FINISHED",task_name="create_course",le="10"}`},
 	} {
 		if !strings.Contains(m.text, m.series) {
 			t.Errorf("%s /metrics lacks %s", m.name, m.series)
