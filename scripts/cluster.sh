@@ -241,6 +241,7 @@ EOF
 start() { # start SERVICE
   local svc=$1
   if pid=$(pid_of "$svc"); then log "$svc already runs (pid $pid)"; return; fi
+  [ -f "$dir/env" ] || die "no cluster in $dir: run '$0 up' first"
   # shellcheck source=/dev/null
   . "$dir/env"
   local cmd
