@@ -111,6 +111,9 @@ func CreateNamespace(ctx context.Context, c client.Client, namespace string, ret
 	}
 }
 
+// unreachableHint says what to check when the cluster does not answer.
+const unreachableHint = "is the server up, TEMPORAL_ADDRESS right, and TLS set as the server wants it?"
+
 // explain wraps err from a Temporal call, saying in words what the usual
 // causes are when the cluster refused or could not be reached.
 func explain(what string, err error) error {
@@ -120,7 +123,7 @@ func explain(what string, err error) error {
 	case errors.As(err, &denied):
 		return fmt.Errorf("%s: permission denied: the credentials (TEMPORAL_API_KEY or the mTLS certificate) may not do this: %w", what, err)
 	case errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s: the Temporal cluster did not answer (is TEMPORAL_ADDRESS right and the server up?): %w", what, err)
+		return fmt.Errorf("%s: the Temporal cluster did not answer (%s): %w", what, unreachableHint, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -61,7 +61,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (client.Client, error) {
 		Logger:            sdklog.NewStructuredLogger(slog.New(quietHandler{cfg.Logger.Handler()}).With("component", "temporal-sdk")),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("connect to temporal at %s (is the server up, TEMPORAL_ADDRESS right, and TLS set as the server wants it?): %w", cfg.Addr, err)
+		return nil, fmt.Errorf("connect to temporal at %s (%s): %w", cfg.Addr, unreachableHint, err)
 	}
 	return c, nil
 }

@@ -282,9 +282,6 @@ func (l *Local) scratch() (string, func(), error) {
 	return dir, func() { _ = os.RemoveAll(dir) }, nil
 }
 
-// removeStale removes the entries of dir whose names start with prefix and
-// that were last modified more than staleTempAge ago: leftovers of a crash.
-// Younger ones may belong to a running operation of another process.
 // removeAbandoned removes the temporary directories under dir starting with
 // prefix whose builder died: no process holds their lock.
 func removeAbandoned(dir, prefix string) {
@@ -325,6 +322,9 @@ func lockDir(dir string, nonBlocking bool) (*os.File, error) {
 	return f, nil
 }
 
+// removeStale removes the entries of dir whose names start with prefix and
+// that were last modified more than staleTempAge ago: leftovers of a crash.
+// Younger ones may belong to a running operation of another process.
 func removeStale(dir, prefix string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -158,8 +158,10 @@ type cluster struct {
 func up(t *testing.T) *cluster {
 	t.Helper()
 	dir := t.TempDir()
+	// One block of free ports for all: Temporal takes base to base+20 and
+	// base+100 (its metrics); the API and the workers sit in the gap.
 	base := freeBlock(t, 101)
-	apiPort, workerPort := freeBlock(t, 1), freeBlock(t, 2)
+	apiPort, workerPort := base+50, base+60
 	c := &cluster{
 		dir:           dir,
 		api:           fmt.Sprintf("http://127.0.0.1:%d", apiPort),
