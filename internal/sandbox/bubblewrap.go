@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"runtime"
 	"strconv"
 	"strings"
@@ -70,6 +72,17 @@ type Config struct {
 	// place, e.g. a JDK's /etc/java-17-openjdk or /opt/octave. They must
 	// exist.
 	ReadOnlyPaths []string
+	// WorkRoot is where the Bubblewrap makes its own directory for the
+	// work directories of runs (see [Bubblewrap.NewWorkDir]). Default:
+	// the system's temporary directory. It must be a real directory owned
+	// by this process and writable by no one else, or a sticky directory
+	// owned by root such as /tmp; every parent must be searchable by
+	// others.
+	WorkRoot string
+	// Cgroups is "" to put each run in a cgroup of its own when the host
+	// allows it (v2, else the v1 memory, pids and cpu controllers), or
+	// [CgroupNone] to rely on rlimits alone.
+	Cgroups string
 }
 
 // WithDefaults returns c with each zero field set to its default.
@@ -92,8 +105,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: Config.UIDBase %d is below 1000, the range of system and regular users", ErrInvalid, c.UIDBase)
 	case c.Slots < 1:
 		return fmt.Errorf("%w: Config.Slots %d is not positive", ErrInvalid, c.Slots)
-	case int64(c.UIDBase)+int64(c.Slots) > 1<<31:
+	case int64(c.UIDBase)+int64(c.Slots) >= 1<<31:
 		return fmt.Errorf("%w: Config.UIDBase+Slots overflows the uid range", ErrInvalid)
+	case c.Cgroups != "" && c.Cgroups != CgroupNone:
+		return fmt.Errorf("%w: Config.Cgroups %q: want \"\" (automatic) or %q", ErrInvalid, c.Cgroups, CgroupNone)
 	}
 	for _, p := range c.ReadOnlyPaths {
 		if !strings.HasPrefix(p, "/") {
@@ -125,6 +140,63 @@ type Bubblewrap struct {
 	stragglers atomic.Int64
 	// claim holds the lock on the uid range while the process lives.
 	claim *os.File
+	// gid is the group, shared by the sandbox users, that may enter
+	// workDir: UIDBase+Slots.
+	gid int
+	// workDir is this Bubblewrap's directory for work directories, and
+	// workLock the lock that marks it in use.
+	workDir  string
+	workLock *os.File
+	// cgroups makes each run's cgroup; nil without cgroups.
+	cgroups *cgroupManager
+	// seccomp is the filter of denied system calls; nil without one.
+	seccomp   []byte
+	isolation Isolation
+
+	mu sync.Mutex
+	// workDirs maps the path of each open WorkDir to its size.
+	workDirs map[string]int64
+}
+
+// Isolation says which of the sandbox's defences work on this host.
+type Isolation struct {
+	// Cgroup is the cgroup version whose memory, process and CPU limits
+	// bound each run as a whole ([CgroupV1] or [CgroupV2]), or
+	// [CgroupNone]: then rlimits bound each process alone.
+	Cgroup string `json:"cgroup"`
+	// DiskLimit is set when work directories are tmpfs mounts of a
+	// bounded size; otherwise runs may fill the disk under the work root.
+	DiskLimit bool `json:"disk_limit"`
+	// Seccomp is set when runs are denied [DeniedSyscalls].
+	Seccomp bool `json:"seccomp"`
+	// Notes say why a defence is off.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Complete reports whether every defence works.
+func (i Isolation) Complete() bool {
+	return i.Cgroup != CgroupNone && i.DiskLimit && i.Seccomp
+}
+
+// String describes the isolation in a few words, for logs.
+func (i Isolation) String() string {
+	var parts []string
+	if i.Cgroup == CgroupNone {
+		parts = append(parts, "per-process rlimits only (no cgroup)")
+	} else {
+		parts = append(parts, "cgroup "+i.Cgroup)
+	}
+	if i.DiskLimit {
+		parts = append(parts, "bounded work dirs")
+	} else {
+		parts = append(parts, "unbounded work dirs")
+	}
+	if i.Seccomp {
+		parts = append(parts, "seccomp")
+	} else {
+		parts = append(parts, "no seccomp")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // UID ranges claimed automatically: UIDBaseDefault + i*uidRangeStride for
@@ -141,13 +213,13 @@ func claimUIDRange(slots int) (int, *os.File, error) {
 	if slots > uidRangeStride {
 		return 0, nil, fmt.Errorf("%w: %d slots do not fit a uid range of %d", ErrInvalid, slots, uidRangeStride)
 	}
-	dir := filepath.Join(os.TempDir(), "computor-sandbox-uids")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return 0, nil, fmt.Errorf("%w: uid range locks: %w", ErrUnavailable, err)
+	dir, err := uidLockDir()
+	if err != nil {
+		return 0, nil, err
 	}
 	for i := range uidRanges {
 		base := UIDBaseDefault + i*uidRangeStride
-		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", base)), os.O_CREATE|os.O_RDWR, 0o600)
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", base)), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 		if err != nil {
 			return 0, nil, fmt.Errorf("%w: uid range lock: %w", ErrUnavailable, err)
 		}
@@ -157,6 +229,41 @@ func claimUIDRange(slots int) (int, *os.File, error) {
 		_ = f.Close()
 	}
 	return 0, nil, fmt.Errorf("%w: all %d uid ranges are in use by other processes", ErrUnavailable, uidRanges)
+}
+
+// uidLockDirs are where the locks of uid ranges are kept, first choice
+// first: /run is writable by root alone, so no one can have prepared it;
+// the temporary directory is the fallback, with its owner checked.
+var uidLockDirs = []string{"/run/computor-sandbox", filepath.Join(os.TempDir(), "computor-sandbox-uids")}
+
+// uidLockDir returns the directory of the uid range locks, made with mode
+// 0700 if missing. Every process of the host must use the same one; one
+// that is a symbolic link, not a directory, owned by another user or open
+// to others is refused with an error that names it.
+func uidLockDir() (string, error) {
+	var errs []error
+	for _, dir := range uidLockDirs {
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			errs = append(errs, err)
+			continue
+		}
+		fi, err := os.Lstat(dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0 || !fi.IsDir():
+			return "", fmt.Errorf("%w: uid range locks: %s is not a directory but %v; remove it", ErrUnavailable, dir, fi.Mode().Type())
+		case !ok || int(st.Uid) != os.Geteuid():
+			return "", fmt.Errorf("%w: uid range locks: %s is owned by uid %d, not by this process; remove it", ErrUnavailable, dir, st.Uid)
+		case fi.Mode().Perm()&0o077 != 0:
+			return "", fmt.Errorf("%w: uid range locks: %s has mode %04o, want 0700", ErrUnavailable, dir, fi.Mode().Perm())
+		}
+		return dir, nil
+	}
+	return "", fmt.Errorf("%w: uid range locks: %w", ErrUnavailable, errors.Join(errs...))
 }
 
 var _ Runner = (*Bubblewrap)(nil)
@@ -198,6 +305,8 @@ func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 		slots:    make(chan int, cfg.Slots),
 		ownerUID: os.Geteuid(),
 		ownerGID: os.Getegid(),
+		gid:      cfg.UIDBase + cfg.Slots,
+		workDirs: map[string]int64{},
 	}
 	for _, p := range rootLinks {
 		fi, err := os.Lstat(p)
@@ -216,10 +325,75 @@ func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 	for i := range cfg.Slots {
 		b.slots <- i
 	}
+	root := cfg.WorkRoot
+	if root == "" {
+		root = os.TempDir()
+	}
+	if b.workDir, b.workLock, err = openWorkRoot(root, b.gid); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w", err)
+	}
+	b.isolate()
 	if err := b.probe(); err != nil {
+		b.Close()
 		return nil, fmt.Errorf("new bubblewrap sandbox: %w", err)
 	}
 	return b, nil
+}
+
+// isolate finds out which defences beyond namespaces and rlimits work
+// here and records them in b.isolation.
+func (b *Bubblewrap) isolate() {
+	iso := Isolation{Cgroup: CgroupNone}
+	if b.cfg.Cgroups == CgroupNone {
+		iso.Notes = append(iso.Notes, "cgroups are off by configuration")
+	} else if m, err := newCgroupManager(); err != nil {
+		iso.Notes = append(iso.Notes, "no usable cgroup: "+err.Error())
+	} else {
+		b.cgroups, iso.Cgroup = m, m.version
+	}
+	if err := canMountTmpfs(b.workDir); err != nil {
+		iso.Notes = append(iso.Notes, "work dirs cannot be bounded: mount tmpfs: "+err.Error())
+	} else {
+		iso.DiskLimit = true
+	}
+	if f, err := seccompFilter(); err != nil {
+		iso.Notes = append(iso.Notes, err.Error())
+	} else {
+		b.seccomp, iso.Seccomp = f, true
+	}
+	b.isolation = iso
+}
+
+// Isolation says which defences work on this host.
+func (b *Bubblewrap) Isolation() Isolation {
+	iso := b.isolation
+	iso.Notes = slices.Clone(iso.Notes)
+	return iso
+}
+
+// Close releases what the Bubblewrap holds: its work directory with any
+// work directory still open in it, its cgroups and its uid range. Runs
+// must have ended.
+func (b *Bubblewrap) Close() error {
+	if b.workDir != "" {
+		unmountBelow(b.workDir)
+		_ = os.RemoveAll(b.workDir)
+		b.workDir = ""
+	}
+	if b.workLock != nil {
+		b.workLock.Close()
+		b.workLock = nil
+	}
+	if b.cgroups != nil {
+		b.cgroups.close()
+		b.cgroups = nil
+	}
+	if b.claim != nil {
+		b.claim.Close()
+		b.claim = nil
+	}
+	return nil
 }
 
 // probe runs "id -u" in slot 0 without a work dir.
@@ -227,7 +401,7 @@ func (b *Bubblewrap) probe() error {
 	uid := b.cfg.UIDBase
 	sweep(uid, 0)
 	lim := Limits{WallTime: 30 * time.Second}.WithDefaults()
-	res, err := b.run(context.Background(), uid, "", "id -u", nil, nil, lim)
+	res, err := b.run(context.Background(), uid, runArgs{command: "id -u"}, lim)
 	if err != nil {
 		return err
 	}
@@ -248,7 +422,11 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 		return nil, fmt.Errorf("sandbox run: %w", err)
 	}
 	lim := s.Limits.WithDefaults()
-	dir, err := workDir(s.Dir)
+	dir, err := b.checkReachable("Spec.Dir", s.Dir, true)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox run: %w", err)
+	}
+	binds, err := b.readOnlyBinds(s.ReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox run: %w", err)
 	}
@@ -274,11 +452,15 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 	} else if err := os.Chmod(dir, fi.Mode().Perm()|0o700); err != nil {
 		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
 	}
+	if err := makeParents(dir, binds); err != nil {
+		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
+	}
 	if err := chownTree(dir, uid, uid, false); err != nil {
 		_ = chownTree(dir, b.ownerUID, b.ownerGID, true)
 		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
 	}
-	res, runErr := b.run(ctx, uid, dir, s.Command, s.Stdin, env, lim)
+	ra := runArgs{dir: dir, command: s.Command, stdin: s.Stdin, env: env, binds: binds, disk: b.diskLimitOf(dir)}
+	res, runErr := b.run(ctx, uid, ra, lim)
 	if err := chownTree(dir, b.ownerUID, b.ownerGID, true); err != nil {
 		return res, errors.Join(runErr, fmt.Errorf("sandbox run: give work dir back: %w", err))
 	}
@@ -286,6 +468,63 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 		return res, fmt.Errorf("sandbox run: %w", runErr)
 	}
 	return res, nil
+}
+
+// readOnlyBinds checks Spec.ReadOnly: each source an existing file or
+// directory the sandbox users can reach, each target a relative path
+// inside /work, no target twice.
+func (b *Bubblewrap) readOnlyBinds(in []Bind) ([]Bind, error) {
+	out := make([]Bind, 0, len(in))
+	seen := map[string]bool{}
+	for i, m := range in {
+		target := path.Clean(m.Target)
+		if m.Target == "" || !filepath.IsLocal(target) || strings.ContainsRune(target, 0) {
+			return nil, fmt.Errorf("%w: Spec.ReadOnly[%d].Target %q is not a relative path inside /work", ErrInvalid, i, m.Target)
+		}
+		if seen[target] {
+			return nil, fmt.Errorf("%w: Spec.ReadOnly[%d].Target %q is given twice", ErrInvalid, i, m.Target)
+		}
+		seen[target] = true
+		src, err := b.checkReachable(fmt.Sprintf("Spec.ReadOnly[%d].Source", i), m.Source, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Bind{Source: src, Target: target})
+	}
+	return out, nil
+}
+
+// makeParents makes the directories above each bind's target in dir,
+// where bwrap binds them onto themselves; none may be anything but a
+// directory.
+func makeParents(dir string, binds []Bind) error {
+	if len(binds) == 0 {
+		return nil
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, m := range binds {
+		if fi, err := root.Lstat(m.Target); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("%w: %s is a symbolic link", ErrInvalid, m.Target)
+		}
+		dirs := parentDirs(m.Target)
+		if len(dirs) == 0 {
+			continue
+		}
+		d := dirs[len(dirs)-1]
+		if err := root.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("%w: directory %s for %s: %w", ErrInvalid, d, m.Target, err)
+		}
+		for _, p := range dirs {
+			if fi, err := root.Lstat(p); err != nil || !fi.IsDir() {
+				return fmt.Errorf("%w: %s, above %s, is not a directory", ErrInvalid, p, m.Target)
+			}
+		}
+	}
+	return nil
 }
 
 // parseEnv splits KEY=VALUE entries.
@@ -303,21 +542,38 @@ func parseEnv(env []string) ([][2]string, error) {
 
 // Inherited descriptors of bwrap: ExtraFiles[i] becomes fd 3+i.
 const (
-	fdReady  = 3 // the wrapper writes one byte here before running the command
-	fdPasswd = 4
-	fdGroup  = 5
-	fdHosts  = 6
-	fdInfo   = 7 // bwrap writes {"child-pid": N} here, N being the host pid of the sandbox's pid 1
+	fdReady   = 3 // the wrapper writes one byte here before running the command
+	fdPasswd  = 4
+	fdGroup   = 5
+	fdHosts   = 6
+	fdInfo    = 7 // bwrap writes {"child-pid": N} here, N being the host pid of the sandbox's pid 1
+	fdSeccomp = 8 // the seccomp filter bwrap loads
+	fdGate    = 9 // with cgroups: bwrap starts once a byte arrives here
 )
 
-// args builds bwrap's command line. An empty dir gives an empty,
-// read-only /work (for the probe).
-func (b *Bubblewrap) args(uid int, dir, command string, env [][2]string, lim Limits) []string {
+// runArgs is one run's command and what it sees.
+type runArgs struct {
+	// dir is bound read-write at /work; "" gives an empty, read-only
+	// /work (for the probe).
+	dir     string
+	command string
+	stdin   []byte
+	env     [][2]string
+	binds   []Bind
+	// disk is dir's size when it is a bounded work dir, else 0.
+	disk int64
+}
+
+// args builds bwrap's command line.
+func (b *Bubblewrap) args(ra runArgs, lim Limits) []string {
 	a := []string{
 		"--unshare-all", "--unshare-user", "--disable-userns",
 		"--die-with-parent", "--new-session", "--hostname", "sandbox",
 		"--info-fd", strconv.Itoa(fdInfo),
 		"--ro-bind", "/usr", "/usr",
+	}
+	if b.seccomp != nil {
+		a = append(a, "--seccomp", strconv.Itoa(fdSeccomp))
 	}
 	a = append(a, b.root...)
 	a = append(a, "--perms", "0755", "--dir", "/etc")
@@ -340,10 +596,25 @@ func (b *Bubblewrap) args(uid int, dir, command string, env [][2]string, lim Lim
 	for _, p := range b.cfg.ReadOnlyPaths {
 		a = append(a, "--ro-bind", p, p)
 	}
-	if dir != "" {
-		a = append(a, "--bind", dir, "/work")
+	if ra.dir != "" {
+		a = append(a, "--bind", ra.dir, "/work")
 	} else {
 		a = append(a, "--perms", "0755", "--dir", "/work")
+	}
+	// Read-only files inside /work: the run can read them but cannot
+	// change, remove or replace them, since a mount point is busy. Each
+	// directory above one is bound onto itself for the same reason:
+	// otherwise the run could move the directory away, with the file in
+	// it, and put one of its own in its place.
+	seen := map[string]bool{}
+	for _, m := range ra.binds {
+		for _, d := range parentDirs(m.Target) {
+			if !seen[d] {
+				seen[d] = true
+				a = append(a, "--bind", filepath.Join(ra.dir, filepath.FromSlash(d)), "/work/"+d)
+			}
+		}
+		a = append(a, "--ro-bind", m.Source, "/work/"+m.Target)
 	}
 	a = append(a,
 		"--chdir", "/work",
@@ -354,7 +625,7 @@ func (b *Bubblewrap) args(uid int, dir, command string, env [][2]string, lim Lim
 		"--setenv", "HOME", "/work",
 		"--setenv", "LANG", "C.UTF-8",
 	)
-	for _, kv := range env {
+	for _, kv := range ra.env {
 		a = append(a, "--setenv", kv[0], kv[1])
 	}
 	// The wrapper shell reports that the sandbox is set up, closes the
@@ -362,12 +633,29 @@ func (b *Bubblewrap) args(uid int, dir, command string, env [][2]string, lim Lim
 	// rlimits. The soft CPU limit sends SIGXCPU, the hard one a second
 	// later SIGKILL.
 	cpu := lim.cpuSeconds()
-	wrapper := fmt.Sprintf("printf x >&%d && exec %d>&- %d<&- %d<&- %d<&- %d>&- && exec %s"+
+	wrapper := fmt.Sprintf("printf x >&%d && exec %d>&- %d<&- %d<&- %d<&- %d>&- %d<&- && exec %s"+
 		" --as=%d --nproc=%d --nofile=%d --cpu=%d:%d --fsize=%d --core=0 -- /bin/sh -c \"$1\"",
-		fdReady, fdReady, fdPasswd, fdGroup, fdHosts, fdInfo, prlimitPath,
+		fdReady, fdReady, fdPasswd, fdGroup, fdHosts, fdInfo, fdSeccomp, prlimitPath,
 		lim.MemoryBytes, lim.Processes, lim.OpenFiles, cpu, cpu+1, lim.FileBytes)
-	return append(a, "--", "/bin/sh", "-c", wrapper, "sandbox", command)
+	return append(a, "--", "/bin/sh", "-c", wrapper, "sandbox", ra.command)
 }
+
+// parentDirs lists the directories above a slash-separated relative
+// path, outermost first: "a/b/c" gives "a", "a/b".
+func parentDirs(rel string) []string {
+	var out []string
+	for i := range len(rel) {
+		if rel[i] == '/' {
+			out = append(out, rel[:i])
+		}
+	}
+	return out
+}
+
+// gateScript starts bwrap once the run is in its cgroup: it waits for a
+// byte on fdGate (EOF means the run was called off) and then becomes
+// bwrap, so nothing of the run forks before it is counted.
+var gateScript = fmt.Sprintf(`read -r _ <&%d && exec "$0" "$@" %d<&-`, fdGate, fdGate)
 
 // etcFiles returns the synthetic passwd, group and hosts that name only
 // the sandbox user.
@@ -384,12 +672,12 @@ func etcFiles(uid int) (passwd, group, hosts string) {
 
 // dataPipe returns the read end of a pipe that holds data, small enough
 // to fit the pipe buffer, and is closed for writing.
-func dataPipe(data string) (*os.File, error) {
+func dataPipe(data []byte) (*os.File, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	_, err = io.WriteString(w, data)
+	_, err = w.Write(data)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -412,7 +700,7 @@ const killedSetup = "setup"
 // ErrUnavailable when bwrap failed before the command started, or is
 // ctx's error when ctx ended first (with the partial Result, if the
 // command had started).
-func (b *Bubblewrap) run(ctx context.Context, uid int, dir, command string, stdin []byte, env [][2]string, lim Limits) (*Result, error) {
+func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -443,7 +731,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, dir, command string, stdi
 	infoR, infoW := p[3][0], p[3][1]
 	extra := []*os.File{readyW}
 	passwd, group, hosts := etcFiles(uid)
-	for _, data := range []string{passwd, group, hosts} {
+	for _, data := range [][]byte{[]byte(passwd), []byte(group), []byte(hosts)} {
 		f, err := dataPipe(data)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -452,19 +740,42 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, dir, command string, stdi
 		extra = append(extra, f)
 	}
 	extra = append(extra, infoW)
+	filter, err := dataPipe(b.seccomp)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	closers = append(closers, filter)
+	extra = append(extra, filter)
 
-	cmd := exec.Command(b.bwrap, b.args(uid, dir, command, env, lim)...)
+	// With cgroups, a gate shell holds bwrap back until the run is in
+	// its cgroup.
+	var rc *runCgroup
+	var gateW *os.File
+	cmd := exec.Command(b.bwrap, b.args(ra, lim)...)
+	if b.cgroups != nil {
+		if rc, err = b.cgroups.create(lim); err != nil {
+			return nil, err
+		}
+		defer func() { _ = rc.remove() }()
+		var gateR *os.File
+		if gateR, gateW, err = pipe(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		extra = append(extra, gateR)
+		cmd = exec.Command("/bin/sh", append([]string{"-c", gateScript, b.bwrap}, b.args(ra, lim)...)...)
+	}
 	cmd.Dir = "/"
 	cmd.Env = []string{}
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
+	if ra.stdin != nil {
+		cmd.Stdin = bytes.NewReader(ra.stdin)
 	}
 	cmd.Stdout = stdoutW
 	cmd.Stderr = stderrW
 	cmd.ExtraFiles = extra
 	cmd.WaitDelay = time.Second
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid), Groups: []uint32{}},
+		// The shared group lets bwrap reach the work directories.
+		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid), Groups: []uint32{uint32(b.gid)}},
 		Setpgid:    true,
 		Pdeathsig:  syscall.SIGKILL,
 	}
@@ -478,8 +789,20 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, dir, command string, stdi
 	for _, f := range append([]*os.File{stdoutW, stderrW}, extra...) {
 		f.Close()
 	}
+	if rc != nil {
+		err := rc.add(cmd.Process.Pid)
+		if err == nil {
+			_, err = gateW.Write([]byte("\n"))
+		}
+		gateW.Close()
+		if err != nil {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+	}
 
-	sv := &supervisor{cmd: cmd, uid: uid}
+	sv := &supervisor{cmd: cmd, uid: uid, cgroup: rc}
 	setupTimer := time.AfterFunc(setupTimeout, func() { sv.kill(killedSetup) })
 	stopCtx := context.AfterFunc(ctx, func() { sv.kill(killedCanceled) })
 	var wg sync.WaitGroup
@@ -511,6 +834,9 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, dir, command string, stdi
 	setupTimer.Stop()
 	stopCtx()
 
+	if rc != nil {
+		rc.kill()
+	}
 	killed, remain := sweep(uid, 2*time.Second)
 	b.stragglers.Add(int64(killed))
 	if remain {
@@ -549,13 +875,27 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, dir, command string, stdi
 	}
 	duration := end.Sub(startedAt)
 	res := &Result{Stdout: stdout, Stderr: stderr, Duration: duration}
-	res.ExitCode, res.Limit, res.Reason = classify(outcome{
-		killedFor: why, status: status, stderr: stderr, duration: duration, limits: lim,
-	})
+	o := outcome{killedFor: why, status: status, stderr: stderr, duration: duration, limits: lim,
+		disk: ra.disk, diskFull: ra.disk > 0 && nearlyFull(ra.dir)}
+	if rc != nil {
+		o.oomKills, o.pidsMax = rc.events()
+	}
+	res.ExitCode, res.Limit, res.Reason = classify(o)
 	if why == killedCanceled {
 		return res, ctx.Err()
 	}
 	return res, nil
+}
+
+// nearlyFull reports whether the file system at dir has less than 1 MiB
+// or 2% of its size left.
+func nearlyFull(dir string) bool {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return false
+	}
+	free, size := int64(st.Bavail)*st.Bsize, int64(st.Blocks)*st.Bsize
+	return free < 1<<20 || free*50 < size
 }
 
 // supervisor kills a run, at most once and only while bwrap has not been
@@ -563,6 +903,8 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, dir, command string, stdi
 type supervisor struct {
 	cmd *exec.Cmd
 	uid int
+	// cgroup, when the run has one, is killed with it.
+	cgroup *runCgroup
 	// pid1 is the host pid of the sandbox's pid 1, once bwrap reported it.
 	pid1 atomic.Int64
 
@@ -597,6 +939,9 @@ func (sv *supervisor) kill(why string) {
 		return
 	}
 	sv.killedFor = why
+	if sv.cgroup != nil {
+		sv.cgroup.kill()
+	}
 	// Checking the owner keeps a recycled pid safe from the signal.
 	if p := int(sv.pid1.Load()); p > 0 && ownedBy(p, sv.uid) {
 		_ = syscall.Kill(-p, syscall.SIGKILL)

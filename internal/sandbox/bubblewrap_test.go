@@ -41,6 +41,12 @@ func setup(t *testing.T, cfg Config) *testBundle {
 		t.Fatal("the sandbox must run as root: run the tests as root (CI does)")
 	}
 	t.Parallel()
+	return newBundle(t, cfg)
+}
+
+// newBundle is setup for a second Bubblewrap in the same test.
+func newBundle(t *testing.T, cfg Config) *testBundle {
+	t.Helper()
 	if cfg.Slots == 0 {
 		cfg.Slots = 2
 	}
@@ -49,6 +55,7 @@ func setup(t *testing.T, cfg Config) *testBundle {
 	if err != nil {
 		t.Fatalf("NewBubblewrap: %v", err)
 	}
+	t.Cleanup(func() { _ = sb.Close() })
 	other := searchableDir(t)
 	secret := filepath.Join(other, "secret.txt")
 	if err := os.WriteFile(secret, []byte("top secret\n"), 0o644); err != nil {
@@ -118,7 +125,9 @@ func TestRun_Basics(t *testing.T) {
 			stdout: "/usr/local/bin:/usr/bin:/bin|/work|C.UTF-8|hi there|5\n"},
 		{name: "env overrides base", spec: Spec{Command: `echo "$LANG"`, Env: []string{"LANG=de_AT.UTF-8"}}, stdout: "de_AT.UTF-8\n"},
 		{name: "cwd", spec: Spec{Command: "pwd"}, stdout: "/work\n"},
-		{name: "unprivileged uid", spec: Spec{Command: "id -u; id -g; id -G; whoami"}, stdout: uid + "\n" + uid + "\n" + uid + "\nsandbox\n"},
+		// The second group is the one that lets bwrap reach the work
+		// dirs; unmapped in the sandbox, it shows as nogroup.
+		{name: "unprivileged uid", spec: Spec{Command: "id -u; id -g; id -G; whoami"}, stdout: uid + "\n" + uid + "\n" + uid + " 65534\nsandbox\n"},
 		{name: "hostname", spec: Spec{Command: "hostname"}, stdout: "sandbox\n"},
 		{name: "own pid namespace", spec: Spec{Command: "ls /proc | grep -c '^[0-9]'"}, stdout: "4\n"},
 		{name: "signal", spec: Spec{Command: "kill -SEGV $$"}, exitCode: -1, reason: "killed by signal SIGSEGV"},

@@ -20,6 +20,13 @@ type outcome struct {
 	stderr   []byte
 	duration time.Duration
 	limits   Limits
+	// oomKills and pidsMax count the cgroup's OOM kills and forks refused
+	// at its process limit.
+	oomKills, pidsMax int64
+	// disk is the size of the run's bounded work dir (0: unbounded), and
+	// diskFull says whether the run left it (nearly) full.
+	disk     int64
+	diskFull bool
 }
 
 // killedCanceled is outcome.killedFor for a run killed because the
@@ -45,6 +52,10 @@ var (
 	}
 	fileSizePatterns = [][]byte{
 		[]byte("file too large"),
+	}
+	diskPatterns = [][]byte{
+		[]byte("no space left on device"),
+		[]byte("disk quota exceeded"),
 	}
 	// notFound matches dash's "sh: 1: python4: not found" and bash's
 	// "bash: python4: command not found".
@@ -77,6 +88,16 @@ func classify(o outcome) (exitCode int, limit, reason string) {
 	lower := bytes.ToLower(o.stderr)
 
 	switch {
+	case o.oomKills > 0:
+		return exitCode, LimitMemory, fmt.Sprintf("memory limit of %s exceeded (%s)", formatBytes(l.MemoryBytes), failed)
+	case containsAny(lower, diskPatterns) || o.diskFull:
+		if o.disk > 0 && o.diskFull {
+			return exitCode, LimitDisk, fmt.Sprintf("disk limit of %s exceeded", formatBytes(o.disk))
+		}
+		if containsAny(lower, diskPatterns) {
+			return exitCode, LimitDisk, fmt.Sprintf("disk limit of %s for /tmp exceeded", formatBytes(l.TmpBytes))
+		}
+		return exitCode, LimitDisk, fmt.Sprintf("disk limit of %s exceeded", formatBytes(o.disk))
 	case sig == syscall.SIGXFSZ || containsAny(lower, fileSizePatterns):
 		return exitCode, LimitFileSize, fmt.Sprintf("file size limit of %s exceeded", formatBytes(l.FileBytes))
 	case sig == syscall.SIGXCPU ||
@@ -84,7 +105,7 @@ func classify(o outcome) (exitCode int, limit, reason string) {
 		return exitCode, LimitCPUTime, fmt.Sprintf("CPU time limit of %ds exceeded", l.cpuSeconds())
 	case containsAny(lower, memoryPatterns):
 		return exitCode, LimitMemory, fmt.Sprintf("memory limit of %s exceeded (%s)", formatBytes(l.MemoryBytes), failed)
-	case containsAny(lower, forkPatterns):
+	case o.pidsMax > 0 || containsAny(lower, forkPatterns):
 		return exitCode, LimitProcesses, fmt.Sprintf("process limit of %d reached (%s)", l.Processes, failed)
 	}
 	if o.status == 127 {

@@ -45,6 +45,16 @@ func TestClassify(t *testing.T) {
 		{"bash not found", outcome{status: 127, stderr: []byte("bash: line 1: javac: command not found\n")}, 127, "", "command not found: javac"},
 		{"relative path not found", outcome{status: 127, stderr: []byte("/bin/sh: 1: ./a.out: not found\n")}, 127, "", "command not found: ./a.out"},
 		{"127 without message", outcome{status: 127}, 127, "", "exit code 127"},
+		{"cgroup OOM kill", outcome{status: 137, oomKills: 1, duration: time.Second},
+			-1, LimitMemory, "memory limit of 512 MiB exceeded (killed by signal SIGKILL)"},
+		{"cgroup OOM kill of a child", outcome{status: 1, oomKills: 2}, 1, LimitMemory, "memory limit of 512 MiB exceeded (exit code 1)"},
+		{"OOM kill but success", outcome{status: 0, oomKills: 1}, 0, "", "exit code 0"},
+		{"cgroup pids.max", outcome{status: 1, pidsMax: 3}, 1, LimitProcesses, "process limit of 64 reached (exit code 1)"},
+		{"work dir full", outcome{status: 1, stderr: []byte("OSError: [Errno 28] No space left on device\n"), disk: 8 << 20, diskFull: true},
+			1, LimitDisk, "disk limit of 8 MiB exceeded"},
+		{"work dir full, quiet", outcome{status: 2, disk: 8 << 20, diskFull: true}, 2, LimitDisk, "disk limit of 8 MiB exceeded"},
+		{"/tmp full", outcome{status: 1, stderr: []byte("write error: No space left on device\n"), disk: 8 << 20},
+			1, LimitDisk, "disk limit of 128 MiB for /tmp exceeded"},
 		{"not found, not 127", outcome{status: 1, stderr: []byte("cat: x: not found\n")}, 1, "", "exit code 1"},
 	}
 	for _, tt := range tests {
@@ -62,7 +72,7 @@ func TestLimits_WithDefaults(t *testing.T) {
 	t.Parallel()
 	got := Limits{}.WithDefaults()
 	want := Limits{
-		WallTime: 10 * time.Second, CPUTime: 10 * time.Second, MemoryBytes: 512 << 20, Processes: 64,
+		WallTime: 10 * time.Second, CPUTime: 10 * time.Second, MemoryBytes: 512 << 20, Processes: 64, CPUs: 1,
 		OpenFiles: 256, OutputBytes: 1 << 20, FileBytes: 64 << 20, TmpBytes: 128 << 20,
 	}
 	if got != want {

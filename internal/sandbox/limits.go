@@ -14,6 +14,7 @@ const (
 	OutputBytesDefault = 1 << 20
 	FileBytesDefault   = 64 << 20
 	TmpBytesDefault    = 128 << 20
+	CPUsDefault        = 1.0
 )
 
 // Names of the limits in [Result.Limit].
@@ -24,6 +25,7 @@ const (
 	LimitProcesses = "processes"
 	LimitOutput    = "output"
 	LimitFileSize  = "file_size"
+	LimitDisk      = "disk"
 )
 
 // Limits bound one run. A zero field means its default; a negative one is
@@ -37,13 +39,20 @@ type Limits struct {
 	// CPUTime is the CPU time each process may use (RLIMIT_CPU, rounded up
 	// to whole seconds), default WallTime.
 	CPUTime time.Duration
-	// MemoryBytes is the address space of each process (RLIMIT_AS),
-	// default [MemoryBytesDefault] (512 MiB).
+	// MemoryBytes is the memory of the whole run, default
+	// [MemoryBytesDefault] (512 MiB): with cgroups, every process of the
+	// run together with what it writes to tmpfs; it is also the address
+	// space of each process (RLIMIT_AS), which with no cgroup is all that
+	// bounds memory.
 	MemoryBytes int64
-	// Processes is the number of processes and threads the run's uid may
-	// have at once (RLIMIT_NPROC), default [ProcessesDefault]. The
-	// sandbox's pid 1 (bwrap) counts too.
+	// Processes is the number of processes and threads the run may have
+	// at once (the cgroup's pids.max, and RLIMIT_NPROC of the run's uid),
+	// default [ProcessesDefault]. The sandbox's pid 1 (bwrap) counts too.
 	Processes int
+	// CPUs is the share of CPU time the run may use with cgroups, in
+	// CPUs (a CFS quota), default [CPUsDefault]: one run cannot take a
+	// whole machine however many threads it starts.
+	CPUs float64
 	// OpenFiles is the number of file descriptors each process may have
 	// open (RLIMIT_NOFILE), default [OpenFilesDefault].
 	OpenFiles int
@@ -85,6 +94,9 @@ func (l Limits) WithDefaults() Limits {
 	if l.TmpBytes == 0 {
 		l.TmpBytes = TmpBytesDefault
 	}
+	if l.CPUs == 0 {
+		l.CPUs = CPUsDefault
+	}
 	return l
 }
 
@@ -102,6 +114,7 @@ func (l Limits) validate() error {
 		{"OutputBytes", l.OutputBytes},
 		{"FileBytes", l.FileBytes},
 		{"TmpBytes", l.TmpBytes},
+		{"CPUs", int64(l.CPUs * 1000)},
 	} {
 		if f.v < 0 {
 			return fmt.Errorf("%w: Limits.%s is negative (%d); use 0 for the default", ErrInvalid, f.name, f.v)

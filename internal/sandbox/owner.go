@@ -9,42 +9,49 @@ import (
 	"syscall"
 )
 
-// workDir checks Spec.Dir and returns its real path: absolute, at least
-// two levels below /, an existing directory, and reachable by a uid that
-// is neither owner nor group of its parents.
-func workDir(dir string) (string, error) {
-	if dir == "" {
-		return "", fmt.Errorf("%w: Spec.Dir is empty", ErrInvalid)
+// checkReachable checks a host path given in a Spec (what names it) and
+// returns its real path: absolute, at least two levels below /, existing
+// (a directory when dir is set, else a directory or regular file), and
+// reachable by the sandbox users, who are neither owner nor group of its
+// parents but for the group of the Bubblewrap's own work directory.
+func (b *Bubblewrap) checkReachable(what, p string, dir bool) (string, error) {
+	if p == "" {
+		return "", fmt.Errorf("%w: %s is empty", ErrInvalid, what)
 	}
-	if !filepath.IsAbs(dir) {
-		return "", fmt.Errorf("%w: Spec.Dir %q is not absolute", ErrInvalid, dir)
+	if !filepath.IsAbs(p) {
+		return "", fmt.Errorf("%w: %s %q is not absolute", ErrInvalid, what, p)
 	}
-	real, err := filepath.EvalSymlinks(dir)
+	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		return "", fmt.Errorf("%w: Spec.Dir: %w", ErrInvalid, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
 	}
-	// The tree is chowned recursively: refuse / and its direct children
-	// (/usr, /etc, /home, ...) outright.
+	// A work dir is chowned recursively: refuse / and its direct
+	// children (/usr, /etc, /home, ...) outright.
 	if strings.Count(real, "/") < 2 {
-		return "", fmt.Errorf("%w: Spec.Dir %q must be at least two levels below /", ErrInvalid, real)
+		return "", fmt.Errorf("%w: %s %q must be at least two levels below /", ErrInvalid, what, real)
 	}
 	fi, err := os.Stat(real)
 	if err != nil {
-		return "", fmt.Errorf("%w: Spec.Dir: %w", ErrInvalid, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
 	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("%w: Spec.Dir %q is not a directory", ErrInvalid, real)
+	switch {
+	case dir && !fi.IsDir():
+		return "", fmt.Errorf("%w: %s %q is not a directory", ErrInvalid, what, real)
+	case !dir && !fi.IsDir() && !fi.Mode().IsRegular():
+		return "", fmt.Errorf("%w: %s %q is neither a regular file nor a directory", ErrInvalid, what, real)
 	}
-	for p := filepath.Dir(real); ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
+	for q := filepath.Dir(real); ; q = filepath.Dir(q) {
+		fi, err := os.Stat(q)
 		if err != nil {
-			return "", fmt.Errorf("%w: Spec.Dir parent: %w", ErrInvalid, err)
+			return "", fmt.Errorf("%w: %s parent: %w", ErrInvalid, what, err)
 		}
-		if fi.Mode().Perm()&0o001 == 0 {
-			return "", fmt.Errorf("%w: Spec.Dir parent %s has mode %04o, which the sandbox uid cannot search; give it o+x (0711)",
-				ErrInvalid, p, fi.Mode().Perm())
+		st, _ := fi.Sys().(*syscall.Stat_t)
+		byGroup := st != nil && int(st.Gid) == b.gid && fi.Mode().Perm()&0o010 != 0
+		if fi.Mode().Perm()&0o001 == 0 && !byGroup {
+			return "", fmt.Errorf("%w: %s parent %s has mode %04o, which the sandbox users cannot search; give it o+x (0711)",
+				ErrInvalid, what, q, fi.Mode().Perm())
 		}
-		if p == "/" {
+		if q == "/" {
 			break
 		}
 	}

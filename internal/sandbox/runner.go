@@ -22,11 +22,18 @@ type Spec struct {
 	Command string
 	// Dir is the host directory mounted read-write at /work and used as
 	// the working directory and HOME; with a private /tmp it is the only
-	// writable place. It must be absolute, at least two levels below /,
+	// writable place. It is best a [WorkDir] of the runner, which bounds
+	// its size; any other must be absolute, at least two levels below /,
 	// and every parent must be searchable by others (mode 0711 or 0755).
 	// Its whole tree is chowned to the run's uid for the run and back to
 	// the caller afterwards.
 	Dir string
+	// ReadOnly are host files or directories shown read-only at paths
+	// inside /work, such as the test files of an assignment. The run can
+	// read them but not change, remove or replace them. Each Source must
+	// be reachable like Dir; each Target is a slash-separated path
+	// relative to /work.
+	ReadOnly []Bind
 	// Stdin is the command's standard input; nil means empty.
 	Stdin []byte
 	// Env holds extra KEY=VALUE entries, added to (and overriding) the
@@ -35,6 +42,15 @@ type Spec struct {
 	Env []string
 	// Limits bound the run; zero fields mean the defaults.
 	Limits Limits
+}
+
+// Bind shows a host path read-only inside /work.
+type Bind struct {
+	// Source is the host path of a file or directory.
+	Source string
+	// Target is where it appears, relative to /work ("test_sum.py",
+	// "tests/data").
+	Target string
 }
 
 // Result is what a run did.
@@ -62,6 +78,10 @@ type Result struct {
 // command did, in which case the partial Result comes with it. Anything
 // the program does — failing, crashing, hitting a limit — is in the
 // Result, with a nil error.
+//
+// NewWorkDir makes a directory for Spec.Dir that holds at most size bytes
+// where the runner can bound it (0: its default); close it when done.
 type Runner interface {
 	Run(ctx context.Context, s Spec) (*Result, error)
+	NewWorkDir(size int64) (*WorkDir, error)
 }
