@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -215,44 +213,32 @@ func (c *common) deps(ctx context.Context, withSandbox bool, logger *slog.Logger
 		return d, nil, false, nil, fmt.Errorf("open repositories: %w", err)
 	}
 	d = tasks.Deps{Store: st, Repos: repos}
+	closers := []func(){func() { _ = st.Close() }}
 	testing = true
 	if withSandbox {
-		if d.WorkRoot, err = c.workRoot(); err != nil {
+		sb, err := sandbox.NewBubblewrap(sandbox.Config{WorkRoot: os.Getenv(envWorkDir)})
+		switch {
+		case errors.Is(err, sandbox.ErrInvalid):
 			_ = st.Close()
-			return d, nil, false, nil, err
-		}
-		sb, err := sandbox.NewBubblewrap(sandbox.Config{})
-		if err != nil {
+			return d, nil, false, nil, fmt.Errorf("sandbox: %w", err)
+		case err != nil:
 			logger.Warn("student_testing and submission_processing are off: no working sandbox (apt-get install bubblewrap)", "err", err)
 			testing = false
-		} else {
+		default:
 			d.Sandbox = sb
+			closers = append(closers, func() { _ = sb.Close() })
+			if iso := sb.Isolation(); iso.Complete() {
+				logger.Info("sandbox ready", "isolation", iso.String())
+			} else {
+				logger.Warn("sandbox runs with weaker isolation on this host", "isolation", iso.String(), "why", strings.Join(iso.Notes, "; "))
+			}
 		}
 	}
-	return d, repos, testing, func() { _ = st.Close() }, nil
-}
-
-// workRoot makes the directory of test runs' work directories: 0711, so
-// each sandbox user may enter its own run directory but list none, on a
-// path every sandbox user can traverse. The data dir is 0700, so the
-// default is a directory of the system's temporary space named after it.
-func (c *common) workRoot() (string, error) {
-	dir := os.Getenv(envWorkDir)
-	if dir == "" {
-		abs, err := filepath.Abs(c.dataDir)
-		if err != nil {
-			return "", err
+	return d, repos, testing, func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
 		}
-		sum := sha256.Sum256([]byte(abs))
-		dir = filepath.Join(os.TempDir(), "computor-work-"+hex.EncodeToString(sum[:6]))
-	}
-	if err := os.MkdirAll(dir, 0o711); err != nil {
-		return "", fmt.Errorf("work dir: %w", err)
-	}
-	if err := os.Chmod(dir, 0o711); err != nil {
-		return "", fmt.Errorf("work dir: %w", err)
-	}
-	return dir, nil
+	}, nil
 }
 
 // temporalClient is how to reach Temporal: address, namespace, and TLS or

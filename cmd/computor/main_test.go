@@ -35,6 +35,10 @@ type stack struct {
 
 var shared *stack
 
+// workRoot is where the shared stack's sandbox makes work directories, so
+// that tests can check that runs leave nothing there.
+var workRoot string
+
 func TestMain(m *testing.M) {
 	if os.Getenv(subprocessEnv) != "" {
 		runSubprocess()
@@ -45,11 +49,20 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if workRoot, err = os.MkdirTemp("", "computor-test-work-"); err == nil {
+		err = os.Chmod(workRoot, 0o711)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv(envWorkDir, workRoot)
 	s, err := startStack(dir, "--ephemeral")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start dev stack:", err)
 		os.Exit(1)
 	}
+	os.Unsetenv(envWorkDir) // for the shared stack alone
 	shared = s
 	code := m.Run()
 	if err := s.stop(); err != nil {
@@ -57,6 +70,7 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	_ = os.RemoveAll(dir)
+	_ = os.RemoveAll(workRoot)
 	os.Exit(code)
 }
 

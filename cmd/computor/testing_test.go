@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -113,29 +115,79 @@ func solution(t testing.TB, name string) string {
 	return string(b)
 }
 
+// pushSymlink commits, as the student, a symbolic link at path to target
+// in place of the file there, and returns the commit.
+func pushSymlink(t testing.TB, s *stack, course, user, path, target string) string {
+	t.Helper()
+	work := t.TempDir()
+	token := s.tokenFor(t, user)
+	mustGit(t, work, "clone", s.repoURL(token, strings.ReplaceAll(course, ".", "/")+"/students/"+user), "r")
+	repo := filepath.Join(work, "r")
+	_ = os.Remove(filepath.Join(repo, path))
+	if err := os.Symlink(target, filepath.Join(repo, path)); err != nil {
+		t.Fatal(err)
+	}
+	mustGit(t, repo, "add", "-A")
+	mustGit(t, repo, "commit", "-m", "Link")
+	mustGit(t, repo, "push", "origin", "main")
+	out, err := gitRun(t, repo, "rev-parse", "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
+}
+
+// keptBack are texts found only in kept-back files of the sample
+// assignments (their solutions, test.yaml and meta.yaml): no result
+// message may ever quote one.
+var keptBack = []string{"Reference solution of sum", "Tests of sum, kept back", "Tests of sum_junit, kept back",
+	"What the unit test needs"}
+
+// testFileText is in the sample's test_sum.py: the unit tests may show it
+// (the student's code runs inside them), no other test may.
+const testFileText = "Kept-back unit tests of sum"
+
 func TestStudentTesting(t *testing.T) {
 	t.Parallel()
 	s := shared
 	if !strings.Contains(s.do(t, "GET", "/tasks/types", s.tokenFor(t, "x"), nil).string(), "student_testing") {
 		t.Fatal("student_testing is not offered: the sandbox (bubblewrap) is missing on this machine")
 	}
+	// Every case runs at once, hostile beside correct; each gets its exact
+	// score, and a failed test names what stopped it. A hostile solution
+	// whose add() is right earns the unit test and only that.
 	cases := []struct {
 		user, assignment, file, solution string
+		link                             string // commit a symbolic link to this instead
 		score                            float64
 		reason                           string // in a failed test's message
 	}{
-		{"py-correct", "sum", "sum/sum.py", "sum/correct.py", 1, ""},
-		{"py-partial", "sum", "sum/sum.py", "sum/partial.py", 2.0 / 5, ""},
-		{"c-correct", "csum", "csum/sum.c", "csum/correct.c", 1, ""},
-		{"c-partial", "csum", "csum/sum.c", "csum/partial.c", 2.0 / 4, ""},
-		{"h-loop", "sum", "sum/sum.py", "sum/hostile_loop.py", 0, "time limit"},
-		{"h-fork", "sum", "sum/sum.py", "sum/hostile_forkbomb.py", -1, "limit"},
-		{"h-alloc", "sum", "sum/sum.py", "sum/hostile_alloc.py", -1, "emory"},
-		{"h-print", "sum", "sum/sum.py", "sum/hostile_print.py", -1, "output limit"},
-		{"h-net", "sum", "sum/sum.py", "sum/hostile_network.py", -1, "Error"},
-		{"h-snoop", "sum", "sum/sum.py", "sum/hostile_snoop.py", -1, "blocked"},
-		{"h-write", "sum", "sum/sum.py", "sum/hostile_write.py", -1, "Error"},
-		{"c-loop", "csum", "csum/sum.c", "csum/hostile_loop.c", 0, "time limit"},
+		{user: "py-correct", assignment: "sum", file: "sum/sum.py", solution: "sum/correct.py", score: 1},
+		{user: "py-partial", assignment: "sum", file: "sum/sum.py", solution: "sum/partial.py", score: 2.0 / 5},
+		{user: "j-correct", assignment: "sum_junit", file: "sum_junit/sum.py", solution: "sum/correct.py", score: 1},
+		{user: "j-partial", assignment: "sum_junit", file: "sum_junit/sum.py", solution: "sum/partial.py", score: 2.0 / 3,
+			reason: "AssertionError: 8 != -2"},
+		{user: "c-correct", assignment: "csum", file: "csum/sum.c", solution: "csum/correct.c", score: 1},
+		{user: "c-partial", assignment: "csum", file: "csum/sum.c", solution: "csum/partial.c", score: 2.0 / 4},
+		{user: "h-loop", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_loop.py", score: 0, reason: "time limit of 5s exceeded"},
+		{user: "h-fork", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_forkbomb.py", score: 2.0 / 5, reason: "limit"},
+		{user: "h-alloc", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_alloc.py", score: 2.0 / 5, reason: "memory limit of 256 MiB exceeded"},
+		{user: "h-print", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_print.py", score: 2.0 / 5, reason: "output limit of 1 MiB exceeded"},
+		{user: "h-net", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_network.py", score: 2.0 / 5, reason: "Error"},
+		{user: "h-snoop", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_snoop.py", score: 2.0 / 5, reason: "blocked"},
+		{user: "h-write", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_write.py", score: 2.0 / 5, reason: "Read-only file system"},
+		{user: "h-readkept", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_readkept.py", score: 0, reason: "blocked solution.py: FileNotFoundError"},
+		{user: "h-rewrite", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_rewrite.py", score: 0, reason: "AssertionError"},
+		{user: "h-disk", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_disk.py", score: 2.0 / 5, reason: "disk limit of 64 MiB exceeded"},
+		{user: "h-memspread", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_memspread.py", score: 2.0 / 5, reason: "memory limit of 256 MiB exceeded"},
+		{user: "h-background", assignment: "sum", file: "sum/sum.py", solution: "sum/hostile_background.py", score: 0, reason: "wrong output"},
+		{user: "h-fifo", assignment: "sum_junit", file: "sum_junit/sum.py", solution: "sum_junit/hostile_fifo.py", score: 0,
+			reason: "junit report reports/junit.xml is not a regular file"},
+		{user: "h-reportlink", assignment: "sum_junit", file: "sum_junit/sum.py", solution: "sum_junit/hostile_reportlink.py", score: 0,
+			reason: "junit report reports/junit.xml could not be read"},
+		{user: "h-shadow", assignment: "sum", file: "sum/sum.py", link: "/etc/shadow", score: 0, reason: "No such file or directory"},
+		{user: "h-otherlink", assignment: "sum", file: "sum/sum.py", link: "OTHER_SOLUTION", score: 0, reason: "No such file or directory"},
+		{user: "c-loop", assignment: "csum", file: "csum/sum.c", solution: "csum/hostile_loop.c", score: 0, reason: "time limit"},
 	}
 	var users []string
 	for _, c := range cases {
@@ -143,13 +195,22 @@ func TestStudentTesting(t *testing.T) {
 	}
 	course, members := sampleCourse(t, s, users)
 	apiPort := s.api[strings.LastIndex(s.api, ":")+1:]
-	otherRepo := filepath.Join(s.dataDir, "repos", strings.ReplaceAll(course, ".", "/"), "students", "py-correct.git", "config")
+	coursePath := filepath.Join(s.dataDir, "repos", strings.ReplaceAll(course, ".", "/"))
+	otherRepo := filepath.Join(coursePath, "students", "py-correct.git", "config")
+	secret, _ := os.ReadFile(filepath.Join(s.dataDir, secretFile))
+	forbidden := append(slices.Clone(keptBack), strings.TrimSpace(string(secret)), "[core]")
 
 	var wg sync.WaitGroup
 	for _, c := range cases {
-		body := solution(t, c.solution)
-		body = strings.NewReplacer("API_PORT", apiPort, "OTHER_REPO", otherRepo, "DATA_DIR", s.dataDir).Replace(body)
-		commit := pushSolution(t, s, course, c.user, c.file, body)
+		var commit string
+		if c.link != "" {
+			target := strings.ReplaceAll(c.link, "OTHER_SOLUTION", filepath.Join(coursePath, "students", "py-correct.git", "HEAD"))
+			commit = pushSymlink(t, s, course, c.user, c.file, target)
+		} else {
+			body := solution(t, c.solution)
+			body = strings.NewReplacer("API_PORT", apiPort, "OTHER_REPO", otherRepo, "DATA_DIR", s.dataDir).Replace(body)
+			commit = pushSolution(t, s, course, c.user, c.file, body)
+		}
 		wg.Go(func() {
 			token := s.tokenFor(t, c.user)
 			id := s.submit(t, token, "student_testing", map[string]any{"course_member": members[c.user], "content": c.assignment}, 0)
@@ -166,37 +227,49 @@ func TestStudentTesting(t *testing.T) {
 			if run.Commit != commit {
 				t.Errorf("%s: tested %s, pushed %s", c.user, run.Commit, commit)
 			}
-			switch {
-			case c.score >= 0 && (run.Score < c.score-1e-9 || run.Score > c.score+1e-9):
-				t.Errorf("%s: score %v, want %v: %+v", c.user, run.Score, c.score, run.Summary)
-			case c.score < 0 && run.Score >= 1:
-				t.Errorf("%s: hostile solution scored %v", c.user, run.Score)
+			if math.Abs(run.Score-c.score) > 1e-9 {
+				t.Errorf("%s: score %v, want %v: %+v", c.user, run.Score, c.score, run.Summary.Tests)
 			}
-			if c.reason != "" {
-				found := false
-				for _, tr := range run.Summary.Tests {
-					found = found || (tr.Result != "passed" && strings.Contains(tr.Message, c.reason))
-				}
-				if !found {
-					t.Errorf("%s: no failed test says %q: %+v", c.user, c.reason, run.Summary.Tests)
-				}
+			var outcome []string
+			for _, tr := range run.Summary.Tests {
+				line, _, _ := strings.Cut(tr.Message, "\n")
+				outcome = append(outcome, fmt.Sprintf("%s %s %q", tr.Name, tr.Result, line))
 			}
-			if c.user == "h-snoop" {
-				secret, _ := os.ReadFile(filepath.Join(s.dataDir, secretFile))
-				for _, tr := range run.Summary.Tests {
-					if strings.Contains(tr.Message, strings.TrimSpace(string(secret))) || strings.Contains(tr.Message, "[core]") {
-						t.Errorf("the snooping solution read a host file: %s", tr.Message)
+			t.Logf("%s (%s): score %.2f: %s", c.user, c.solution+c.link, run.Score, strings.Join(outcome, "; "))
+			found := c.reason == ""
+			for _, tr := range run.Summary.Tests {
+				found = found || (tr.Result != "passed" && strings.Contains(tr.Message, c.reason))
+				for _, f := range forbidden {
+					if f != "" && strings.Contains(tr.Message, f) {
+						t.Errorf("%s: test %s leaks kept-back or host text %q: %s", c.user, tr.Name, f, tr.Message)
 					}
 				}
+				if !strings.HasPrefix(tr.Name, "unit") && strings.Contains(tr.Message, testFileText) {
+					t.Errorf("%s: test %s, which gets no test files, shows test_sum.py: %s", c.user, tr.Name, tr.Message)
+				}
+			}
+			if !found {
+				t.Errorf("%s: no failed test says %q: %+v", c.user, c.reason, run.Summary.Tests)
 			}
 		})
 	}
 	wg.Wait()
-	for _, p := range []string{"/usr/pwned", "/etc/pwned", "/pwned"} {
+	for _, p := range []string{"/usr/pwned", "/etc/pwned", "/pwned", "/tmp/marker", "/tmp/test_sum.py"} {
 		if _, err := os.Stat(p); err == nil {
-			t.Errorf("a hostile solution wrote %s", p)
+			t.Errorf("a hostile solution wrote %s on the host", p)
 		}
 	}
+	// Nothing of the runs is left on the host: no work directory, no
+	// mount, no cgroup (and so no process: a cgroup with one cannot be
+	// removed).
+	eventually(t, 30*time.Second, "no run leaves anything behind", func() bool {
+		left := leftoversOfRuns(t, workRoot)
+		if len(left) > 0 {
+			t.Logf("left: %v", left)
+		}
+		return len(left) == 0
+	})
+
 	// The API is still up, and a student may not test another's repository.
 	s.do(t, "GET", "/healthz", "", nil).want(t, http.StatusOK)
 	s.do(t, "POST", "/tasks/submit", s.tokenFor(t, "py-partial"), map[string]any{"task_name": "student_testing",
@@ -323,4 +396,34 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// leftoversOfRuns lists what test runs of this process's stack left: work
+// directories and mounts below root, and run cgroups of its sandbox.
+func leftoversOfRuns(t testing.TB, root string) []string {
+	t.Helper()
+	var left []string
+	dirs, _ := filepath.Glob(filepath.Join(root, "computor-work-*", "*"))
+	for _, d := range dirs {
+		if filepath.Base(d) != ".lock" {
+			left = append(left, d)
+		}
+	}
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	for line := range strings.SplitSeq(string(mounts), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], root+"/") {
+			left = append(left, "mount "+f[4])
+		}
+	}
+	mine := fmt.Sprintf("computor-sandbox-%d-", os.Getpid())
+	_ = filepath.WalkDir("/sys/fs/cgroup", func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if strings.HasPrefix(filepath.Base(filepath.Dir(p)), mine) && strings.HasPrefix(d.Name(), "run-") {
+			left = append(left, p)
+		}
+		return nil
+	})
+	return left
 }

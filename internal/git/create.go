@@ -15,13 +15,27 @@ import (
 // before it is renamed into place: <parent>/.tmp-<name>.git-<random>.
 const tempRepoPrefix = ".tmp-"
 
-// repoConfig is set on every repository Local makes.
-var repoConfig = [][2]string{
-	{"core.logAllRefUpdates", "true"},
+// pushConfig are the rules every push must keep: no branch deleted or
+// rewritten, and every object received checked (fsck), so that a tree
+// entry named "..", "." or ".git", or a malformed object, is refused
+// before it reaches anything that reads the repository. They are set in
+// every repository Local makes, and given to git http-backend for every
+// repository it serves, made earlier or not.
+var pushConfig = [][2]string{
 	{"receive.denyDeletes", "true"},
 	{"receive.denyNonFastForwards", "true"},
-	{"http.receivepack", "true"},
+	{"receive.fsckObjects", "true"},
+	{"transfer.fsckObjects", "true"},
+	{"receive.fsck.hasDot", "error"},
+	{"receive.fsck.hasDotdot", "error"},
+	{"receive.fsck.hasDotgit", "error"},
 }
+
+// repoConfig is set on every repository Local makes.
+var repoConfig = append([][2]string{
+	{"core.logAllRefUpdates", "true"},
+	{"http.receivepack", "true"},
+}, pushConfig...)
 
 // EnsureGroup makes the directory of a group namespace; it is idempotent.
 func (l *Local) EnsureGroup(ctx context.Context, group string) error {
@@ -152,12 +166,19 @@ func (l *Local) configure(ctx context.Context, dir string) error {
 	}
 	var b strings.Builder
 	b.WriteString("[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n")
-	section := "core"
+	section := "[core]"
 	for _, kv := range repoConfig {
+		// "section.key", or "section.subsection.key" under
+		// [section "subsection"].
 		sec, key, _ := strings.Cut(kv[0], ".")
-		if sec != section {
-			fmt.Fprintf(&b, "[%s]\n", sec)
-			section = sec
+		header := "[" + sec + "]"
+		if i := strings.LastIndexByte(key, '.'); i >= 0 {
+			header = fmt.Sprintf("[%s %q]", sec, key[:i])
+			key = key[i+1:]
+		}
+		if header != section {
+			b.WriteString(header + "\n")
+			section = header
 		}
 		fmt.Fprintf(&b, "\t%s = %s\n", key, kv[1])
 	}

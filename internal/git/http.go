@@ -39,7 +39,9 @@ const (
 //
 // Pushes may create or update any branch, but git refuses to delete a
 // branch or move one other than by fast-forward (receive.denyDeletes and
-// receive.denyNonFastForwards). A request body of unknown length is read
+// receive.denyNonFastForwards), and checks every object it receives
+// (receive.fsckObjects): a tree entry "..", "." or ".git", or a malformed
+// object, fails the push. A request body of unknown length is read
 // into a temporary file first, up to the limit of [WithMaxRequestBytes].
 func (l *Local) Handler(prefix string, authorize func(r *http.Request, repoPath string, write bool) error) http.Handler {
 	if authorize == nil {
@@ -51,7 +53,7 @@ func (l *Local) Handler(prefix string, authorize func(r *http.Request, repoPath 
 		Path: l.gitPath,
 		Args: []string{"http-backend"},
 		Dir:  l.root,
-		Env: append(l.baseEnv([2]string{"http.receivepack", "true"}),
+		Env: append(l.baseEnv(append([][2]string{{"http.receivepack", "true"}}, pushConfig...)...),
 			"GIT_PROJECT_ROOT="+l.root,
 			"GIT_HTTP_EXPORT_ALL=1",
 		),

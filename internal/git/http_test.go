@@ -319,3 +319,54 @@ func TestHTTPNotFound(t *testing.T) {
 		t.Errorf("clone of unknown repository: %v, %q; want not found", err, out)
 	}
 }
+
+// badCommit makes, in the client repository work, a commit whose tree has
+// one entry of the given name pointing at a blob: names git's porcelain
+// would never write, built with plumbing.
+func badCommit(t *testing.T, work, name string) string {
+	t.Helper()
+	blob := runGit(t, work, "hash-object", "-w", "--stdin")
+	raw, err := hexDecode(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	treeFile := filepath.Join(t.TempDir(), "tree")
+	if err := os.WriteFile(treeFile, append([]byte("100644 "+name+"\x00"), raw...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tree := runGit(t, work, "hash-object", "-t", "tree", "--literally", "-w", treeFile)
+	return runGit(t, work, "commit-tree", "-p", "HEAD", "-m", "bad "+name, tree)
+}
+
+func hexDecode(s string) ([]byte, error) {
+	out := make([]byte, len(s)/2)
+	_, err := fmt.Sscanf(s, "%x", &out)
+	return out, err
+}
+
+func TestHTTPPushFsck(t *testing.T) {
+	t.Parallel()
+	b := setupHTTP(t)
+	const path = "org/checked"
+	repo, head := b.mustRepo(t, path, files("a", "1"))
+	// A repository made before these rules were set in its config is
+	// served with them all the same.
+	for _, key := range []string{"receive.fsckObjects", "transfer.fsckObjects"} {
+		runGit(t, repo.Dir, "config", "--unset", key)
+	}
+	work := filepath.Join(t.TempDir(), "work")
+	runGit(t, "", "clone", "--quiet", b.url("alice", "token", path), work)
+	for _, name := range []string{"..", ".git", ".", ".GIT"} {
+		c := badCommit(t, work, name)
+		out, err := tryGit(t, work, "push", "origin", c+":refs/heads/main")
+		if err == nil || !strings.Contains(out, "rejected") {
+			t.Errorf("push of a tree entry %q: %v\n%s", name, err, out)
+		}
+	}
+	if got := b.mustResolve(t, path, "main"); got != head {
+		t.Errorf("main = %s after refused pushes, want %s", got, head)
+	}
+	// A good push still works.
+	runGit(t, work, "commit", "--quiet", "--allow-empty", "-m", "fine")
+	runGit(t, work, "push", "--quiet", "origin", "HEAD:main")
+}

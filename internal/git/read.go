@@ -104,6 +104,90 @@ func (l *Local) listFiles(ctx context.Context, gitDir, commit, sub string) ([]st
 	return files, nil
 }
 
+// ReadFiles implements [Service.ReadFiles] with two git processes: one
+// lists the tree with sizes, the other reads every selected blob.
+func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep func(rel string) bool, maxBytes int64) ([]File, error) {
+	gitDir, err := l.readable(path, commit)
+	if err != nil {
+		return nil, fmt.Errorf("read files: %w", err)
+	}
+	sub, err := cleanDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read files: %w", err)
+	}
+	hash, err := l.resolve(ctx, gitDir, commit)
+	if err != nil {
+		return nil, fmt.Errorf("read files of %s at %q: %w", path, commit, err)
+	}
+	treeish := hash + "^{tree}"
+	if sub != "" {
+		treeish = hash + ":" + sub
+		typ, err := l.objectType(ctx, gitDir, treeish)
+		if err != nil {
+			return nil, fmt.Errorf("read files of %s at %s under %q: %w", path, hash, dir, err)
+		}
+		if typ != "tree" {
+			return nil, fmt.Errorf("read files of %s at %s: directory %q: %w", path, hash, sub, ErrNotFound)
+		}
+	}
+	out, err := l.run(ctx, gitDir, nil, nil, "ls-tree", "-r", "-l", "-z", treeish)
+	if err != nil {
+		return nil, fmt.Errorf("read files of %s at %s: %w", path, hash, err)
+	}
+	type entry struct {
+		path, object string
+		size         int64
+		exec         bool
+	}
+	var entries []entry
+	var total int64
+	for rec := range strings.SplitSeq(string(out), "\x00") {
+		// "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
+		meta, name, ok := strings.Cut(rec, "\t")
+		f := strings.Fields(meta)
+		if !ok || len(f) != 4 || f[1] != "blob" || (f[0] != "100644" && f[0] != "100755") {
+			continue // links, submodules
+		}
+		if keep != nil && !keep(name) {
+			continue
+		}
+		size, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("read files of %s: ls-tree size %q: %w", path, f[3], err)
+		}
+		if total += size; total > maxBytes {
+			return nil, fmt.Errorf("read files of %s at %s: more than %d bytes: %w", path, hash, maxBytes, ErrTooLarge)
+		}
+		entries = append(entries, entry{path: name, object: f[2], size: size, exec: f[0] == "100755"})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.path, b.path) })
+	files := make([]File, 0, len(entries))
+	if len(entries) == 0 {
+		return files, nil
+	}
+	var objects strings.Builder
+	for _, e := range entries {
+		objects.WriteString(e.object + "\n")
+	}
+	body, err := l.run(ctx, gitDir, nil, strings.NewReader(objects.String()), "cat-file", "--batch")
+	if err != nil {
+		return nil, fmt.Errorf("read files of %s at %s: %w", path, hash, err)
+	}
+	for _, e := range entries {
+		nl := bytes.IndexByte(body, '\n')
+		if nl < 0 {
+			return nil, fmt.Errorf("read files of %s: git cat-file: short output", path)
+		}
+		typ, size, err := parseBatchHeader(e.object, body[:nl+1])
+		if err != nil || typ != "blob" || int64(size) != e.size || len(body) < nl+1+size+1 {
+			return nil, fmt.Errorf("read files of %s: git cat-file: unexpected output for %s", path, e.path)
+		}
+		files = append(files, File{Path: e.path, Data: body[nl+1 : nl+1+size : nl+1+size], Executable: e.exec})
+		body = body[nl+1+size+1:] // the content is followed by a newline
+	}
+	return files, nil
+}
+
 // ReadFile returns the content of file at commit in the repository at path.
 // Commit may be any ref Resolve takes. An unknown commit, or a file that is
 // not a file at commit, is ErrNotFound.

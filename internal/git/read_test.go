@@ -1,6 +1,9 @@
 package git
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -121,4 +124,39 @@ func TestHasCommit(t *testing.T) {
 	}
 	_, err := b.svc.HasCommit(b.ctx, "org/missing", first)
 	wantErr(t, "HasCommit in missing repo", err, ErrNotFound)
+}
+
+func TestReadFilesModes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	repo, _ := b.mustRepo(t, "org/modes", files("a.txt", "a"))
+	// A client pushes what only git's own tools make: a symbolic link to
+	// a host file, one into another repository, and an executable.
+	work := filepath.Join(t.TempDir(), "w")
+	runGit(t, "", "clone", "--quiet", repo.Dir, work)
+	if err := os.Symlink("/etc/shadow", filepath.Join(work, "shadow.py")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../other/students/bob.git/config", filepath.Join(work, "other.py")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "run.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runGit(t, work, "add", ".")
+	runGit(t, work, "commit", "--quiet", "-m", "modes")
+	runGit(t, work, "push", "--quiet", "origin", "HEAD:main")
+
+	got, err := b.svc.ReadFiles(b.ctx, "org/modes", "main", "", nil, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc []string
+	for _, f := range got {
+		desc = append(desc, fmt.Sprintf("%s %q %v", f.Path, f.Data, f.Executable))
+	}
+	want := []string{`a.txt "a" false`, `run.sh "#!/bin/sh\n" true`}
+	if !slices.Equal(desc, want) {
+		t.Errorf("ReadFiles = %q, want %q: links are never files", desc, want)
+	}
 }

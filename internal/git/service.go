@@ -14,6 +14,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid: a path, ref, hash or parameter is malformed.
 	ErrInvalid = errors.New("invalid")
+	// ErrTooLarge: the files asked for are larger than the caller allows.
+	ErrTooLarge = errors.New("too large")
 )
 
 // Service is what tasks need from a repository host.
@@ -40,6 +42,12 @@ type Service interface {
 	ListFiles(ctx context.Context, path, commit, dir string) ([]string, error)
 	// ReadFile returns a file at commit; ErrNotFound when absent.
 	ReadFile(ctx context.Context, path, commit, file string) ([]byte, error)
+	// ReadFiles returns the regular files under dir ("" for all) at
+	// commit that keep selects (by their path relative to dir), with
+	// their content, sorted by path. Symbolic links and submodules are
+	// never returned. ErrNotFound when commit or dir is absent;
+	// ErrTooLarge when the selected files hold more than maxBytes.
+	ReadFiles(ctx context.Context, path, commit, dir string, keep func(rel string) bool, maxBytes int64) ([]File, error)
 	// Commit applies changes on top of branch main, which must be at
 	// c.Parent (no rebase: ErrConflict otherwise). When the resulting tree
 	// equals the parent's it makes no commit and returns (c.Parent, false,
@@ -68,6 +76,15 @@ type CommitParams struct {
 	// AuthorName and AuthorEmail name the author; both default to the
 	// committer, [CommitterName] and [CommitterEmail].
 	AuthorName, AuthorEmail string
+}
+
+// File is a regular file read from a commit.
+type File struct {
+	// Path is relative to the directory that was read.
+	Path string
+	Data []byte
+	// Executable is set for mode 100755.
+	Executable bool
 }
 
 // Repo is a repository the Service made or found.

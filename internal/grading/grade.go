@@ -8,45 +8,66 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/computor-org/computor-go/internal/sandbox"
 )
 
-// Grade grades the work laid out in dir (the student's files together with
-// the test files kept back from students) with spec, running every command
-// through r in dir.
+// File is one file of what is graded.
+type File struct {
+	// Path is slash-separated and relative, such as "src/main.c".
+	Path string
+	Data []byte
+	// Executable files get mode 0755, others 0644.
+	Executable bool
+}
+
+// Input is what Grade grades: the student's files and the kept-back files
+// the tests need. Nothing else of an assignment (its solution, test.yaml,
+// other kept-back files) ever reaches a sandbox.
+type Input struct {
+	// Files are the student's files.
+	Files []File
+	// TestFiles are the kept-back files the tests need. They appear
+	// read-only, owned by the grader, in command and junit tests only:
+	// never in the build, never in io tests.
+	TestFiles []File
+}
+
+// Grade grades the student's files in the sandbox with spec. Every step
+// runs in a fresh work directory of its own, which the runner bounds in
+// size:
 //
-// When spec has a build step it runs first, with its own limits; if it
-// fails, every test fails with the message "build failed: " followed by the
-// reason and the first lines of the build's output. Then each test runs in
-// order with its own limits (see [Test]). Whatever the student's code does
-// (wrong output, a crash, a limit hit, a missing runtime, a missing or
-// malformed JUnit report) is recorded in the Summary.
+//   - the build, when spec has one, gets the student's files alone. If it
+//     fails, every test fails with the message "build failed: " followed
+//     by the reason and the first lines of the build's output. Its work
+//     directory is then frozen read-only: its regular files and
+//     directories are the build's outputs;
+//   - each test gets a fresh copy of the student's files, or of the
+//     build's outputs, and in command and junit tests the test files,
+//     read-only. Nothing a test writes survives into the next test.
 //
-// Grade returns an error only when the sandbox itself fails (r returns an
-// error, which the error wraps, such as [sandbox.ErrUnavailable]), when ctx
-// ends (the error wraps ctx.Err()), or when it is called without a runner,
-// a spec or an existing directory. It then returns no Summary.
+// Tests run in order with their own limits (see [Test]). Whatever the
+// student's code does (wrong output, a crash, a limit hit, a missing
+// runtime, a missing or malformed JUnit report) is recorded in the
+// Summary; messages are built from the test spec and the run's own
+// output, never from other files.
 //
-// Before a junit test runs, Grade removes its report file from dir, so that
-// a report left in the work directory is never graded.
-func Grade(ctx context.Context, r sandbox.Runner, spec *Spec, dir string) (*Summary, error) {
+// Grade returns an error only when the sandbox itself fails (the error
+// wraps the runner's, such as [sandbox.ErrUnavailable]), when ctx ends
+// (the error wraps ctx.Err()), or when it is called without a runner or
+// a spec. It then returns no Summary.
+func Grade(ctx context.Context, r sandbox.Runner, spec *Spec, in Input) (*Summary, error) {
 	if r == nil || spec == nil {
 		return nil, errors.New("grade: runner and spec are required")
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("grade: resolve work directory: %w", err)
-	}
-	if fi, err := os.Stat(abs); err != nil {
-		return nil, fmt.Errorf("grade: work directory: %w", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("grade: work directory %s is not a directory", abs)
-	}
-	g := &grader{runner: r, dir: abs, scrub: newScrubber(abs)}
+	g := &grader{runner: r, files: localFiles(in.Files), testFiles: localFiles(in.TestFiles)}
+	defer g.close()
 
 	results := make([]TestResult, 0, len(spec.Tests))
 	if spec.Build != nil {
@@ -55,11 +76,7 @@ func Grade(ctx context.Context, r sandbox.Runner, spec *Spec, dir string) (*Summ
 			return nil, err
 		}
 		if reason != "" {
-			for i := range spec.Tests {
-				t := &spec.Tests[i]
-				results = append(results, g.result(t.Name, OutcomeFailed, 0, t.Points, "build failed: "+reason, 0))
-			}
-			return newSummary(results), nil
+			return FailAll(spec, "build failed: "+reason), nil
 		}
 	}
 	for i := range spec.Tests {
@@ -72,12 +89,61 @@ func Grade(ctx context.Context, r sandbox.Runner, spec *Spec, dir string) (*Summ
 	return newSummary(results), nil
 }
 
+// FailAll is the summary of a run that could not start for the
+// student's reason, msg: every test failed with that message.
+func FailAll(spec *Spec, msg string) *Summary {
+	results := make([]TestResult, 0, len(spec.Tests))
+	for i := range spec.Tests {
+		t := &spec.Tests[i]
+		results = append(results, result(t.Name, OutcomeFailed, 0, t.Points, msg, 0))
+	}
+	return newSummary(results)
+}
+
+// MaxDiskBytes is the largest disk limit of the build and the tests: what
+// the student's files may hold at most.
+func (s *Spec) MaxDiskBytes() int64 {
+	n := DiskLimitDefault
+	if s.Build != nil {
+		n = max(n, s.Build.DiskBytes)
+	}
+	for i := range s.Tests {
+		n = max(n, s.Tests[i].DiskBytes)
+	}
+	return n
+}
+
+// localFiles keeps the files whose path is a clean relative path; git
+// allows no other, so any other is dropped rather than trusted.
+func localFiles(in []File) []File {
+	out := make([]File, 0, len(in))
+	seen := map[string]bool{}
+	for _, f := range in {
+		if !localPath(f.Path) || path.Clean(f.Path) != f.Path || seen[f.Path] {
+			continue
+		}
+		seen[f.Path] = true
+		out = append(out, f)
+	}
+	return out
+}
+
 // grader holds what every step of one Grade call shares.
 type grader struct {
-	runner sandbox.Runner
-	// dir is the absolute host path of the work directory.
-	dir   string
-	scrub scrubber
+	runner           sandbox.Runner
+	files, testFiles []File
+	// built is the build's frozen work directory, nil without a build.
+	built *sandbox.WorkDir
+	// staged holds the test files on the host, made on first use.
+	staged *sandbox.WorkDir
+}
+
+func (g *grader) close() {
+	for _, w := range []*sandbox.WorkDir{g.built, g.staged} {
+		if w != nil {
+			_ = w.Close()
+		}
+	}
 }
 
 // run runs one command in the sandbox. Its error is the sandbox's failure
@@ -99,13 +165,36 @@ func (g *grader) run(ctx context.Context, what string, s sandbox.Spec) (*sandbox
 	return res, nil
 }
 
-// build runs the build step and returns why it failed, or "" when it
-// succeeded.
+// workDir makes a work directory of the given size for what.
+func (g *grader) workDir(what string, size int64) (*sandbox.WorkDir, error) {
+	w, err := g.runner.NewWorkDir(size)
+	if err != nil {
+		return nil, fmt.Errorf("grade: %s: sandbox: %w", what, err)
+	}
+	return w, nil
+}
+
+// build runs the build step in a work directory holding the student's
+// files alone, and freezes it. It returns why the build failed, or "".
 func (g *grader) build(ctx context.Context, b *Build) (string, error) {
-	l := sandbox.Limits{WallTime: b.TimeLimit, MemoryBytes: b.MemoryBytes}
-	res, err := g.run(ctx, "build", sandbox.Spec{Command: b.Command, Dir: g.dir, Limits: l})
+	w, err := g.workDir("build", b.DiskBytes)
 	if err != nil {
 		return "", err
+	}
+	g.built = w
+	if err := writeFiles(w.Path, g.files, nil); err != nil {
+		if errors.Is(err, syscall.ENOSPC) {
+			return fmt.Sprintf("the submitted files do not fit the disk limit of %d MiB", b.DiskBytes>>20), nil
+		}
+		return "", fmt.Errorf("grade: build: %w", err)
+	}
+	l := sandbox.Limits{WallTime: b.TimeLimit, MemoryBytes: b.MemoryBytes}
+	res, err := g.run(ctx, "build", sandbox.Spec{Command: b.Command, Dir: w.Path, Limits: l})
+	if err != nil {
+		return "", err
+	}
+	if err := w.Freeze(); err != nil {
+		return "", fmt.Errorf("grade: build: %w", err)
 	}
 	reason := abnormalEnd(res, l)
 	switch {
@@ -119,37 +208,104 @@ func (g *grader) build(ctx context.Context, b *Build) (string, error) {
 	return withExcerpt(reason, outputExcerpt(res.Stderr, res.Stdout)), nil
 }
 
-// test runs one test and judges it. A junit test may give several results.
+// stageTestFiles writes the test files once into a work directory of
+// their own, frozen, and returns how each is shown in a test's /work.
+func (g *grader) stageTestFiles() ([]sandbox.Bind, error) {
+	if len(g.testFiles) == 0 {
+		return nil, nil
+	}
+	if g.staged == nil {
+		var size int64
+		for _, f := range g.testFiles {
+			size += int64(len(f.Data)) + 4096
+		}
+		w, err := g.workDir("test files", size+1<<20)
+		if err != nil {
+			return nil, err
+		}
+		g.staged = w
+		if err := writeFiles(w.Path, g.testFiles, nil); err != nil {
+			return nil, fmt.Errorf("grade: stage test files: %w", err)
+		}
+		if err := w.Freeze(); err != nil {
+			return nil, fmt.Errorf("grade: stage test files: %w", err)
+		}
+	}
+	binds := make([]sandbox.Bind, len(g.testFiles))
+	for i, f := range g.testFiles {
+		binds[i] = sandbox.Bind{Source: filepath.Join(g.staged.Path, filepath.FromSlash(f.Path)), Target: f.Path}
+	}
+	return binds, nil
+}
+
+// test runs one test in a fresh work directory and judges it. A junit
+// test may give several results.
 func (g *grader) test(ctx context.Context, t *Test) ([]TestResult, error) {
-	l := sandbox.Limits{WallTime: t.TimeLimit, MemoryBytes: t.MemoryBytes}
-	s := sandbox.Spec{Command: t.CommandLine(), Dir: g.dir, Limits: l}
-	if t.Stdin != "" {
-		s.Stdin = []byte(t.Stdin)
+	what := fmt.Sprintf("test %q", t.Name)
+	var binds []sandbox.Bind
+	if t.Type != TypeIO {
+		var err error
+		if binds, err = g.stageTestFiles(); err != nil {
+			return nil, err
+		}
 	}
-	if t.Type == TypeJUnit {
-		g.removeReport(t.Report)
-	}
-	res, err := g.run(ctx, fmt.Sprintf("test %q", t.Name), s)
+	w, err := g.workDir(what, t.DiskBytes)
 	if err != nil {
 		return nil, err
 	}
-	dur := res.Duration.Seconds()
-	one := func(o Outcome, msg string) []TestResult {
+	defer w.Close()
+
+	one := func(o Outcome, msg string, seconds float64) []TestResult {
 		earned := 0.0
 		if o == OutcomePassed {
 			earned = t.Points
 		}
-		return []TestResult{g.result(t.Name, o, earned, t.Points, msg, dur)}
+		return []TestResult{result(t.Name, o, earned, t.Points, msg, seconds)}
 	}
+	// What the test files, and a junit test's report, will occupy is
+	// left free: the student's version of a test file is never used.
+	reserved := func(rel string) bool {
+		if t.Type == TypeJUnit && rel == t.Report {
+			return true
+		}
+		for _, b := range binds {
+			if rel == b.Target || strings.HasPrefix(b.Target, rel+"/") || strings.HasPrefix(rel, b.Target+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	if g.built != nil {
+		err = copyTree(g.built.Path, w.Path, reserved)
+	} else {
+		err = writeFiles(w.Path, g.files, reserved)
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return one(OutcomeFailed, fmt.Sprintf("the submitted files and build outputs do not fit the disk limit of %d MiB", t.DiskBytes>>20), 0), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("grade: %s: prepare work dir: %w", what, err)
+	}
+
+	l := sandbox.Limits{WallTime: t.TimeLimit, MemoryBytes: t.MemoryBytes}
+	s := sandbox.Spec{Command: t.CommandLine(), Dir: w.Path, ReadOnly: binds, Limits: l}
+	if t.Stdin != "" {
+		s.Stdin = []byte(t.Stdin)
+	}
+	res, err := g.run(ctx, what, s)
+	if err != nil {
+		return nil, err
+	}
+	dur := res.Duration.Seconds()
 	if reason := abnormalEnd(res, l); reason != "" {
-		return one(OutcomeFailed, reason), nil
+		return one(OutcomeFailed, reason, dur), nil
 	}
 
 	switch t.Type {
 	case TypeIO:
 		ok, msg, err := compareOutput(t.Compare, t.Stdout, res.Stdout)
 		if err != nil {
-			return one(OutcomeError, "invalid test: "+err.Error()), nil
+			return one(OutcomeError, "invalid test: "+err.Error(), dur), nil
 		}
 		switch {
 		case t.ExitCode != nil && res.ExitCode != *t.ExitCode:
@@ -157,36 +313,37 @@ func (g *grader) test(ctx context.Context, t *Test) ([]TestResult, error) {
 			if !ok {
 				m = msg + "; " + m
 			}
-			return one(OutcomeFailed, withExcerpt(m, firstLines(res.Stderr))), nil
+			return one(OutcomeFailed, withExcerpt(m, firstLines(res.Stderr)), dur), nil
 		case !ok && res.ExitCode != 0:
-			return one(OutcomeFailed, withExcerpt(msg+"; "+exitReason(res), firstLines(res.Stderr))), nil
+			return one(OutcomeFailed, withExcerpt(msg+"; "+exitReason(res), firstLines(res.Stderr)), dur), nil
 		case !ok:
-			return one(OutcomeFailed, msg), nil
+			return one(OutcomeFailed, msg, dur), nil
 		}
-		return one(OutcomePassed, ""), nil
+		return one(OutcomePassed, "", dur), nil
 	case TypeCommand:
 		want := 0
 		if t.ExitCode != nil {
 			want = *t.ExitCode
 		}
 		if res.ExitCode == want {
-			return one(OutcomePassed, ""), nil
+			return one(OutcomePassed, "", dur), nil
 		}
 		m := exitReason(res)
 		if want != 0 {
 			m += fmt.Sprintf(", expected %d", want)
 		}
-		return one(OutcomeFailed, withExcerpt(m, outputExcerpt(res.Stderr, res.Stdout))), nil
+		return one(OutcomeFailed, withExcerpt(m, outputExcerpt(res.Stderr, res.Stdout)), dur), nil
 	case TypeJUnit:
-		return g.junit(t, res), nil
+		return junitResults(t, res, w.Path), nil
 	default:
-		return one(OutcomeError, fmt.Sprintf("invalid test: unknown type %q", t.Type)), nil
+		return one(OutcomeError, fmt.Sprintf("invalid test: unknown type %q", t.Type), dur), nil
 	}
 }
 
-// junit judges a junit test from the report its command wrote.
-func (g *grader) junit(t *Test, res *sandbox.Result) []TestResult {
-	cases, err := g.readReport(t.Report)
+// junitResults judges a junit test from the report its command wrote in
+// dir.
+func junitResults(t *Test, res *sandbox.Result, dir string) []TestResult {
+	cases, err := readReport(dir, t.Report)
 	if err == nil && len(cases) == 0 {
 		err = errors.New("has no test cases")
 	}
@@ -195,7 +352,7 @@ func (g *grader) junit(t *Test, res *sandbox.Result) []TestResult {
 		if res.ExitCode != 0 {
 			msg = withExcerpt(msg+"; the command ended with "+exitReason(res), outputExcerpt(res.Stderr, res.Stdout))
 		}
-		return []TestResult{g.result(t.Name, OutcomeError, 0, t.Points, msg, res.Duration.Seconds())}
+		return []TestResult{result(t.Name, OutcomeError, 0, t.Points, msg, res.Duration.Seconds())}
 	}
 	each := t.Points / float64(len(cases))
 	seen := make(map[string]int, len(cases))
@@ -215,45 +372,54 @@ func (g *grader) junit(t *Test, res *sandbox.Result) []TestResult {
 		if c.Outcome == OutcomePassed {
 			earned = each
 		}
-		out = append(out, g.result(name, c.Outcome, earned, each, c.Message, c.Time))
+		out = append(out, result(name, c.Outcome, earned, each, c.Message, c.Time))
 	}
 	return out
 }
 
-// removeReport removes a report left in the work directory before its test
-// runs. A report that cannot be removed is simply graded as found.
-func (g *grader) removeReport(report string) {
-	root, err := os.OpenRoot(g.dir)
-	if err != nil {
-		return
-	}
-	defer root.Close()
-	_ = root.Remove(report)
-}
-
-// readReport reads a JUnit report inside the work directory. Its errors
-// read after "junit report <path>" and name no host path.
-func (g *grader) readReport(report string) ([]junitCase, error) {
+// readReport reads a JUnit report inside dir. The report is opened with
+// O_NOFOLLOW and O_NONBLOCK in its directory (found without leaving dir),
+// so that a symbolic link is refused and a FIFO or device the run left
+// there cannot hang the grader; it must be a regular file of at most
+// ReportMaxBytes. Its errors read after "junit report <path>" and name no
+// host path.
+func readReport(dir, report string) ([]junitCase, error) {
 	if !localPath(report) {
 		return nil, errors.New("is not a relative path inside the work directory")
 	}
-	root, err := os.OpenRoot(g.dir)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, errors.New("could not be read: the work directory cannot be opened")
 	}
 	defer root.Close()
-	f, err := root.Open(filepath.FromSlash(report))
+	parent, err := root.Open(filepath.FromSlash(path.Dir(report)))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errors.New("was not written")
 		}
 		return nil, fmt.Errorf("could not be read: %w", pathErrorCause(err))
 	}
+	defer parent.Close()
+	fd, err := syscall.Openat(int(parent.Fd()), path.Base(report),
+		syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		return nil, errors.New("was not written")
+	case errors.Is(err, syscall.ELOOP):
+		return nil, errors.New("is a symbolic link, not a file")
+	case errors.Is(err, syscall.ENOTDIR):
+		return nil, errors.New("was not written")
+	case err != nil:
+		return nil, fmt.Errorf("could not be read: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), report)
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil {
 		return nil, fmt.Errorf("could not be read: %w", pathErrorCause(err))
 	} else if !fi.Mode().IsRegular() {
 		return nil, errors.New("is not a regular file")
+	} else if fi.Size() > ReportMaxBytes {
+		return nil, fmt.Errorf("is larger than %d MiB", ReportMaxBytes>>20)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, ReportMaxBytes+1))
 	if err != nil {
@@ -279,13 +445,13 @@ func pathErrorCause(err error) error {
 }
 
 // result builds a TestResult with a message safe to show.
-func (g *grader) result(name string, o Outcome, points, maxPoints float64, msg string, seconds float64) TestResult {
+func result(name string, o Outcome, points, maxPoints float64, msg string, seconds float64) TestResult {
 	return TestResult{
 		Name:      name,
 		Result:    o,
 		Points:    points,
 		MaxPoints: maxPoints,
-		Message:   g.scrub.message(msg),
+		Message:   safeMessage(msg),
 		Duration:  seconds,
 	}
 }
@@ -346,6 +512,8 @@ func limitMessage(limit string, l sandbox.Limits) string {
 		return "output limit exceeded"
 	case sandbox.LimitFileSize:
 		return "file size limit exceeded"
+	case sandbox.LimitDisk:
+		return "disk limit exceeded"
 	default:
 		return fmt.Sprintf("sandbox limit %q exceeded", limit)
 	}

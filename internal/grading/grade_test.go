@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io/fs"
+	"fmt"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,8 +24,9 @@ type brief struct {
 }
 
 // checkSummary compares a summary's entries with want and its score with
-// score, and checks the invariants every summary keeps.
-func checkSummary(t *testing.T, s *Summary, score float64, want []brief, dir string) {
+// score, and checks the invariants every summary keeps: bounded UTF-8
+// messages that show no host path.
+func checkSummary(t *testing.T, s *Summary, score float64, want []brief) {
 	t.Helper()
 	if s.Score != score {
 		t.Errorf("score = %v, want %v", s.Score, score)
@@ -45,8 +45,10 @@ func checkSummary(t *testing.T, s *Summary, score float64, want []brief, dir str
 		if len(g.Message) > MessageMaxBytes || !utf8.ValidString(g.Message) {
 			t.Errorf("entry %d: message of %d bytes is too long or not UTF-8", i, len(g.Message))
 		}
-		if dir != "" && strings.Contains(g.Message, dir) {
-			t.Errorf("entry %d: message shows the host work directory: %q", i, g.Message)
+		for _, p := range hostPaths {
+			if strings.Contains(g.Message, p) {
+				t.Errorf("entry %d: message shows a host path: %q", i, g.Message)
+			}
 		}
 	}
 	if s.Total != len(want) || s.Passed != counts[OutcomePassed] || s.Skipped != counts[OutcomeSkipped] ||
@@ -55,10 +57,10 @@ func checkSummary(t *testing.T, s *Summary, score float64, want []brief, dir str
 	}
 }
 
-// sumDir lays out a solution of testdata/sum in a fresh work directory.
-func sumDir(t *testing.T, solution string) string {
+// sumInput is a solution of testdata/sum.
+func sumInput(t *testing.T, solution string) Input {
 	t.Helper()
-	return workDir(t, map[string]string{"sum.py": readTestdata(t, "sum/"+solution+"/sum.py")})
+	return Input{Files: files(map[string]string{"sum.py": readTestdata(t, "sum/"+solution+"/sum.py")})}
 }
 
 func TestGradeSum(t *testing.T) {
@@ -89,12 +91,8 @@ func TestGradeSum(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.solution, func(t *testing.T) {
 			t.Parallel()
-			dir := sumDir(t, tt.solution)
-			s, err := Grade(context.Background(), shRunner{}, spec, dir)
-			if err != nil {
-				t.Fatalf("Grade: %v", err)
-			}
-			checkSummary(t, s, tt.score, tt.want, dir)
+			s := grade(t, spec, sumInput(t, tt.solution))
+			checkSummary(t, s, tt.score, tt.want)
 			for _, r := range s.Tests {
 				if r.Duration <= 0 || r.Duration > 10 {
 					t.Errorf("%s: duration %v s is not the run's", r.Name, r.Duration)
@@ -116,15 +114,11 @@ tests:
 
 	t.Run("failed build fails every test", func(t *testing.T) {
 		t.Parallel()
-		dir := sumDir(t, "syntax")
-		s, err := Grade(context.Background(), shRunner{}, spec, dir)
-		if err != nil {
-			t.Fatalf("Grade: %v", err)
-		}
+		s := grade(t, spec, sumInput(t, "syntax"))
 		checkSummary(t, s, 0, []brief{
 			{"small", OutcomeFailed, 0, "build failed: exit code 1:\n"},
 			{"suite", OutcomeFailed, 0, "build failed: exit code 1:\n"},
-		}, dir)
+		})
 		if m := s.Tests[0].Message; !strings.Contains(m, "SyntaxError: '(' was never closed") {
 			t.Errorf("build message does not show the compiler's error: %q", m)
 		}
@@ -134,15 +128,11 @@ tests:
 	})
 	t.Run("successful build", func(t *testing.T) {
 		t.Parallel()
-		dir := sumDir(t, "correct")
-		s, err := Grade(context.Background(), shRunner{}, spec, dir)
-		if err != nil {
-			t.Fatalf("Grade: %v", err)
-		}
+		s := grade(t, spec, sumInput(t, "correct"))
 		checkSummary(t, s, 0.25, []brief{
 			{"small", OutcomePassed, 1, ""},
 			{"suite", OutcomeError, 0, "junit report report.xml was not written"},
-		}, dir)
+		})
 	})
 
 	// A build that ends abnormally, through a scripted sandbox.
@@ -159,7 +149,7 @@ tests:
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var runs int
-			r := funcRunner(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+			r := scripted(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
 				runs++
 				if s.Limits.WallTime != 20*time.Second || s.Limits.MemoryBytes != MemoryLimitDefault {
 					t.Errorf("build ran with limits %+v", s.Limits)
@@ -167,14 +157,14 @@ tests:
 				res := tt.res
 				return &res, nil
 			})
-			s, err := Grade(context.Background(), r, spec, t.TempDir())
+			s, err := Grade(context.Background(), r, spec, Input{})
 			if err != nil {
 				t.Fatalf("Grade: %v", err)
 			}
 			if runs != 1 {
 				t.Errorf("the sandbox ran %d commands, want only the build", runs)
 			}
-			checkSummary(t, s, 0, []brief{{"small", OutcomeFailed, 0, tt.msg}, {"suite", OutcomeFailed, 0, tt.msg}}, "")
+			checkSummary(t, s, 0, []brief{{"small", OutcomeFailed, 0, tt.msg}, {"suite", OutcomeFailed, 0, tt.msg}})
 			if s.Tests[0].Message != tt.msg {
 				t.Errorf("message = %q, want %q", s.Tests[0].Message, tt.msg)
 			}
@@ -184,7 +174,6 @@ tests:
 
 func TestGradeJUnit(t *testing.T) {
 	t.Parallel()
-	outside := workDir(t, map[string]string{"report.xml": readTestdata(t, "junit/three.xml")})
 	three := readTestdata(t, "junit/three.xml")
 	tests := []struct {
 		name    string
@@ -283,10 +272,42 @@ func TestGradeJUnit(t *testing.T) {
 			want:    []brief{{"suite", OutcomeError, 0, "junit report report.xml is not a regular file"}},
 		},
 		{
-			name:    "report links outside the work directory",
-			command: "ln -s " + filepath.Join(outside, "report.xml") + " report.xml",
+			name:    "report is a symbolic link to a host file",
+			command: "ln -s /etc/shadow report.xml",
 			points:  3,
-			want:    []brief{{"suite", OutcomeError, 0, "junit report report.xml could not be read: "}},
+			want:    []brief{{"suite", OutcomeError, 0, "junit report report.xml is a symbolic link, not a file"}},
+		},
+		{
+			name:    "report is a symbolic link to a good report",
+			command: "cp cases.xml real.xml && ln -s real.xml report.xml",
+			files:   map[string]string{"cases.xml": three},
+			points:  3,
+			want:    []brief{{"suite", OutcomeError, 0, "junit report report.xml is a symbolic link, not a file"}},
+		},
+		{
+			name:    "report directory leads out of the work directory",
+			command: "ln -s / out",
+			report:  "out/etc/passwd",
+			points:  3,
+			want:    []brief{{"suite", OutcomeError, 0, "junit report out/etc/passwd could not be read: "}},
+		},
+		{
+			name:    "report is a FIFO, which must not hang the grader",
+			command: "mkfifo report.xml",
+			points:  3,
+			want:    []brief{{"suite", OutcomeError, 0, "junit report report.xml is not a regular file"}},
+		},
+		{
+			name:    "report is a FIFO a process left behind holds open",
+			command: "mkfifo report.xml && (sleep 60 > report.xml &) ; true",
+			points:  3,
+			want:    []brief{{"suite", OutcomeError, 0, "junit report report.xml is not a regular file"}},
+		},
+		{
+			name:    "report is too large",
+			command: "head -c 11000000 /dev/zero > report.xml",
+			points:  3,
+			want:    []brief{{"suite", OutcomeError, 0, "junit report report.xml is larger than 10 MiB"}},
 		},
 	}
 	for _, tt := range tests {
@@ -296,17 +317,13 @@ func TestGradeJUnit(t *testing.T) {
 			if report == "" {
 				report = "report.xml"
 			}
-			spec := &Spec{Tests: []Test{{Name: "suite", Type: TypeJUnit, Points: tt.points, Command: tt.command, Report: report, TimeLimit: 5 * time.Second}}}
-			dir := workDir(t, tt.files)
-			s, err := Grade(context.Background(), shRunner{}, spec, dir)
-			if err != nil {
-				t.Fatalf("Grade: %v", err)
-			}
-			checkSummary(t, s, tt.score, tt.want, dir)
-			for _, r := range s.Tests {
-				if strings.Contains(r.Message, outside) {
-					t.Errorf("message shows a host path: %q", r.Message)
-				}
+			spec := &Spec{Tests: []Test{{Name: "suite", Type: TypeJUnit, Points: tt.points, Command: tt.command, Report: report,
+				TimeLimit: 5 * time.Second, DiskBytes: DiskLimitDefault}}}
+			start := time.Now()
+			s := grade(t, spec, Input{Files: files(tt.files)})
+			checkSummary(t, s, tt.score, tt.want)
+			if d := time.Since(start); d > 4*time.Second {
+				t.Errorf("grading took %v", d)
 			}
 		})
 	}
@@ -332,20 +349,21 @@ func TestGradeRunEndings(t *testing.T) {
 		{"missing runtime", sandbox.Result{ExitCode: 127, Stderr: []byte("sh: 1: python3: not found\n"), Reason: "command not found: python3"}, "command not found: python3"},
 		{"missing runtime without a reason", sandbox.Result{ExitCode: 127, Stderr: []byte("sh: 1: python3: not found\n")}, "command not found:\nsh: 1: python3: not found"},
 		{"killed", sandbox.Result{ExitCode: -1, Reason: "killed by signal SIGSEGV"}, "killed by signal SIGSEGV"},
+		{"disk without a reason", sandbox.Result{ExitCode: 1, Limit: sandbox.LimitDisk}, "disk limit exceeded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := funcRunner(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+			r := scripted(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
 				res := tt.res
 				res.Duration = 1500 * time.Millisecond
 				return &res, nil
 			})
-			s, err := Grade(context.Background(), r, spec, t.TempDir())
+			s, err := Grade(context.Background(), r, spec, Input{})
 			if err != nil {
 				t.Fatalf("Grade: %v", err)
 			}
-			checkSummary(t, s, 0, []brief{{"io", OutcomeFailed, 0, tt.msg}, {"unit", OutcomeFailed, 0, tt.msg}, {"suite", OutcomeFailed, 0, tt.msg}}, "")
+			checkSummary(t, s, 0, []brief{{"io", OutcomeFailed, 0, tt.msg}, {"unit", OutcomeFailed, 0, tt.msg}, {"suite", OutcomeFailed, 0, tt.msg}})
 			for _, e := range s.Tests {
 				if e.Message != tt.msg || e.Duration != 1.5 {
 					t.Errorf("%s: message %q after %v s, want %q after 1.5 s", e.Name, e.Message, e.Duration, tt.msg)
@@ -376,31 +394,28 @@ func TestGradeExitCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			spec := mustParse(t, "tests:\n  - "+tt.test+"\n")
-			dir := t.TempDir()
-			s, err := Grade(context.Background(), shRunner{}, spec, dir)
-			if err != nil {
-				t.Fatalf("Grade: %v", err)
-			}
-			checkSummary(t, s, tt.want.points, []brief{tt.want}, dir)
+			s := grade(t, spec, Input{})
+			checkSummary(t, s, tt.want.points, []brief{tt.want})
 		})
 	}
 }
 
 func TestGradeSandboxSpec(t *testing.T) {
 	t.Parallel()
-	const specYAML = `build: {command: make, time_limit: 30, memory_limit: 1024}
+	const specYAML = `build: {command: make, time_limit: 30, memory_limit: 1024, disk_limit: 200}
 tests:
   - {name: a, type: io, command: ./prog, args: ["two words", "x"], stdin: "1 2\n", stdout: "3", time_limit: 2.5, memory_limit: 64}
-  - {name: b, type: command, command: make test}
+  - {name: b, type: command, command: make test, disk_limit: 10}
 `
 	spec := mustParse(t, specYAML)
-	dir := t.TempDir()
 	var got []sandbox.Spec
-	r := funcRunner(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+	var sizes []int64
+	r := scriptedWithSizes(&sizes, func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
 		got = append(got, s)
 		return &sandbox.Result{Stdout: []byte("3\n"), Reason: "exit code 0"}, nil
 	})
-	s, err := Grade(context.Background(), r, spec, dir+"/.")
+	in := Input{Files: files(map[string]string{"prog.c": "int main(){}"}), TestFiles: files(map[string]string{"t/test.c": "test"})}
+	s, err := Grade(context.Background(), r, spec, in)
 	if err != nil {
 		t.Fatalf("Grade: %v", err)
 	}
@@ -408,19 +423,53 @@ tests:
 		t.Errorf("score = %v, want 1", s.Score)
 	}
 	want := []sandbox.Spec{
-		{Command: "make", Dir: dir, Limits: sandbox.Limits{WallTime: 30 * time.Second, MemoryBytes: 1024 << 20}},
-		{Command: "./prog 'two words' x", Dir: dir, Stdin: []byte("1 2\n"), Limits: sandbox.Limits{WallTime: 2500 * time.Millisecond, MemoryBytes: 64 << 20}},
-		{Command: "make test", Dir: dir, Limits: sandbox.Limits{WallTime: TimeLimitDefault, MemoryBytes: MemoryLimitDefault}},
+		{Command: "make", Limits: sandbox.Limits{WallTime: 30 * time.Second, MemoryBytes: 1024 << 20}},
+		{Command: "./prog 'two words' x", Stdin: []byte("1 2\n"), Limits: sandbox.Limits{WallTime: 2500 * time.Millisecond, MemoryBytes: 64 << 20}},
+		{Command: "make test", Limits: sandbox.Limits{WallTime: TimeLimitDefault, MemoryBytes: MemoryLimitDefault}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("sandbox ran %d commands, want %d", len(got), len(want))
 	}
+	dirs := map[string]bool{}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.Command != w.Command || g.Dir != w.Dir || string(g.Stdin) != string(w.Stdin) || g.Limits != w.Limits || g.Env != nil {
+		if g.Command != w.Command || string(g.Stdin) != string(w.Stdin) || g.Limits != w.Limits || g.Env != nil {
 			t.Errorf("run %d = %+v\nwant %+v", i, g, w)
 		}
+		if dirs[g.Dir] {
+			t.Errorf("run %d reuses the work directory %s", i, g.Dir)
+		}
+		dirs[g.Dir] = true
 	}
+	// The build and the io test see no test file; the command test sees
+	// it read-only.
+	if len(got[0].ReadOnly) != 0 || len(got[1].ReadOnly) != 0 {
+		t.Errorf("the build or an io test was shown test files: %+v, %+v", got[0].ReadOnly, got[1].ReadOnly)
+	}
+	if b := got[2].ReadOnly; len(b) != 1 || b[0].Target != "t/test.c" {
+		t.Errorf("command test binds %+v, want t/test.c", b)
+	}
+	// Work dirs: the build's 200 MiB, the io test's, the test files'
+	// (staged when first needed), the command test's.
+	if len(sizes) != 4 || sizes[0] != 200<<20 || sizes[1] != DiskLimitDefault || sizes[3] != 10<<20 {
+		t.Errorf("work dir sizes %v, want build 200 MiB, io test 64 MiB, test files, command test 10 MiB", sizes)
+	}
+}
+
+// scriptedWithSizes is scripted, noting the size of each work directory
+// asked for.
+func scriptedWithSizes(sizes *[]int64, f scripted) sandbox.Runner {
+	return sizeNoter{f, sizes}
+}
+
+type sizeNoter struct {
+	scripted
+	sizes *[]int64
+}
+
+func (n sizeNoter) NewWorkDir(size int64) (*sandbox.WorkDir, error) {
+	*n.sizes = append(*n.sizes, size)
+	return n.scripted.NewWorkDir(size)
 }
 
 func TestGradeRealRunner(t *testing.T) {
@@ -429,13 +478,10 @@ func TestGradeRealRunner(t *testing.T) {
   - {name: slow, type: command, command: "sleep 10", time_limit: 0.3}
   - {name: runtime, type: io, command: no-such-runtime-4711 sum.py, stdout: "3"}
   - {name: path, type: command, command: 'pwd; exit 1'}
+  - {name: disk, type: command, command: 'for i in 1 2 3 4; do head -c 1048576 /dev/zero > f$i || exit 1; done', disk_limit: 2}
 `)
-	dir := t.TempDir()
 	start := time.Now()
-	s, err := Grade(context.Background(), shRunner{}, spec, dir)
-	if err != nil {
-		t.Fatalf("Grade: %v", err)
-	}
+	s := grade(t, spec, Input{})
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("grading took %v; the time limit did not stop the test", d)
 	}
@@ -443,22 +489,22 @@ func TestGradeRealRunner(t *testing.T) {
 		{"slow", OutcomeFailed, 0, "time limit of 300ms exceeded"},
 		{"runtime", OutcomeFailed, 0, "command not found: no-such-runtime-4711"},
 		{"path", OutcomeFailed, 0, "exit code 1:\n/work"},
-	}, dir)
+		{"disk", OutcomeFailed, 0, "disk limit of 2 MiB exceeded"},
+	})
 }
 
 func TestGradeMessagesAreBounded(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	noise := strings.Repeat("error in "+dir+"/main.py \xff\n", 100000)
-	r := funcRunner(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
+	noise := strings.Repeat("error in /work/main.py \xff\n", 100000)
+	r := scripted(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
 		return &sandbox.Result{ExitCode: 1, Stderr: []byte(noise), Stdout: []byte(noise), Reason: "exit code 1"}, nil
 	})
 	spec := mustParse(t, "tests:\n  - {name: a, type: command, command: x}\n  - {name: b, type: io, command: x, stdout: '3'}\n")
-	s, err := Grade(context.Background(), r, spec, dir)
+	s, err := Grade(context.Background(), r, spec, Input{})
 	if err != nil {
 		t.Fatalf("Grade: %v", err)
 	}
-	checkSummary(t, s, 0, []brief{{"a", OutcomeFailed, 0, "exit code 1:\nerror in /work/main.py"}, {"b", OutcomeFailed, 0, "wrong output"}}, dir)
+	checkSummary(t, s, 0, []brief{{"a", OutcomeFailed, 0, "exit code 1:\nerror in /work/main.py"}, {"b", OutcomeFailed, 0, "wrong output"}})
 	for _, e := range s.Tests {
 		if !strings.HasSuffix(e.Message, "…") {
 			t.Errorf("%s: a long message is not cut: %d bytes", e.Name, len(e.Message))
@@ -466,11 +512,18 @@ func TestGradeMessagesAreBounded(t *testing.T) {
 	}
 }
 
+// failingWorkDirs is a Runner that cannot make work directories.
+type failingWorkDirs struct{ scripted }
+
+func (failingWorkDirs) NewWorkDir(int64) (*sandbox.WorkDir, error) {
+	return nil, fmt.Errorf("%w: mount tmpfs: no space left", sandbox.ErrUnavailable)
+}
+
 func TestGradeErrors(t *testing.T) {
 	t.Parallel()
 	spec := mustParse(t, "build: {command: make}\ntests:\n  - {name: a, type: command, command: x}\n")
 	errSandbox := errors.New("bwrap: setting up uid map: permission denied")
-	ok := funcRunner(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
+	ok := scripted(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
 		return &sandbox.Result{Reason: "exit code 0"}, nil
 	})
 	canceled, cancel := context.WithCancel(context.Background())
@@ -481,44 +534,40 @@ func TestGradeErrors(t *testing.T) {
 		ctx    context.Context
 		runner sandbox.Runner
 		spec   *Spec
-		dir    string
 		is     error
 		msg    string
 	}{
-		{"sandbox fails", context.Background(), funcRunner(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
+		{"sandbox fails", context.Background(), scripted(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
 			return nil, errSandbox
-		}), spec, "", errSandbox, "grade: build: sandbox: bwrap"},
-		{"sandbox fails on a test", context.Background(), funcRunner(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+		}), spec, errSandbox, "grade: build: sandbox: bwrap"},
+		{"sandbox fails on a test", context.Background(), scripted(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
 			if s.Command == "make" {
 				return &sandbox.Result{}, nil
 			}
 			return nil, errSandbox
-		}), spec, "", errSandbox, `grade: test "a": sandbox: bwrap`},
-		{"sandbox returns nothing", context.Background(), funcRunner(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
+		}), spec, errSandbox, `grade: test "a": sandbox: bwrap`},
+		{"sandbox returns nothing", context.Background(), scripted(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
 			return nil, nil
-		}), spec, "", nil, "grade: build: sandbox returned no result"},
-		{"context ended before", canceled, ok, spec, "", context.Canceled, "grade: build: context canceled"},
-		{"context ends during a test", context.Background(), nil, spec, "", context.Canceled, `grade: test "a": context canceled`},
-		{"context deadline", context.Background(), funcRunner(func(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+		}), spec, nil, "grade: build: sandbox returned no result"},
+		{"no work directory", context.Background(), failingWorkDirs{ok}, spec, sandbox.ErrUnavailable, "grade: build: sandbox: sandbox unavailable: mount tmpfs"},
+		{"context ended before", canceled, ok, spec, context.Canceled, "grade: build: context canceled"},
+		{"context ends during a test", context.Background(), nil, spec, context.Canceled, `grade: test "a": context canceled`},
+		{"context deadline", context.Background(), scripted(func(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error) {
 			<-ctx.Done()
 			return &sandbox.Result{ExitCode: -1, Reason: "canceled"}, ctx.Err()
-		}), spec, "", context.DeadlineExceeded, "grade: build: context deadline exceeded"},
-		{"no runner", context.Background(), nil, spec, "", nil, "grade: runner and spec are required"},
-		{"no spec", context.Background(), ok, nil, "", nil, "grade: runner and spec are required"},
-		{"no directory", context.Background(), ok, spec, "/nonexistent/grading-work", fs.ErrNotExist, "grade: work directory: "},
+		}), spec, context.DeadlineExceeded, "grade: build: context deadline exceeded"},
+		{"no runner", context.Background(), nil, spec, nil, "grade: runner and spec are required"},
+		{"no spec", context.Background(), ok, nil, nil, "grade: runner and spec are required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx, runner, dir := tt.ctx, tt.runner, tt.dir
-			if dir == "" {
-				dir = t.TempDir()
-			}
+			ctx, runner := tt.ctx, tt.runner
 			switch tt.name {
 			case "context ends during a test":
 				c, cancel := context.WithCancel(context.Background())
 				ctx = c
-				runner = funcRunner(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+				runner = scripted(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
 					if s.Command != "make" {
 						cancel() // the run is killed because ctx ended
 						return &sandbox.Result{ExitCode: -1, Reason: "canceled"}, nil
@@ -530,7 +579,7 @@ func TestGradeErrors(t *testing.T) {
 				defer cancel()
 				ctx = c
 			}
-			s, err := Grade(ctx, runner, tt.spec, dir)
+			s, err := Grade(ctx, runner, tt.spec, Input{})
 			if err == nil {
 				t.Fatalf("Grade succeeded with %+v", s)
 			}
@@ -553,14 +602,14 @@ func TestSummaryJSON(t *testing.T) {
 		{Name: "small", Type: TypeIO, Points: 1, Command: "x", Stdout: "3", Compare: CompareTrimmed},
 		{Name: "big", Type: TypeIO, Points: 2, Command: "y", Stdout: "3", Compare: CompareTrimmed},
 	}}
-	r := funcRunner(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+	r := scripted(func(_ context.Context, s sandbox.Spec) (*sandbox.Result, error) {
 		out := "3\n"
 		if s.Command == "y" {
 			out = "4\n"
 		}
 		return &sandbox.Result{Stdout: []byte(out), Duration: 250 * time.Millisecond, Reason: "exit code 0"}, nil
 	})
-	s, err := Grade(context.Background(), r, spec, t.TempDir())
+	s, err := Grade(context.Background(), r, spec, Input{})
 	if err != nil {
 		t.Fatalf("Grade: %v", err)
 	}

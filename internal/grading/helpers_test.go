@@ -1,77 +1,57 @@
 package grading
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/computor-org/computor-go/internal/sandbox"
 )
 
-// shRunner is a test-only stand-in for the sandbox: it runs the command
-// with sh -c on the host, in Spec.Dir, killing its process group when the
-// wall-time limit passes. It enforces no other limit and isolates nothing.
-// Its Reasons imitate the real sandbox's ("exit code 1", "time limit of 5s
-// exceeded", "command not found: python4"). The real sandbox is exercised
-// end to end elsewhere.
-type shRunner struct{}
+// box is the real sandbox the tests grade in; boxErr says why there is
+// none.
+var (
+	box    *sandbox.Bubblewrap
+	boxErr error
+)
 
-var shNotFound = regexp.MustCompile(`(?m)(?:^|: )([^\s:]+): (?:command )?not found\s*$`)
-
-func (shRunner) Run(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error) {
-	wall := s.Limits.WallTime
-	if wall == 0 {
-		wall = sandbox.WallTimeDefault
+func TestMain(m *testing.M) {
+	box, boxErr = sandbox.NewBubblewrap(sandbox.Config{})
+	code := m.Run()
+	if box != nil {
+		_ = box.Close()
 	}
-	runCtx, cancel := context.WithTimeout(ctx, wall)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, "sh", "-c", s.Command)
-	cmd.Dir = s.Dir
-	cmd.Stdin = bytes.NewReader(s.Stdin)
-	cmd.Env = append(os.Environ(), s.Env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
-
-	start := time.Now()
-	err := cmd.Run()
-	res := &sandbox.Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		res.ExitCode, res.Reason = -1, "canceled"
-		return res, ctx.Err()
-	case runCtx.Err() != nil:
-		res.ExitCode, res.Limit, res.Reason = -1, sandbox.LimitWallTime, fmt.Sprintf("time limit of %s exceeded", wall)
-	case errors.As(err, &exit):
-		res.ExitCode = exit.ExitCode()
-		res.Reason = fmt.Sprintf("exit code %d", res.ExitCode)
-		if m := shNotFound.FindAllSubmatch(res.Stderr, -1); res.ExitCode == 127 && m != nil {
-			res.Reason = "command not found: " + string(m[len(m)-1][1])
-		}
-	case err != nil:
-		return nil, err
-	default:
-		res.Reason = "exit code 0"
-	}
-	return res, nil
+	os.Exit(code)
 }
 
-// funcRunner is a Runner whose results a test scripts.
-type funcRunner func(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error)
+// realSandbox returns the real sandbox, failing the test where there is
+// none: these tests run as root with bubblewrap installed, as CI does.
+func realSandbox(t testing.TB) *sandbox.Bubblewrap {
+	t.Helper()
+	if box == nil {
+		t.Fatalf("no sandbox: %v (run the tests as root with bubblewrap installed, as scripts/test.sh does)", boxErr)
+	}
+	return box
+}
 
-func (f funcRunner) Run(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error) {
+// scripted is a Runner whose results a test scripts, for what the real
+// sandbox cannot be made to do on demand (fail to start, report a limit
+// without a reason). Its work directories are plain temporary ones.
+type scripted func(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error)
+
+func (f scripted) Run(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error) {
 	return f(ctx, s)
+}
+
+func (f scripted) NewWorkDir(int64) (*sandbox.WorkDir, error) {
+	dir, err := os.MkdirTemp("", "grading-test-")
+	if err != nil {
+		return nil, err
+	}
+	return &sandbox.WorkDir{Path: dir}, nil
 }
 
 // requirePython fails a test that runs Python code where there is none:
@@ -83,20 +63,13 @@ func requirePython(t *testing.T) {
 	}
 }
 
-// workDir returns a fresh work directory holding files (name → content).
-func workDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+// files turns name → content into the files of an Input, sorted by name.
+func files(m map[string]string) []File {
+	out := make([]File, 0, len(m))
+	for name, content := range m {
+		out = append(out, File{Path: name, Data: []byte(content)})
 	}
-	return dir
+	return out
 }
 
 // readTestdata returns a file of testdata/.
@@ -118,3 +91,18 @@ func mustParse(t testing.TB, yaml string) *Spec {
 	}
 	return spec
 }
+
+// grade grades in with spec in the real sandbox.
+func grade(t *testing.T, spec *Spec, in Input) *Summary {
+	t.Helper()
+	s, err := Grade(context.Background(), realSandbox(t), spec, in)
+	if err != nil {
+		t.Fatalf("Grade: %v", err)
+	}
+	return s
+}
+
+// hostPaths are parts of host paths that no message may show.
+var hostPaths = []string{filepath.Join(os.TempDir(), "computor-work-"), "/run/", "grading-test-"}
+
+func describe(s *Summary) string { return fmt.Sprintf("%+v", s.Tests) }

@@ -2,8 +2,6 @@ package grading
 
 import (
 	"bytes"
-	"path/filepath"
-	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -14,10 +12,6 @@ const MessageMaxBytes = 2048
 
 // excerptMaxLines is how many lines of a command's output a message quotes.
 const excerptMaxLines = 20
-
-// sandboxDir is where the sandbox shows the work directory to commands.
-// Messages show the work directory under this name, whichever runner ran.
-const sandboxDir = "/work"
 
 // truncateUTF8 cuts s to at most n bytes without splitting a rune.
 func truncateUTF8(s string, n int) string {
@@ -62,32 +56,11 @@ func withExcerpt(msg, excerpt string) string {
 	return msg + ":\n" + excerpt
 }
 
-// scrubber makes messages safe to show: valid UTF-8, at most
-// MessageMaxBytes, and with the host path of the work directory replaced by
-// the path commands see in the sandbox.
-type scrubber struct {
-	r *strings.Replacer
-}
-
-func newScrubber(dir string) scrubber {
-	paths := []string{dir}
-	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
-		paths = append(paths, real)
-	}
-	// Longer first, so that one path that extends another is replaced
-	// whole.
-	sort.Slice(paths, func(i, j int) bool { return len(paths[i]) > len(paths[j]) })
-	var pairs []string
-	for _, p := range paths {
-		if p != "/" && p != "" {
-			pairs = append(pairs, p, sandboxDir)
-		}
-	}
-	return scrubber{r: strings.NewReplacer(pairs...)}
-}
-
-func (s scrubber) message(msg string) string {
-	msg = s.r.Replace(strings.ToValidUTF8(msg, "\uFFFD"))
+// safeMessage makes a message safe to show: valid UTF-8 and at most
+// MessageMaxBytes. Commands see their work directory as /work and nothing
+// of the host, so their output names no host path.
+func safeMessage(msg string) string {
+	msg = strings.ToValidUTF8(msg, "\uFFFD")
 	if len(msg) > MessageMaxBytes {
 		msg = truncateUTF8(msg, MessageMaxBytes-len("…")) + "…"
 	}

@@ -40,6 +40,12 @@ const (
 	// MemoryLimitMax is the largest memory_limit, in bytes, a test or the
 	// build may ask for (16 GiB).
 	MemoryLimitMax int64 = 16 << 30
+	// DiskLimitDefault is how much a test or the build may write to its
+	// work directory (64 MiB) when it names no disk_limit. Written files
+	// live in memory and count against memory_limit too.
+	DiskLimitDefault int64 = 64 << 20
+	// DiskLimitMax is the largest disk_limit, in bytes (4 GiB).
+	DiskLimitMax int64 = 4 << 30
 )
 
 // TestType says how a test is run and judged.
@@ -92,6 +98,8 @@ type Build struct {
 	TimeLimit time.Duration
 	// MemoryBytes is the build's memory limit in bytes.
 	MemoryBytes int64
+	// DiskBytes bounds what the build may write, its outputs included.
+	DiskBytes int64
 	// Line is where the build step starts in test.yaml.
 	Line int
 }
@@ -123,6 +131,9 @@ type Test struct {
 	TimeLimit time.Duration
 	// MemoryBytes is the test's memory limit in bytes.
 	MemoryBytes int64
+	// DiskBytes bounds what the test may write to its work directory,
+	// which starts with the student's files and the build's outputs.
+	DiskBytes int64
 	// Report is where a junit test's command writes its JUnit XML report: a
 	// slash-separated path relative to the work directory.
 	Report string
@@ -178,7 +189,8 @@ func specErrorf(line int, format string, args ...any) *SpecError {
 // type, a missing name or command, a duplicate test name or a rule of a
 // test's type that is broken is an error. Every error is a *SpecError that
 // names the line and the field. Defaults are filled in: points 1, compare
-// trimmed, time_limit 10 s (build: 60 s), memory_limit 512 MiB.
+// trimmed, time_limit 10 s (build: 60 s), memory_limit 512 MiB,
+// disk_limit 64 MiB.
 func ParseSpec(b []byte) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var doc yaml.Node
@@ -240,7 +252,7 @@ func ParseSpec(b []byte) (*Spec, error) {
 	return &spec, nil
 }
 
-var testKeys = []string{"name", "type", "points", "command", "args", "stdin", "stdout", "compare", "exit_code", "time_limit", "memory_limit", "report"}
+var testKeys = []string{"name", "type", "points", "command", "args", "stdin", "stdout", "compare", "exit_code", "time_limit", "memory_limit", "disk_limit", "report"}
 
 func parseTest(n *yaml.Node, i int) (Test, error) {
 	p := fmt.Sprintf("tests[%d]", i)
@@ -298,6 +310,9 @@ func parseTest(n *yaml.Node, i int) (Test, error) {
 		return t, err
 	}
 	if t.MemoryBytes, err = memoryLimit(f, p); err != nil {
+		return t, err
+	}
+	if t.DiskBytes, err = diskLimit(f, p); err != nil {
 		return t, err
 	}
 	if v, ok := f["exit_code"]; ok {
@@ -363,7 +378,7 @@ func parseBuild(n *yaml.Node) (*Build, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, specErrorf(n.Line, "build must be a mapping with a command")
 	}
-	f, err := mappingFields(n, "build", []string{"command", "time_limit", "memory_limit"})
+	f, err := mappingFields(n, "build", []string{"command", "time_limit", "memory_limit", "disk_limit"})
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +395,9 @@ func parseBuild(n *yaml.Node) (*Build, error) {
 		return nil, err
 	}
 	if b.MemoryBytes, err = memoryLimit(f, "build"); err != nil {
+		return nil, err
+	}
+	if b.DiskBytes, err = diskLimit(f, "build"); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -412,6 +430,21 @@ func memoryLimit(f map[string]*yaml.Node, p string) (int64, error) {
 	}
 	if mib < 1 || mib > MemoryLimitMax>>20 {
 		return 0, specErrorf(v.Line, "%s.memory_limit must be between 1 and %d MiB", p, MemoryLimitMax>>20)
+	}
+	return mib << 20, nil
+}
+
+func diskLimit(f map[string]*yaml.Node, p string) (int64, error) {
+	v, ok := f["disk_limit"]
+	if !ok {
+		return DiskLimitDefault, nil
+	}
+	mib, err := intValue(v, p+".disk_limit")
+	if err != nil {
+		return 0, err
+	}
+	if mib < 1 || mib > DiskLimitMax>>20 {
+		return 0, specErrorf(v.Line, "%s.disk_limit must be between 1 and %d MiB", p, DiskLimitMax>>20)
 	}
 	return mib << 20, nil
 }

@@ -40,25 +40,25 @@ tests:
 			name: "full",
 			in:   full,
 			want: &Spec{
-				Build: &Build{Command: "gcc -O2 -o prog prog.c", TimeLimit: 30 * time.Second, MemoryBytes: 512 << 20, Line: 1},
+				Build: &Build{Command: "gcc -O2 -o prog prog.c", TimeLimit: 30 * time.Second, MemoryBytes: 512 << 20, DiskBytes: DiskLimitDefault, Line: 1},
 				Tests: []Test{
-					{Name: "small", Type: TypeIO, Points: 1, Command: "python3 sum.py", Args: []string{}, Stdin: "1 2\n", Stdout: "3", Compare: CompareTrimmed, ExitCode: intPtr(0), TimeLimit: 5 * time.Second, MemoryBytes: 256 << 20, Line: 3},
-					{Name: "unit", Type: TypeCommand, Points: 2, Command: "python3 -m unittest test_sum.py", TimeLimit: 10 * time.Second, MemoryBytes: 512 << 20, Line: 14},
-					{Name: "suite", Type: TypeJUnit, Points: 1, Command: "./run-tests.sh", Report: "report.xml", TimeLimit: 60 * time.Second, MemoryBytes: 512 << 20, Line: 15},
+					{Name: "small", Type: TypeIO, Points: 1, Command: "python3 sum.py", Args: []string{}, Stdin: "1 2\n", Stdout: "3", Compare: CompareTrimmed, ExitCode: intPtr(0), TimeLimit: 5 * time.Second, MemoryBytes: 256 << 20, DiskBytes: DiskLimitDefault, Line: 3},
+					{Name: "unit", Type: TypeCommand, Points: 2, Command: "python3 -m unittest test_sum.py", TimeLimit: 10 * time.Second, MemoryBytes: 512 << 20, DiskBytes: DiskLimitDefault, Line: 14},
+					{Name: "suite", Type: TypeJUnit, Points: 1, Command: "./run-tests.sh", Report: "report.xml", TimeLimit: 60 * time.Second, MemoryBytes: 512 << 20, DiskBytes: DiskLimitDefault, Line: 15},
 				},
 			},
 		},
 		{
 			name: "defaults",
 			in:   "tests:\n  - {name: a, type: io, command: ./a, stdout: ''}\n",
-			want: &Spec{Tests: []Test{{Name: "a", Type: TypeIO, Points: PointsDefault, Command: "./a", Compare: CompareTrimmed, TimeLimit: TimeLimitDefault, MemoryBytes: MemoryLimitDefault, Line: 2}}},
+			want: &Spec{Tests: []Test{{Name: "a", Type: TypeIO, Points: PointsDefault, Command: "./a", Compare: CompareTrimmed, TimeLimit: TimeLimitDefault, MemoryBytes: MemoryLimitDefault, DiskBytes: DiskLimitDefault, Line: 2}}},
 		},
 		{
 			name: "build defaults",
 			in:   "build:\n  command: make\ntests:\n  - {name: a, type: command, command: ./a}\n",
 			want: &Spec{
-				Build: &Build{Command: "make", TimeLimit: BuildTimeLimitDefault, MemoryBytes: MemoryLimitDefault, Line: 2},
-				Tests: []Test{{Name: "a", Type: TypeCommand, Points: 1, Command: "./a", TimeLimit: TimeLimitDefault, MemoryBytes: MemoryLimitDefault, Line: 4}},
+				Build: &Build{Command: "make", TimeLimit: BuildTimeLimitDefault, MemoryBytes: MemoryLimitDefault, DiskBytes: DiskLimitDefault, Line: 2},
+				Tests: []Test{{Name: "a", Type: TypeCommand, Points: 1, Command: "./a", TimeLimit: TimeLimitDefault, MemoryBytes: MemoryLimitDefault, DiskBytes: DiskLimitDefault, Line: 4}},
 			},
 		},
 		{
@@ -76,16 +76,16 @@ tests:
   - {name: " spaced ", type: junit, command: *run, report: ./reports/../junit.xml, points: 0}
 `,
 			want: &Spec{Tests: []Test{
-				{Name: "42", Type: TypeIO, Points: 2.5, Command: "java -jar app.jar", Args: []string{"--size", "3", "two words", "it's"}, Stdout: "3.10", Compare: CompareTrimmed, ExitCode: intPtr(3), TimeLimit: 500 * time.Millisecond, MemoryBytes: MemoryLimitDefault, Line: 2},
-				{Name: "spaced", Type: TypeJUnit, Points: 0, Command: "java -jar app.jar", Report: "junit.xml", TimeLimit: TimeLimitDefault, MemoryBytes: MemoryLimitDefault, Line: 11},
+				{Name: "42", Type: TypeIO, Points: 2.5, Command: "java -jar app.jar", Args: []string{"--size", "3", "two words", "it's"}, Stdout: "3.10", Compare: CompareTrimmed, ExitCode: intPtr(3), TimeLimit: 500 * time.Millisecond, MemoryBytes: MemoryLimitDefault, DiskBytes: DiskLimitDefault, Line: 2},
+				{Name: "spaced", Type: TypeJUnit, Points: 0, Command: "java -jar app.jar", Report: "junit.xml", TimeLimit: TimeLimitDefault, MemoryBytes: MemoryLimitDefault, DiskBytes: DiskLimitDefault, Line: 11},
 			}},
 		},
 		{
 			name: "regex and exact",
 			in:   "tests:\n  - {name: r, type: io, command: c, stdout: '\\d+ (apples|pears)', compare: regex}\n  - {name: e, type: io, command: c, stdout: \"x\\n\", compare: exact, memory_limit: 16384, time_limit: 300}\n",
 			want: &Spec{Tests: []Test{
-				{Name: "r", Type: TypeIO, Points: 1, Command: "c", Stdout: `\d+ (apples|pears)`, Compare: CompareRegex, TimeLimit: TimeLimitDefault, MemoryBytes: MemoryLimitDefault, Line: 2},
-				{Name: "e", Type: TypeIO, Points: 1, Command: "c", Stdout: "x\n", Compare: CompareExact, TimeLimit: TimeLimitMax, MemoryBytes: MemoryLimitMax, Line: 3},
+				{Name: "r", Type: TypeIO, Points: 1, Command: "c", Stdout: `\d+ (apples|pears)`, Compare: CompareRegex, TimeLimit: TimeLimitDefault, MemoryBytes: MemoryLimitDefault, DiskBytes: DiskLimitDefault, Line: 2},
+				{Name: "e", Type: TypeIO, Points: 1, Command: "c", Stdout: "x\n", Compare: CompareExact, TimeLimit: TimeLimitMax, MemoryBytes: MemoryLimitMax, DiskBytes: DiskLimitDefault, Line: 3},
 			}},
 		},
 	}
@@ -141,7 +141,7 @@ func TestParseSpecErrors(t *testing.T) {
 		{"test not a mapping", "tests:\n  - {name: a, type: command, command: x}\n  - just a string\n", "test.yaml: line 3: tests[1] must be a mapping"},
 		{"bad type", "tests:\n  - name: small\n    type: io\n    command: python3 sum.py\n    stdout: \"3\"\n  - name: unit\n    type: unit\n    command: x\n", "test.yaml: line 7: tests[1].type must be io, command or junit"},
 		{"missing type", "tests:\n  - {name: a, command: x}\n", "test.yaml: line 2: tests[0].type is required (io, command or junit)"},
-		{"unknown key", "tests:\n  - name: a\n    type: command\n    command: x\n    tmie_limit: 5\n", `test.yaml: line 5: tests[0]: unknown key "tmie_limit" (allowed: name, type, points, command, args, stdin, stdout, compare, exit_code, time_limit, memory_limit, report)`},
+		{"unknown key", "tests:\n  - name: a\n    type: command\n    command: x\n    tmie_limit: 5\n", `test.yaml: line 5: tests[0]: unknown key "tmie_limit" (allowed: name, type, points, command, args, stdin, stdout, compare, exit_code, time_limit, memory_limit, disk_limit, report)`},
 		{"repeated key", "tests:\n  - name: a\n    name: b\n    type: command\n    command: x\n", "test.yaml: line 3: tests[0].name is given twice"},
 		{"complex key", "tests:\n  - {? [a]: 1}\n", "test.yaml: line 2: tests[0]: keys must be plain names"},
 		{"missing name", "tests:\n  - {name: a, type: command, command: x}\n  - type: command\n    command: x\n", "test.yaml: line 3: tests[1].name is required"},
@@ -176,7 +176,7 @@ func TestParseSpecErrors(t *testing.T) {
 		{"report is the directory", "tests:\n  - {name: a, type: junit, command: x, report: a/..}\n", "test.yaml: line 2: tests[0].report must be a relative path inside the work directory, such as reports/junit.xml"},
 		{"build not a mapping", "build: make\ntests:\n  - {name: a, type: command, command: x}\n", "test.yaml: line 1: build must be a mapping with a command"},
 		{"build without command", "build:\n  time_limit: 5\ntests:\n  - {name: a, type: command, command: x}\n", "test.yaml: line 2: build.command is required"},
-		{"build unknown key", "build:\n  command: make\n  memory: 5\ntests:\n  - {name: a, type: command, command: x}\n", `test.yaml: line 3: build: unknown key "memory" (allowed: command, time_limit, memory_limit)`},
+		{"build unknown key", "build:\n  command: make\n  memory: 5\ntests:\n  - {name: a, type: command, command: x}\n", `test.yaml: line 3: build: unknown key "memory" (allowed: command, time_limit, memory_limit, disk_limit)`},
 		{"build time limit", "build: {command: make, time_limit: 1000}\ntests:\n  - {name: a, type: command, command: x}\n", "test.yaml: line 1: build.time_limit must be more than 0 and at most 300 seconds"},
 	}
 	for _, tt := range tests {

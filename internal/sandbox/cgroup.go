@@ -456,4 +456,3 @@ func writeFile(path, value string) error {
 	}
 	return err
 }
-

@@ -292,9 +292,9 @@ func TestRun_Seccomp(t *testing.T) {
 	// Further denied calls, each of which an unprivileged process could
 	// otherwise make.
 	for _, c := range []struct{ name, call string }{
-		{"keyctl", "libc.syscall(250, 0, -3, 1)"},            // KEYCTL_GET_KEYRING_ID of the session keyring
-		{"personality", "libc.syscall(135, 0xffffffff)"},     // query
-		{"io_uring_setup", "libc.syscall(425, 1, params)"},   // one entry
+		{"keyctl", "libc.syscall(250, 0, -3, 1)"},          // KEYCTL_GET_KEYRING_ID of the session keyring
+		{"personality", "libc.syscall(135, 0xffffffff)"},   // query
+		{"io_uring_setup", "libc.syscall(425, 1, params)"}, // one entry
 		{"perf_event_open", "libc.syscall(298, 0, 0, -1, -1, 0)"},
 	} {
 		script := `python3 -c 'import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); params = ctypes.create_string_buffer(120); ` +

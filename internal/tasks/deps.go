@@ -11,9 +11,7 @@ import (
 type Deps struct {
 	Store store.Store
 	Repos git.Service
-	// Sandbox runs untrusted student code.
+	// Sandbox runs untrusted student code, in work directories of its
+	// own.
 	Sandbox sandbox.Runner
-	// WorkRoot holds the work directories of test runs; only the worker's
-	// user may list it (0711), so one run cannot find another's.
-	WorkRoot string
 }

@@ -328,6 +328,39 @@ func testRead(t *testing.T, s *suite) {
 		}
 	}
 
+	type file struct {
+		path, data string
+	}
+	all := func(string) bool { return true }
+	readAll := []struct {
+		commit, dir string
+		keep        func(string) bool
+		max         int64
+		want        []file
+		err         error
+	}{
+		{first, "", all, 1 << 20, []file{{"README.md", "hello\n"}, {"src.txt", "not in src"}, {"src/lib/util.py", ""},
+			{"src/main.py", "print(1)\n"}, {"tests/test_main.py", "assert True\n"}}, nil},
+		{first, "src", all, 1 << 20, []file{{"lib/util.py", ""}, {"main.py", "print(1)\n"}}, nil},
+		{first, "", func(p string) bool { return strings.HasSuffix(p, ".md") }, 1 << 20, []file{{"README.md", "hello\n"}}, nil},
+		{second, "data", all, 1 << 20, []file{{"blob.bin", string(binary)}}, nil},
+		{first, "", all, 10, nil, git.ErrTooLarge},
+		{first, "", func(p string) bool { return p == "README.md" }, 6, []file{{"README.md", "hello\n"}}, nil},
+		{second, "tests", all, 1 << 20, nil, git.ErrNotFound},
+		{"nope", "", all, 1 << 20, nil, git.ErrNotFound},
+		{first, "../x", all, 1 << 20, nil, git.ErrInvalid},
+	}
+	for _, tt := range readAll {
+		got, err := s.svc.ReadFiles(s.ctx, path, tt.commit, tt.dir, tt.keep, tt.max)
+		var gotFiles []file
+		for _, f := range got {
+			gotFiles = append(gotFiles, file{f.Path, string(f.Data)})
+		}
+		if !slices.Equal(gotFiles, tt.want) || !errors.Is(err, tt.err) {
+			t.Errorf("ReadFiles(%.8s, %q, max %d) = %q, %v; want %q, %v", tt.commit, tt.dir, tt.max, gotFiles, err, tt.want, tt.err)
+		}
+	}
+
 	has := []struct {
 		commit string
 		want   bool

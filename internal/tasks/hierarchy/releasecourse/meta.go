@@ -28,6 +28,11 @@ type Meta struct {
 	// SubmissionFiles are globs of what is graded from a student's
 	// repository.
 	SubmissionFiles []string `yaml:"submission_files"`
+	// TestFiles are globs of the kept-back files the tests need, such as
+	// test_sum.py: they are shown read-only to the command and junit
+	// tests, and nothing else kept back (solutions, test.yaml) ever
+	// reaches a test run.
+	TestFiles []string `yaml:"test_files"`
 	MaxTestRuns     int      `yaml:"max_test_runs"`
 	MaxSubmissions  int      `yaml:"max_submissions"`
 }
@@ -79,7 +84,7 @@ func ParseMeta(b []byte) (*Meta, error) {
 	for _, l := range []struct {
 		key   string
 		globs []string
-	}{{"student_files", m.StudentFiles}, {"submission_files", m.SubmissionFiles}} {
+	}{{"student_files", m.StudentFiles}, {"submission_files", m.SubmissionFiles}, {"test_files", m.TestFiles}} {
 		for _, g := range l.globs {
 			if _, err := path.Match(g, ""); err != nil || g == "" || strings.HasPrefix(g, "/") || strings.Contains(g, "..") {
 				return nil, fmt.Errorf("meta.yaml: line %d: %q is not a relative glob", line(l.key), g)
@@ -97,6 +102,22 @@ func ParseMeta(b []byte) (*Meta, error) {
 // top-level files are named.
 func (m *Meta) StudentFile(rel string) bool {
 	return matchAny(m.StudentFiles, rel)
+}
+
+// SubmissionFile reports whether a file (relative to the assignment
+// directory) of a student's repository is graded: the submission_files, or
+// the student_files when there are none.
+func (m *Meta) SubmissionFile(rel string) bool {
+	if len(m.SubmissionFiles) == 0 {
+		return m.StudentFile(rel)
+	}
+	return matchAny(m.SubmissionFiles, rel)
+}
+
+// TestFile reports whether a file of the assignment is a test file that
+// test runs get. meta.yaml and test.yaml never are.
+func (m *Meta) TestFile(rel string) bool {
+	return rel != MetaFile && rel != TestSpecFile && matchAny(m.TestFiles, rel)
 }
 
 func matchAny(globs []string, rel string) bool {

@@ -19,12 +19,14 @@ func TestParseMeta(t *testing.T) {
 			in: "title: Hello\n" +
 				"student_files: [hello.py, README.md, 'src/*.c']\n" +
 				"submission_files:\n  - hello.py\n" +
+				"test_files: [test_hello.py, 'tests/*.txt']\n" +
 				"max_test_runs: 20\n" +
 				"max_submissions: 3\n",
 			want: Meta{
 				Title:           "Hello",
 				StudentFiles:    []string{"hello.py", "README.md", "src/*.c"},
 				SubmissionFiles: []string{"hello.py"},
+				TestFiles:       []string{"test_hello.py", "tests/*.txt"},
 				MaxTestRuns:     20,
 				MaxSubmissions:  3,
 			},
@@ -95,6 +97,8 @@ func TestParseMetaErrors(t *testing.T) {
 		{"bad glob syntax", "title: T\nstudent_files: ['[']\n", []string{"line 2", `"["`}},
 		{"bad submission glob", "title: T\nstudent_files: [a]\nsubmission_files: ['a', '[x']\n", []string{"line 3", `"[x"`}},
 		{"absolute submission glob", "title: T\n\nstudent_files: [a]\nsubmission_files: [/x]\n", []string{"line 4", `"/x"`}},
+		{"dot-dot test glob", "title: T\nstudent_files: [a]\ntest_files: [../solution/*]\n", []string{"line 3", `"../solution/*"`}},
+		{"test_files is a string", "title: T\nstudent_files: [a]\ntest_files: test_a.py\n", []string{"line 3"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -111,6 +115,40 @@ func TestParseMetaErrors(t *testing.T) {
 				t.Errorf("error %q does not start with meta.yaml", err)
 			}
 		})
+	}
+}
+
+func TestMetaFileRoles(t *testing.T) {
+	t.Parallel()
+	m, err := ParseMeta([]byte("title: T\nstudent_files: [sum.py, README.md]\nsubmission_files: [sum.py]\n" +
+		"test_files: [test_sum.py, '*.yaml', 'data/*']\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		rel                    string
+		student, submit, tests bool
+	}{
+		{"sum.py", true, true, false},
+		{"README.md", true, false, false},
+		{"test_sum.py", false, false, true},
+		{"data/in.txt", false, false, true},
+		{"data/deeper/in.txt", false, false, false},
+		{"solution.py", false, false, false},
+		// Never a test file, whatever the globs say.
+		{"test.yaml", false, false, false},
+		{"meta.yaml", false, false, false},
+		{"other.yaml", false, false, true},
+	} {
+		if m.StudentFile(tt.rel) != tt.student || m.SubmissionFile(tt.rel) != tt.submit || m.TestFile(tt.rel) != tt.tests {
+			t.Errorf("%s: student %v, submission %v, test %v; want %v, %v, %v", tt.rel,
+				m.StudentFile(tt.rel), m.SubmissionFile(tt.rel), m.TestFile(tt.rel), tt.student, tt.submit, tt.tests)
+		}
+	}
+	// Without submission_files, the student files are what is graded.
+	m.SubmissionFiles = nil
+	if !m.SubmissionFile("README.md") {
+		t.Error("without submission_files, student files are not graded")
 	}
 }
 

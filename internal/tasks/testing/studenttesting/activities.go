@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/grading"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
@@ -68,20 +65,14 @@ func (a *Activities) Start(ctx context.Context, in Input) (*Run, error) {
 	}, nil
 }
 
-// Run lays out a work directory — the student's submission files at the
-// commit, then the kept-back files of the assignment at its released
-// version, which win — and grades it in the sandbox. It has no outside
-// effect but its work directory, which it removes, so a retry is safe.
+// Run grades the student's commit in the sandbox: the student's
+// submission files at the commit, and the assignment's declared test files
+// at its released version, are all that enter it (see grading.Grade). It
+// has no outside effect, so a retry is safe.
 func (a *Activities) Run(ctx context.Context, r Run) (*grading.Summary, error) {
 	if a.deps.Sandbox == nil {
 		return nil, errors.New("this worker has no sandbox")
 	}
-	dir, err := os.MkdirTemp(a.deps.WorkRoot, "run-")
-	if err != nil {
-		return nil, fmt.Errorf("work directory: %w", err)
-	}
-	defer os.RemoveAll(dir)
-
 	rawMeta, err := a.deps.Repos.ReadFile(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath+"/"+releasecourse.MetaFile)
 	if err != nil {
 		return nil, hierarchy.ActivityError(fmt.Errorf("read meta.yaml: %w", err))
@@ -99,20 +90,19 @@ func (a *Activities) Run(ctx context.Context, r Run) (*grading.Summary, error) {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeTestSpec, err)
 	}
 
-	// The student's submission files (all student files when the meta
-	// names none).
-	submitted := meta.SubmissionFiles
-	if len(submitted) == 0 {
-		submitted = meta.StudentFiles
+	limit := spec.MaxDiskBytes()
+	submitted, err := a.deps.Repos.ReadFiles(ctx, r.StudentRepo, r.Commit, r.ContentPath, meta.SubmissionFile, limit)
+	switch {
+	case errors.Is(err, git.ErrTooLarge):
+		return grading.FailAll(spec, fmt.Sprintf("the submitted files are larger than %d MiB", limit>>20)), nil
+	case errors.Is(err, git.ErrNotFound):
+		submitted = nil // nothing of the assignment in the repository at that commit
+	case err != nil:
+		return nil, hierarchy.ActivityError(fmt.Errorf("read the submission: %w", err))
 	}
-	sm := &releasecourse.Meta{StudentFiles: submitted}
-	if err := a.copyFiles(ctx, r.StudentRepo, r.Commit, r.ContentPath, dir, sm.StudentFile); err != nil {
-		return nil, err
-	}
-	// The kept-back files: tests and what else the students never saw.
-	keptBack := func(rel string) bool { return !meta.StudentFile(rel) && rel != releasecourse.MetaFile }
-	if err := a.copyFiles(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath, dir, keptBack); err != nil {
-		return nil, err
+	tests, err := a.deps.Repos.ReadFiles(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath, meta.TestFile, grading.DiskLimitMax)
+	if err != nil {
+		return nil, hierarchy.ActivityError(fmt.Errorf("read the test files: %w", err))
 	}
 
 	// Heartbeat while the tests run, so a dead worker is noticed and a
@@ -132,38 +122,20 @@ func (a *Activities) Run(ctx context.Context, r Run) (*grading.Summary, error) {
 		}
 	}()
 	activity.RecordHeartbeat(ctx, tasks.Progress{Percent: 10, Message: "running tests of " + r.ContentPath})
-	sum, err := grading.Grade(ctx, a.deps.Sandbox, spec, dir)
+	sum, err := grading.Grade(ctx, a.deps.Sandbox, spec, grading.Input{Files: gradingFiles(submitted), TestFiles: gradingFiles(tests)})
 	if err != nil {
 		return nil, fmt.Errorf("grade: %w", err)
 	}
 	return sum, nil
 }
 
-// copyFiles writes the files of repo at commit under dir (the assignment
-// directory) that keep selects, relative to dir, into work.
-func (a *Activities) copyFiles(ctx context.Context, repo, commit, dir, work string, keep func(rel string) bool) error {
-	files, err := a.deps.Repos.ListFiles(ctx, repo, commit, dir)
-	if err != nil {
-		return hierarchy.ActivityError(fmt.Errorf("list %s: %w", repo, err))
+// gradingFiles converts files read from git.
+func gradingFiles(in []git.File) []grading.File {
+	out := make([]grading.File, len(in))
+	for i, f := range in {
+		out[i] = grading.File{Path: f.Path, Data: f.Data, Executable: f.Executable}
 	}
-	for _, f := range files {
-		rel := strings.TrimPrefix(f, dir+"/")
-		if !keep(rel) {
-			continue
-		}
-		b, err := a.deps.Repos.ReadFile(ctx, repo, commit, f)
-		if err != nil {
-			return hierarchy.ActivityError(fmt.Errorf("read %s: %w", f, err))
-		}
-		dst := filepath.Join(work, filepath.FromSlash(path.Clean(rel)))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return out
 }
 
 // FinishInput ends a stored result.

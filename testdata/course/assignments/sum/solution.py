@@ -1,3 +1,4 @@
+# Reference solution of sum: kept back from students and from test runs.
 def add(a, b):
     return a + b
 

@@ -1,3 +1,4 @@
+"""Kept-back unit tests of sum: shown, read-only, to the unit test only."""
 import unittest
 
 from sum import add
