@@ -32,9 +32,9 @@ type Meta struct {
 	// test_sum.py: they are shown read-only to the command and junit
 	// tests, and nothing else kept back (solutions, test.yaml) ever
 	// reaches a test run.
-	TestFiles []string `yaml:"test_files"`
-	MaxTestRuns     int      `yaml:"max_test_runs"`
-	MaxSubmissions  int      `yaml:"max_submissions"`
+	TestFiles      []string `yaml:"test_files"`
+	MaxTestRuns    int      `yaml:"max_test_runs"`
+	MaxSubmissions int      `yaml:"max_submissions"`
 }
 
 // ParseMeta reads a meta.yaml strictly: an unknown key, a wrong type or a
