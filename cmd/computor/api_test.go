@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -562,7 +563,13 @@ func TestWorkersStatus(t *testing.T) {
 			} `json:"activity_pollers"`
 			WorkflowBacklog int64 `json:"workflow_backlog"`
 		} `json:"queues"`
-		Workers []string `json:"workers"`
+		Workers   []string `json:"workers"`
+		Sandboxes map[string]*struct {
+			Cgroup    string   `json:"cgroup"`
+			DiskLimit bool     `json:"disk_limit"`
+			Seccomp   bool     `json:"seccomp"`
+			Notes     []string `json:"notes"`
+		} `json:"sandboxes"`
 	}
 	admin := s.tokenFor(t, "status-admin", "admin")
 	// Pollers show up once the worker has polled each queue; the dev
@@ -583,5 +590,16 @@ func TestWorkersStatus(t *testing.T) {
 		if age := time.Since(q.WorkflowPollers[0].LastAccessTime); age > 5*time.Minute || q.WorkflowBacklog < 0 {
 			t.Fatalf("queue %s: poller seen %s ago, backlog %d", q.Queue, age, q.WorkflowBacklog)
 		}
+	}
+	// The dev worker is host:pid and says how its sandbox isolates runs:
+	// on this host, with every defence.
+	host, _ := os.Hostname()
+	me := fmt.Sprintf("%s:%d", host, os.Getpid())
+	if !slices.Contains(st.Workers, me) {
+		t.Fatalf("workers %v, want %s among them", st.Workers, me)
+	}
+	sb := st.Sandboxes[me]
+	if sb == nil || sb.Cgroup == "" || sb.Cgroup == "none" || !sb.DiskLimit || !sb.Seccomp {
+		t.Errorf("sandbox of %s: %+v; want cgroups, bounded work dirs and seccomp on this host", me, sb)
 	}
 }

@@ -116,7 +116,7 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 	})
 
 	mreg := metrics.New()
-	if d.temporal, err = connect(ctx, c, "", mreg.SDKHandler(), logger); err != nil {
+	if d.temporal, err = connect(ctx, c, worker.Identity(), mreg.SDKHandler(), logger); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.temporal.Close)
@@ -131,6 +131,7 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		return nil, err
 	}
 	d.closers = append(d.closers, d.worker.Stop)
+	worker.Announce(ctx, deps.Store, announcement(deps, d.worker.Queues()), logger)
 
 	if !o.noUI {
 		if d.ui, err = engine.StartUI(o.uiAddr, d.server.Addr(), c.namespace, logger); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/computor-org/computor-go/internal/metrics"
+	"github.com/computor-org/computor-go/internal/sandbox"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/catalog"
 	"github.com/computor-org/computor-go/internal/worker"
@@ -17,6 +18,16 @@ import (
 
 // registry returns every task type, bound to its dependencies.
 func registry(d tasks.Deps, testing bool) (*tasks.Registry, error) { return catalog.New(d, testing) }
+
+// announcement is what a worker says of itself in the domain database:
+// its identity, queues and sandbox.
+func announcement(d tasks.Deps, queues []string) worker.Announcement {
+	a := worker.Announcement{Identity: worker.Identity(), Queues: queues}
+	if sb, ok := d.Sandbox.(interface{ Isolation() sandbox.Isolation }); ok {
+		a.Sandbox = sb.Isolation()
+	}
+	return a
+}
 
 // queueFlags are the worker's queue choices, as in the original worker.
 type queueFlags struct {
@@ -110,7 +121,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer stop()
 	}
 	fmt.Fprintln(stdout, "Starting Temporal worker...")
-	tc, err := connect(ctx, c, "", mreg.SDKHandler(), logger)
+	tc, err := connect(ctx, c, worker.Identity(), mreg.SDKHandler(), logger)
 	if err != nil {
 		return err
 	}
@@ -132,6 +143,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	started.Store(true)
+	worker.Announce(ctx, deps.Store, announcement(deps, queues), logger)
 	fmt.Fprintln(stdout, "Registered workflows:", pyList(reg.Names()))
 	fmt.Fprintln(stdout, "Worker running on queues:", pyList(queues))
 	fmt.Fprintln(stdout, "Worker started. Press Ctrl+C to stop.")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
@@ -42,6 +44,11 @@ type WorkersStatus struct {
 	Queues []QueueStatus `json:"queues"`
 	// Workers lists every identity polling any queue.
 	Workers []string `json:"workers"`
+	// Sandboxes says, for each worker of Workers, how it isolates student
+	// code (cgroup version, bounded work dirs, seccomp, and notes on what
+	// is off), as it announced at start; null for a worker that runs no
+	// student code or has not announced itself.
+	Sandboxes map[string]json.RawMessage `json:"sandboxes"`
 }
 
 // serveWorkersStatus shows, for each queue, the pollers Temporal has seen
@@ -84,6 +91,21 @@ func (s *Server) serveWorkersStatus(w http.ResponseWriter, r *http.Request) erro
 		out.Queues = append(out.Queues, qs)
 	}
 	slices.Sort(out.Workers)
+	out.Sandboxes = make(map[string]json.RawMessage, len(out.Workers))
+	for _, id := range out.Workers {
+		out.Sandboxes[id] = json.RawMessage("null")
+	}
+	if s.store != nil {
+		announced, err := s.store.WorkerList(r.Context(), time.Now().Add(-3*store.WorkerAnnounceInterval))
+		if err != nil {
+			return fmt.Errorf("list workers: %w", err)
+		}
+		for _, a := range announced {
+			if _, polling := out.Sandboxes[a.Identity]; polling && a.Sandbox != nil {
+				out.Sandboxes[a.Identity] = a.Sandbox
+			}
+		}
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -71,6 +71,32 @@ type Meta struct {
 	CreatedByTask string `json:"created_by_task,omitempty"`
 }
 
+// Worker is a worker process as it last announced itself.
+type Worker struct {
+	// Identity is its Temporal identity, as the pollers of a task queue
+	// show it.
+	Identity string `json:"identity"`
+	// Queues are the task queues it polls.
+	Queues []string `json:"queues"`
+	// Sandbox says how it isolates student code; nil when it runs none.
+	Sandbox   json.RawMessage `json:"sandbox"`
+	StartedAt time.Time       `json:"started_at"`
+	// SeenAt is when it last announced itself.
+	SeenAt time.Time `json:"seen_at"`
+}
+
+// WorkerAnnounceInterval is how often a worker renews its announcement;
+// one not seen for three of them is gone.
+const WorkerAnnounceInterval = 30 * time.Second
+
+// WorkerSaveParams is a worker's announcement.
+type WorkerSaveParams struct {
+	Identity  string
+	Queues    []string
+	Sandbox   json.RawMessage
+	StartedAt time.Time
+}
+
 // User is a person known to Computor; Username is a token's `sub`.
 type User struct {
 	Meta
@@ -191,6 +217,13 @@ type Submission struct {
 // ErrLimitReached. Lists are ordered (by path, title or username; test
 // results newest first) and empty lists are non-nil. Times are UTC.
 type Store interface {
+	// WorkerSave records a worker process's announcement of itself; its
+	// key is the identity. An empty identity or a sandbox that is not JSON
+	// is ErrInvalid.
+	WorkerSave(ctx context.Context, p WorkerSaveParams) error
+	// WorkerList lists the workers seen at or after since, by identity.
+	WorkerList(ctx context.Context, since time.Time) ([]Worker, error)
+
 	// UserFindOrCreate makes the user, or returns the one with that
 	// username as it is, whoever made it.
 	UserFindOrCreate(ctx context.Context, p UserCreateParams) (*User, error)

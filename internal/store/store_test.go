@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -218,6 +220,44 @@ var suite = []struct {
 	{"Reopen", testReopen},
 	{"ConcurrentOpen", testConcurrentOpen},
 	{"CanceledContext", testCanceledContext},
+	{"Worker", testWorker},
+}
+
+func testWorker(t *testing.T, b *bundle) {
+	s := b.open(t)
+	ctx := t.Context()
+	start := time.Now().Add(-time.Minute)
+	iso := json.RawMessage(`{"cgroup":"v1","disk_limit":true,"seccomp":true}`)
+	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: "vm:12", Queues: []string{"a", "b"}, Sandbox: iso, StartedAt: start}), nil)
+	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: "api-less:7", StartedAt: start}), nil)
+	ws, err := s.WorkerList(ctx, start)
+	wantErr(t, err, nil)
+	if len(ws) != 2 || ws[0].Identity != "api-less:7" || ws[1].Identity != "vm:12" {
+		t.Fatalf("workers %+v", ws)
+	}
+	w := ws[1]
+	var got map[string]any
+	if err := json.Unmarshal(w.Sandbox, &got); err != nil || got["cgroup"] != "v1" || got["seccomp"] != true ||
+		!slices.Equal(w.Queues, []string{"a", "b"}) || !w.StartedAt.Equal(start.UTC().Truncate(time.Microsecond)) ||
+		w.SeenAt.Before(start) || w.SeenAt.Location() != time.UTC {
+		t.Errorf("worker %+v (sandbox %s)", w, w.Sandbox)
+	}
+	if ws[0].Sandbox != nil || ws[0].Queues == nil {
+		t.Errorf("a worker without a sandbox: %+v", ws[0])
+	}
+	// A later announcement replaces the earlier one.
+	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: "vm:12", Queues: []string{"c"}, StartedAt: start}), nil)
+	ws, _ = s.WorkerList(ctx, start)
+	if len(ws) != 2 || !slices.Equal(ws[1].Queues, []string{"c"}) || ws[1].Sandbox != nil {
+		t.Errorf("after a second announcement: %+v", ws)
+	}
+	// Workers not seen since are left out.
+	ws, _ = s.WorkerList(ctx, time.Now().Add(time.Minute))
+	if len(ws) != 0 {
+		t.Errorf("workers seen in the future: %+v", ws)
+	}
+	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: ""}), ErrInvalid)
+	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: "x", Sandbox: json.RawMessage("{")}), ErrInvalid)
 }
 
 func testPing(t *testing.T, b *bundle) {
