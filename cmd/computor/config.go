@@ -23,26 +23,27 @@ import (
 
 // Environment variables, read here and nowhere else.
 const (
-	envDataDir      = "COMPUTOR_DATA_DIR"
-	envAPIAddr      = "COMPUTOR_API_ADDR"
-	envUIAddr       = "COMPUTOR_UI_ADDR"
-	envMetricsAddr  = "COMPUTOR_METRICS_ADDR"
-	envJWTSecret    = "COMPUTOR_JWT_SECRET"
-	envJWKSURL      = "COMPUTOR_JWT_JWKS_URL"
-	envJWTIssuer    = "COMPUTOR_JWT_ISSUER"
-	envJWTAudience  = "COMPUTOR_JWT_AUDIENCE"
-	envLogLevel     = "COMPUTOR_LOG_LEVEL"
-	envLogFormat    = "COMPUTOR_LOG_FORMAT"
-	envDatabaseURL  = "COMPUTOR_DATABASE_URL"
-	envReposDir     = "COMPUTOR_REPOS_DIR"
-	envWorkDir      = "COMPUTOR_WORK_DIR"
-	envTemporalAddr = "TEMPORAL_ADDRESS"
-	envTLSCert      = "TEMPORAL_TLS_CERT"
-	envTLSKey       = "TEMPORAL_TLS_KEY"
-	envTLSCA        = "TEMPORAL_TLS_CA"
-	envTLSServer    = "TEMPORAL_TLS_SERVER_NAME"
-	envAPIKey       = "TEMPORAL_API_KEY"
-	envNamespace    = "TEMPORAL_NAMESPACE"
+	envDataDir       = "COMPUTOR_DATA_DIR"
+	envAPIAddr       = "COMPUTOR_API_ADDR"
+	envUIAddr        = "COMPUTOR_UI_ADDR"
+	envMetricsAddr   = "COMPUTOR_METRICS_ADDR"
+	envJWTSecret     = "COMPUTOR_JWT_SECRET"
+	envJWKSURL       = "COMPUTOR_JWT_JWKS_URL"
+	envJWTIssuer     = "COMPUTOR_JWT_ISSUER"
+	envJWTAudience   = "COMPUTOR_JWT_AUDIENCE"
+	envLogLevel      = "COMPUTOR_LOG_LEVEL"
+	envLogFormat     = "COMPUTOR_LOG_FORMAT"
+	envDatabaseURL   = "COMPUTOR_DATABASE_URL"
+	envReposDir      = "COMPUTOR_REPOS_DIR"
+	envWorkDir       = "COMPUTOR_WORK_DIR"
+	envStrictSandbox = "COMPUTOR_SANDBOX_STRICT"
+	envTemporalAddr  = "TEMPORAL_ADDRESS"
+	envTLSCert       = "TEMPORAL_TLS_CERT"
+	envTLSKey        = "TEMPORAL_TLS_KEY"
+	envTLSCA         = "TEMPORAL_TLS_CA"
+	envTLSServer     = "TEMPORAL_TLS_SERVER_NAME"
+	envAPIKey        = "TEMPORAL_API_KEY"
+	envNamespace     = "TEMPORAL_NAMESPACE"
 )
 
 // Defaults.
@@ -223,6 +224,12 @@ func (c *common) deps(ctx context.Context, withSandbox bool, logger *slog.Logger
 			return d, nil, false, nil, fmt.Errorf("sandbox: %w", err)
 		case err != nil:
 			logger.Warn("student_testing and submission_processing are off: no working sandbox (apt-get install bubblewrap)", "err", err)
+			testing = false
+		case !sb.Isolation().Complete() && os.Getenv(envStrictSandbox) == "1":
+			iso := sb.Isolation()
+			_ = sb.Close()
+			logger.Error("student_testing and submission_processing are off: "+envStrictSandbox+"=1 and the sandbox lacks a defence on this host",
+				"isolation", iso.String(), "why", strings.Join(iso.Notes, "; "))
 			testing = false
 		default:
 			d.Sandbox = sb

@@ -214,6 +214,44 @@ func (l *Local) runTo(ctx context.Context, gitDir string, env []string, stdin io
 	return nil
 }
 
+// stream runs git with args in gitDir and hands its stdout to read while it
+// runs; when read returns an error, git is killed and that error is
+// returned. Only what read keeps is held in memory.
+func (l *Local) stream(ctx context.Context, gitDir string, read func(io.Reader) error, args ...string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full := append([]string{"--git-dir=" + gitDir}, args...)
+	cmd := exec.CommandContext(ctx, l.gitPath, full...)
+	cmd.Env = l.baseEnv()
+	cmd.Dir = l.tmp
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return &gitError{args: args, err: err}
+	}
+	readErr := read(out)
+	if readErr != nil {
+		cancel()
+		_, _ = io.Copy(io.Discard, out)
+	}
+	waitErr := cmd.Wait()
+	switch {
+	case readErr != nil:
+		return readErr
+	case waitErr != nil:
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			waitErr = errors.Join(ctxErr, waitErr)
+		}
+		return &gitError{args: args, err: waitErr, stderr: strings.TrimSpace(stderr.String())}
+	}
+	return nil
+}
+
 // exitCode returns the exit status of a failed git command, or -1.
 func exitCode(err error) int {
 	var ee *exec.ExitError

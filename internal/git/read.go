@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -104,6 +105,10 @@ func (l *Local) listFiles(ctx context.Context, gitDir, commit, sub string) ([]st
 	return files, nil
 }
 
+// ReadFilesMaxEntries bounds the tree entries ReadFiles lists, kept or
+// not.
+const ReadFilesMaxEntries = 100_000
+
 // ReadFiles implements [Service.ReadFiles] with two git processes: one
 // lists the tree with sizes, the other reads every selected blob.
 func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep func(rel string) bool, maxBytes int64) ([]File, error) {
@@ -130,10 +135,6 @@ func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep fu
 			return nil, fmt.Errorf("read files of %s at %s: directory %q: %w", path, hash, sub, ErrNotFound)
 		}
 	}
-	out, err := l.run(ctx, gitDir, nil, nil, "ls-tree", "-r", "-l", "-z", treeish)
-	if err != nil {
-		return nil, fmt.Errorf("read files of %s at %s: %w", path, hash, err)
-	}
 	type entry struct {
 		path, object string
 		size         int64
@@ -141,24 +142,47 @@ func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep fu
 	}
 	var entries []entry
 	var total int64
-	for rec := range strings.SplitSeq(string(out), "\x00") {
-		// "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
-		meta, name, ok := strings.Cut(rec, "\t")
-		f := strings.Fields(meta)
-		if !ok || len(f) != 4 || f[1] != "blob" || (f[0] != "100644" && f[0] != "100755") {
-			continue // links, submodules
+	// The listing is read as it comes, and counted whatever is kept: a
+	// tree of a few kilobytes can list a billion entries (a tree of
+	// trees of the same tree), which must not be held in memory.
+	listed := 0
+	err = l.stream(ctx, gitDir, func(r io.Reader) error {
+		br := bufio.NewReaderSize(r, 64<<10)
+		for {
+			rec, err := br.ReadSlice(0)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				return fmt.Errorf("a tree entry longer than 64 KiB: %w", ErrTooLarge)
+			}
+			if err != nil {
+				return err
+			}
+			if listed++; listed > ReadFilesMaxEntries {
+				return fmt.Errorf("more than %d entries: %w", ReadFilesMaxEntries, ErrTooLarge)
+			}
+			// "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
+			meta, name, ok := strings.Cut(string(rec[:len(rec)-1]), "\t")
+			f := strings.Fields(meta)
+			if !ok || len(f) != 4 || f[1] != "blob" || (f[0] != "100644" && f[0] != "100755") {
+				continue // links, submodules
+			}
+			if keep != nil && !keep(name) {
+				continue
+			}
+			size, err := strconv.ParseInt(f[3], 10, 64)
+			if err != nil {
+				return fmt.Errorf("ls-tree size %q: %w", f[3], err)
+			}
+			if total += size; total > maxBytes {
+				return fmt.Errorf("more than %d bytes: %w", maxBytes, ErrTooLarge)
+			}
+			entries = append(entries, entry{path: name, object: f[2], size: size, exec: f[0] == "100755"})
 		}
-		if keep != nil && !keep(name) {
-			continue
-		}
-		size, err := strconv.ParseInt(f[3], 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("read files of %s: ls-tree size %q: %w", path, f[3], err)
-		}
-		if total += size; total > maxBytes {
-			return nil, fmt.Errorf("read files of %s at %s: more than %d bytes: %w", path, hash, maxBytes, ErrTooLarge)
-		}
-		entries = append(entries, entry{path: name, object: f[2], size: size, exec: f[0] == "100755"})
+	}, "ls-tree", "-r", "-l", "-z", treeish)
+	if err != nil {
+		return nil, fmt.Errorf("read files of %s at %s: %w", path, hash, err)
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.path, b.path) })
 	files := make([]File, 0, len(entries))

@@ -1,7 +1,9 @@
 package git
 
 import (
+	"errors"
 	"fmt"
+	"os/exec"
 	"os"
 	"path/filepath"
 	"slices"
@@ -159,4 +161,44 @@ func TestReadFilesModes(t *testing.T) {
 	if !slices.Equal(desc, want) {
 		t.Errorf("ReadFiles = %q, want %q: links are never files", desc, want)
 	}
+}
+
+func TestReadFilesTreeBomb(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	repo, _ := b.mustRepo(t, "org/bomb", files("a.txt", "a"))
+	work := filepath.Join(t.TempDir(), "w")
+	runGit(t, "", "clone", "--quiet", repo.Dir, work)
+	// A million entries in two small trees: one of 1000 empty files, one
+	// of 1000 copies of the first.
+	empty := runGit(t, work, "hash-object", "-w", "--stdin")
+	var leaf, top strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&leaf, "100644 blob %s\tf%d\n", empty, i)
+	}
+	t0 := mktree(t, work, leaf.String())
+	for i := range 1000 {
+		fmt.Fprintf(&top, "040000 tree %s\td%d\n", t0, i)
+	}
+	t1 := mktree(t, work, top.String())
+	commit := runGit(t, work, "commit-tree", "-p", "HEAD", "-m", "bomb", t1)
+	runGit(t, work, "push", "--quiet", "origin", commit+":refs/heads/main")
+
+	_, err := b.svc.ReadFiles(b.ctx, "org/bomb", "main", "", func(string) bool { return false }, 1<<20)
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("ReadFiles of a million entries: %v, want ErrTooLarge", err)
+	}
+}
+
+func mktree(t *testing.T, dir, listing string) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "git", "mktree")
+	cmd.Dir = dir
+	cmd.Env = clientEnv(t.TempDir())
+	cmd.Stdin = strings.NewReader(listing)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git mktree: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -46,7 +46,8 @@ type Service interface {
 	// commit that keep selects (by their path relative to dir), with
 	// their content, sorted by path. Symbolic links and submodules are
 	// never returned. ErrNotFound when commit or dir is absent;
-	// ErrTooLarge when the selected files hold more than maxBytes.
+	// ErrTooLarge when the selected files hold more than maxBytes, or the
+	// tree lists more entries than a reader should ever hold.
 	ReadFiles(ctx context.Context, path, commit, dir string, keep func(rel string) bool, maxBytes int64) ([]File, error)
 	// Commit applies changes on top of branch main, which must be at
 	// c.Parent (no rebase: ErrConflict otherwise). When the resulting tree

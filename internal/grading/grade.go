@@ -297,6 +297,11 @@ func (g *grader) test(ctx context.Context, t *Test) ([]TestResult, error) {
 		return nil, err
 	}
 	dur := res.Duration.Seconds()
+	if res.Inferred && t.ExitCode != nil && res.ExitCode == *t.ExitCode {
+		// The program exited as the test expects; words in its stderr
+		// that sound like a limit do not make it one.
+		res.Limit, res.Reason = "", exitReason(res)
+	}
 	if reason := abnormalEnd(res, l); reason != "" {
 		return one(OutcomeFailed, reason, dur), nil
 	}
@@ -377,42 +382,47 @@ func junitResults(t *Test, res *sandbox.Result, dir string) []TestResult {
 	return out
 }
 
-// readReport reads a JUnit report inside dir. The report is opened with
-// O_NOFOLLOW and O_NONBLOCK in its directory (found without leaving dir),
-// so that a symbolic link is refused and a FIFO or device the run left
-// there cannot hang the grader; it must be a regular file of at most
-// ReportMaxBytes. Its errors read after "junit report <path>" and name no
-// host path.
+// readReport reads a JUnit report inside dir. Every directory on the way
+// is opened with O_DIRECTORY and O_NOFOLLOW, and the report itself with
+// O_NOFOLLOW and O_NONBLOCK: a symbolic link anywhere on the path is
+// refused rather than followed, and a FIFO or device the run left there
+// fails at once instead of hanging the grader. The report must be a
+// regular file of at most ReportMaxBytes. Its errors read after "junit
+// report <path>" and name no host path.
 func readReport(dir, report string) ([]junitCase, error) {
 	if !localPath(report) {
 		return nil, errors.New("is not a relative path inside the work directory")
 	}
-	root, err := os.OpenRoot(dir)
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, errors.New("could not be read: the work directory cannot be opened")
 	}
-	defer root.Close()
-	parent, err := root.Open(filepath.FromSlash(path.Dir(report)))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+	parts := strings.Split(path.Clean(report), "/")
+	for _, p := range parts[:len(parts)-1] {
+		next, err := syscall.Openat(fd, p, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+		syscall.Close(fd)
+		switch {
+		case errors.Is(err, syscall.ENOENT):
 			return nil, errors.New("was not written")
+		case errors.Is(err, syscall.ELOOP), errors.Is(err, syscall.ENOTDIR):
+			return nil, fmt.Errorf("could not be read: %s is not a directory", p)
+		case err != nil:
+			return nil, fmt.Errorf("could not be read: %w", err)
 		}
-		return nil, fmt.Errorf("could not be read: %w", pathErrorCause(err))
+		fd = next
 	}
-	defer parent.Close()
-	fd, err := syscall.Openat(int(parent.Fd()), path.Base(report),
+	rfd, err := syscall.Openat(fd, parts[len(parts)-1],
 		syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
+	syscall.Close(fd)
 	switch {
 	case errors.Is(err, syscall.ENOENT):
 		return nil, errors.New("was not written")
 	case errors.Is(err, syscall.ELOOP):
 		return nil, errors.New("is a symbolic link, not a file")
-	case errors.Is(err, syscall.ENOTDIR):
-		return nil, errors.New("was not written")
 	case err != nil:
 		return nil, fmt.Errorf("could not be read: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), report)
+	f := os.NewFile(uintptr(rfd), report)
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil {
 		return nil, fmt.Errorf("could not be read: %w", pathErrorCause(err))

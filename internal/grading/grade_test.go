@@ -289,7 +289,22 @@ func TestGradeJUnit(t *testing.T) {
 			command: "ln -s / out",
 			report:  "out/etc/passwd",
 			points:  3,
-			want:    []brief{{"suite", OutcomeError, 0, "junit report out/etc/passwd could not be read: "}},
+			want:    []brief{{"suite", OutcomeError, 0, "junit report out/etc/passwd could not be read: out is not a directory"}},
+		},
+		{
+			name:    "report directory is a link inside the work directory",
+			command: "mkdir real && cp cases.xml real/r.xml && ln -s real out",
+			files:   map[string]string{"cases.xml": three},
+			report:  "out/r.xml",
+			points:  3,
+			want:    []brief{{"suite", OutcomeError, 0, "junit report out/r.xml could not be read: out is not a directory"}},
+		},
+		{
+			name:    "report directory is a FIFO, which must not hang the grader",
+			command: "mkdir out && mkfifo out/junit",
+			report:  "out/junit/r.xml",
+			points:  3,
+			want:    []brief{{"suite", OutcomeError, 0, "junit report out/junit/r.xml could not be read: junit is not a directory"}},
 		},
 		{
 			name:    "report is a FIFO, which must not hang the grader",
@@ -388,6 +403,7 @@ func TestGradeExitCodes(t *testing.T) {
 		{"io ignores the exit code by default", `{name: t, type: io, command: "echo 3; exit 4", stdout: "3"}`, brief{"t", OutcomePassed, 1, ""}},
 		{"io checks a given exit code", `{name: t, type: io, command: "echo 3; echo oops >&2; exit 4", stdout: "3", exit_code: 0}`, brief{"t", OutcomeFailed, 0, "exit code 4, expected 0:\noops"}},
 		{"io reports output and exit code", `{name: t, type: io, command: "echo 4; exit 4", stdout: "3", exit_code: 0}`, brief{"t", OutcomeFailed, 0, `wrong output: expected "3", got "4"; exit code 4, expected 0`}},
+		{"an expected exit code is not a limit", `{name: t, type: io, command: "echo 3; echo MemoryError >&2; exit 1", stdout: "3", exit_code: 1}`, brief{"t", OutcomePassed, 1, ""}},
 		{"io gets stdin and args", `{name: t, type: io, command: "cat; printf '%s|' \"$@\"", args: ["a b", "it's"], stdin: "in\n", stdout: "in\na b|it's|", compare: exact}`, brief{"t", OutcomePassed, 1, ""}},
 	}
 	for _, tt := range tests {

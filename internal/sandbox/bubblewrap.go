@@ -25,13 +25,18 @@ import (
 const (
 	// BwrapPathDefault is looked up on PATH.
 	BwrapPathDefault = "bwrap"
-	// UIDBaseDefault is above the ranges Debian hands out to users (1000-)
-	// and to rootless containers in /etc/subuid (100000-165535).
-	UIDBaseDefault = 200000
+	// UIDBaseDefault is far above the ids Debian hands out: to users
+	// (1000-59999), and to rootless containers in /etc/subuid and
+	// /etc/subgid (65536 each, from 100000 up to 600100000). Ranges that
+	// any of those files, a user, a group or a running process uses are
+	// skipped all the same.
+	UIDBaseDefault = 1_000_000_000
 )
 
-// SlotsDefault is the default for [Config.Slots]: two runs per CPU.
-func SlotsDefault() int { return 2 * runtime.NumCPU() }
+// SlotsDefault is the default for [Config.Slots]: one run per CPU, so
+// that each run gets the CPU its quota promises and a test's time limit
+// is not eaten by other students' runs.
+func SlotsDefault() int { return runtime.NumCPU() }
 
 // prlimitPath is util-linux's prlimit, inside the sandbox and on the host
 // alike since /usr is bound at the same place.
@@ -58,12 +63,16 @@ type Config struct {
 	// on PATH.
 	BwrapPath string
 	// UIDBase is the host uid and gid of slot 0; slot i runs as
-	// UIDBase+i. Default: the first range UIDBaseDefault+k*1000 that no
+	// UIDBase+i, and UIDBase+Slots is the group that may enter the work
+	// directories. Default: the first range UIDBaseDefault+k*1000 that no
 	// other process on the host has claimed (an flock per range, held for
 	// the life of the process), so several workers on one host never share
-	// uids. The range UIDBase to UIDBase+Slots-1 must belong to no user, no
-	// file outside the work directories and no other Bubblewrap: any
-	// process with such a uid is killed before and after each run.
+	// uids, and that no user, group, /etc/subuid or /etc/subgid entry, or
+	// running process uses. The range UIDBase to UIDBase+Slots must belong
+	// to no one else: any process with such a uid is killed before and
+	// after each run, and one that could start as such a uid from outside
+	// could reach the runs. A given UIDBase whose range is in use is
+	// refused.
 	UIDBase int
 	// Slots is how many runs may go at once, default [SlotsDefault]; Run
 	// waits for a free slot.
@@ -107,6 +116,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: Config.Slots %d is not positive", ErrInvalid, c.Slots)
 	case int64(c.UIDBase)+int64(c.Slots) >= 1<<31:
 		return fmt.Errorf("%w: Config.UIDBase+Slots overflows the uid range", ErrInvalid)
+	case c.Slots >= uidRangeStride:
+		return fmt.Errorf("%w: Config.Slots %d: at most %d", ErrInvalid, c.Slots, uidRangeStride-1)
 	case c.Cgroups != "" && c.Cgroups != CgroupNone:
 		return fmt.Errorf("%w: Config.Cgroups %q: want \"\" (automatic) or %q", ErrInvalid, c.Cgroups, CgroupNone)
 	}
@@ -210,7 +221,7 @@ const (
 // its base. The lock (an flock on a file per range) is released when the
 // process dies, so a crashed worker's range is free again.
 func claimUIDRange(slots int) (int, *os.File, error) {
-	if slots > uidRangeStride {
+	if slots >= uidRangeStride {
 		return 0, nil, fmt.Errorf("%w: %d slots do not fit a uid range of %d", ErrInvalid, slots, uidRangeStride)
 	}
 	dir, err := uidLockDir()
@@ -219,6 +230,9 @@ func claimUIDRange(slots int) (int, *os.File, error) {
 	}
 	for i := range uidRanges {
 		base := UIDBaseDefault + i*uidRangeStride
+		if _, used := idsInUse(base, base+uidRangeStride-1); used {
+			continue
+		}
 		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", base)), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 		if err != nil {
 			return 0, nil, fmt.Errorf("%w: uid range lock: %w", ErrUnavailable, err)
@@ -290,6 +304,11 @@ func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("new bubblewrap sandbox: %w: must run as root to start runs as the slot uids %d-%d",
 			ErrUnavailable, cfg.UIDBase, cfg.UIDBase+cfg.Slots-1)
+	}
+	if who, used := idsInUse(cfg.UIDBase, cfg.UIDBase+cfg.Slots); used {
+		claim.Close()
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w: the sandbox ids %d-%d are in use: %s",
+			ErrInvalid, cfg.UIDBase, cfg.UIDBase+cfg.Slots, who)
 	}
 	bwrap, err := exec.LookPath(cfg.BwrapPath)
 	if err != nil {
@@ -441,12 +460,20 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("sandbox run: waiting for a slot: %w", ctx.Err())
 	}
-	defer func() { b.slots <- slot }()
 	uid := b.cfg.UIDBase + slot
+	healthy := true
+	defer func() {
+		if healthy {
+			b.slots <- slot
+		}
+	}()
 
 	// Leftovers of a crashed earlier process must not count against
 	// this run's RLIMIT_NPROC.
-	sweep(uid, 0)
+	if _, remain := sweep(uid, 0); remain {
+		healthy = false
+		return nil, fmt.Errorf("sandbox run: %w: processes of uid %d survive SIGKILL; slot %d is out of service", ErrUnavailable, uid, slot)
+	}
 	if fi, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
 	} else if err := os.Chmod(dir, fi.Mode().Perm()|0o700); err != nil {
@@ -459,16 +486,32 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 		_ = chownTree(dir, b.ownerUID, b.ownerGID, true)
 		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
 	}
-	ra := runArgs{dir: dir, command: s.Command, stdin: s.Stdin, env: env, binds: binds, disk: b.diskLimitOf(dir)}
+	disk := b.diskLimitOf(dir)
+	ra := runArgs{dir: dir, command: s.Command, stdin: s.Stdin, env: env, binds: binds, disk: disk}
 	res, runErr := b.run(ctx, uid, ra, lim)
-	if err := chownTree(dir, b.ownerUID, b.ownerGID, true); err != nil {
-		return res, errors.Join(runErr, fmt.Errorf("sandbox run: give work dir back: %w", err))
+	if errors.Is(runErr, errSurvivors) {
+		// A process the kernel would not kill may still act in the
+		// work dir: touch nothing there, and use the uid no more.
+		healthy = false
+		return nil, fmt.Errorf("sandbox run: %w: slot %d is out of service", runErr, slot)
+	}
+	// A bounded work dir is a tmpfs mounted nosuid that its owner
+	// unmounts: what the run left there needs no new owner. Any other is
+	// given back, setuid bits removed.
+	if disk == 0 {
+		if err := chownTree(dir, b.ownerUID, b.ownerGID, true); err != nil {
+			return res, errors.Join(runErr, fmt.Errorf("sandbox run: give work dir back: %w", err))
+		}
 	}
 	if runErr != nil {
 		return res, fmt.Errorf("sandbox run: %w", runErr)
 	}
 	return res, nil
 }
+
+// errSurvivors is run's error when processes of the run's uid outlive
+// SIGKILL.
+var errSurvivors = fmt.Errorf("%w: processes of the run survive SIGKILL", ErrUnavailable)
 
 // readOnlyBinds checks Spec.ReadOnly: each source an existing file or
 // directory the sandbox users can reach, each target a relative path
@@ -840,7 +883,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 	killed, remain := sweep(uid, 2*time.Second)
 	b.stragglers.Add(int64(killed))
 	if remain {
-		return nil, fmt.Errorf("%w: processes of uid %d survive SIGKILL", ErrUnavailable, uid)
+		return nil, fmt.Errorf("uid %d: %w", uid, errSurvivors)
 	}
 	// Everything that held the write ends is dead; the readers finish at
 	// once. The timeout only guards against the unforeseen.
@@ -859,12 +902,14 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		status = 128 + int(ws.Signal())
 	}
+	if why == killedSetup {
+		// Even if the command started just as the timer fired: the run
+		// was cut short by the platform, not by what it did.
+		return nil, fmt.Errorf("%w: bwrap did not start the command within %s", ErrUnavailable, setupTimeout)
+	}
 	if !ready {
-		switch why {
-		case killedCanceled:
+		if why == killedCanceled {
 			return nil, ctx.Err()
-		case killedSetup:
-			return nil, fmt.Errorf("%w: bwrap did not start the command within %s", ErrUnavailable, setupTimeout)
 		}
 		return nil, fmt.Errorf("%w: bwrap failed to set up the sandbox (exit status %d): %s",
 			ErrUnavailable, status, bytes.TrimSpace(stderr))
@@ -880,7 +925,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 	if rc != nil {
 		o.oomKills, o.pidsMax = rc.events()
 	}
-	res.ExitCode, res.Limit, res.Reason = classify(o)
+	res.ExitCode, res.Limit, res.Reason, res.Inferred = classify(o)
 	if why == killedCanceled {
 		return res, ctx.Err()
 	}

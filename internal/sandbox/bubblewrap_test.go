@@ -22,7 +22,7 @@ import (
 // parallel tests never see each other's processes.
 var nextUIDBase atomic.Int64
 
-func init() { nextUIDBase.Store(210000) }
+func init() { nextUIDBase.Store(1_500_000_000) }
 
 type testBundle struct {
 	sb *Bubblewrap

@@ -64,18 +64,18 @@ var (
 
 // classify turns an outcome into Result's ExitCode, Limit and Reason.
 // The rules and their order are documented in the package doc.
-func classify(o outcome) (exitCode int, limit, reason string) {
+func classify(o outcome) (exitCode int, limit, reason string, inferred bool) {
 	l := o.limits
 	switch o.killedFor {
 	case LimitWallTime:
-		return -1, LimitWallTime, fmt.Sprintf("time limit of %s exceeded", l.WallTime)
+		return -1, LimitWallTime, fmt.Sprintf("time limit of %s exceeded", l.WallTime), false
 	case LimitOutput:
-		return -1, LimitOutput, fmt.Sprintf("output limit of %s exceeded", formatBytes(l.OutputBytes))
+		return -1, LimitOutput, fmt.Sprintf("output limit of %s exceeded", formatBytes(l.OutputBytes)), false
 	case killedCanceled:
-		return -1, "", "canceled"
+		return -1, "", "canceled", false
 	}
 	if o.status == 0 {
-		return 0, "", "exit code 0"
+		return 0, "", "exit code 0", false
 	}
 
 	exitCode = o.status
@@ -89,31 +89,31 @@ func classify(o outcome) (exitCode int, limit, reason string) {
 
 	switch {
 	case o.oomKills > 0:
-		return exitCode, LimitMemory, fmt.Sprintf("memory limit of %s exceeded (%s)", formatBytes(l.MemoryBytes), failed)
-	case containsAny(lower, diskPatterns) || o.diskFull:
-		if o.disk > 0 && o.diskFull {
-			return exitCode, LimitDisk, fmt.Sprintf("disk limit of %s exceeded", formatBytes(o.disk))
-		}
-		if containsAny(lower, diskPatterns) {
-			return exitCode, LimitDisk, fmt.Sprintf("disk limit of %s for /tmp exceeded", formatBytes(l.TmpBytes))
-		}
-		return exitCode, LimitDisk, fmt.Sprintf("disk limit of %s exceeded", formatBytes(o.disk))
-	case sig == syscall.SIGXFSZ || containsAny(lower, fileSizePatterns):
-		return exitCode, LimitFileSize, fmt.Sprintf("file size limit of %s exceeded", formatBytes(l.FileBytes))
+		return exitCode, LimitMemory, fmt.Sprintf("memory limit of %s exceeded (%s)", formatBytes(l.MemoryBytes), failed), false
+	case o.disk > 0 && o.diskFull:
+		return exitCode, LimitDisk, fmt.Sprintf("disk limit of %s exceeded", formatBytes(o.disk)), false
+	case containsAny(lower, diskPatterns):
+		return exitCode, LimitDisk, fmt.Sprintf("disk limit of %s for /tmp exceeded", formatBytes(l.TmpBytes)), true
+	case sig == syscall.SIGXFSZ:
+		return exitCode, LimitFileSize, fmt.Sprintf("file size limit of %s exceeded", formatBytes(l.FileBytes)), false
+	case containsAny(lower, fileSizePatterns):
+		return exitCode, LimitFileSize, fmt.Sprintf("file size limit of %s exceeded", formatBytes(l.FileBytes)), true
 	case sig == syscall.SIGXCPU ||
 		(sig == syscall.SIGKILL && o.duration >= time.Duration(l.cpuSeconds())*time.Second):
-		return exitCode, LimitCPUTime, fmt.Sprintf("CPU time limit of %ds exceeded", l.cpuSeconds())
+		return exitCode, LimitCPUTime, fmt.Sprintf("CPU time limit of %ds exceeded", l.cpuSeconds()), false
 	case containsAny(lower, memoryPatterns):
-		return exitCode, LimitMemory, fmt.Sprintf("memory limit of %s exceeded (%s)", formatBytes(l.MemoryBytes), failed)
-	case o.pidsMax > 0 || containsAny(lower, forkPatterns):
-		return exitCode, LimitProcesses, fmt.Sprintf("process limit of %d reached (%s)", l.Processes, failed)
+		return exitCode, LimitMemory, fmt.Sprintf("memory limit of %s exceeded (%s)", formatBytes(l.MemoryBytes), failed), true
+	case o.pidsMax > 0:
+		return exitCode, LimitProcesses, fmt.Sprintf("process limit of %d reached (%s)", l.Processes, failed), false
+	case containsAny(lower, forkPatterns):
+		return exitCode, LimitProcesses, fmt.Sprintf("process limit of %d reached (%s)", l.Processes, failed), true
 	}
 	if o.status == 127 {
 		if m := notFound.FindAllSubmatch(o.stderr, -1); m != nil {
-			return exitCode, "", "command not found: " + string(m[len(m)-1][1])
+			return exitCode, "", "command not found: " + string(m[len(m)-1][1]), false
 		}
 	}
-	return exitCode, "", failed
+	return exitCode, "", failed, false
 }
 
 func containsAny(b []byte, patterns [][]byte) bool {

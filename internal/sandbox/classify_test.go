@@ -60,7 +60,13 @@ func TestClassify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.o.limits = lim
-			exitCode, limit, reason := classify(tt.o)
+			exitCode, limit, reason, inferred := classify(tt.o)
+			seen := tt.o.oomKills > 0 || tt.o.pidsMax > 0 || tt.o.diskFull || tt.o.killedFor != "" ||
+				limit == LimitCPUTime || (limit == LimitFileSize && tt.o.status == 128+25)
+			fromText := limit != "" && !seen
+			if inferred != fromText {
+				t.Errorf("inferred = %v, want %v (only a limit read from stderr is inferred)", inferred, fromText)
+			}
 			if exitCode != tt.exitCode || limit != tt.limit || reason != tt.reason {
 				t.Errorf("classify = %d, %q, %q; want %d, %q, %q", exitCode, limit, reason, tt.exitCode, tt.limit, tt.reason)
 			}

@@ -84,14 +84,21 @@
 // # Users
 //
 // The caller must run as root. Each of the [Config.Slots] concurrent runs
-// has its own unprivileged host uid and gid, [Config.UIDBase] plus the
-// slot number, so that RLIMIT_NPROC of one run never counts another's
-// processes; UIDBase+Slots is the group that may enter the work
-// directories. bwrap itself is started with that uid (never as root: a
-// sandbox started by root would map to root outside), so the user
-// namespace it creates maps the sandbox user to that uid only. Before a
-// run the work directory is chowned to the slot's uid; afterwards it is
-// chowned back to the caller and setuid and setgid bits are removed.
+// (default: one per CPU) has its own unprivileged host uid and gid,
+// [Config.UIDBase] plus the slot number, so that RLIMIT_NPROC of one run
+// never counts another's processes; UIDBase+Slots is the group that may
+// enter the work directories. The default range starts at 1,000,000,000,
+// far above what Debian hands out, and a range that any user, group,
+// /etc/subuid or /etc/subgid entry or running process uses is skipped (a
+// configured one is refused): no local user may be able to become a slot
+// uid. bwrap itself is started with that uid (never as root: a sandbox
+// started by root would map to root outside), so the user namespace it
+// creates maps the sandbox user to that uid only. Before a run the work
+// directory is chowned to the slot's uid (through directory handles,
+// never following a link); afterwards a bounded work directory is left as
+// it is, to be unmounted, and any other is chowned back to the caller
+// with setuid and setgid bits removed. A slot whose processes survive
+// SIGKILL is taken out of service.
 //
 // # Limits
 //

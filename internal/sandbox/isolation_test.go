@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -370,6 +371,80 @@ func TestWorkRoot_Refused(t *testing.T) {
 		if err := checkRoot(ok); err != nil {
 			t.Errorf("checkRoot(%s) = %v", ok, err)
 		}
+	}
+}
+
+func TestWorkRoot_RefusedParents(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("the sandbox must run as root")
+	}
+	t.Parallel()
+	base := t.TempDir()
+	users := filepath.Join(base, "alice")
+	open := filepath.Join(base, "open")
+	for _, d := range []string{filepath.Join(users, "work"), filepath.Join(open, "work")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(users, 1234, 1234); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ root, want string }{
+		{filepath.Join(users, "work"), "parent " + users + " is owned by uid 1234"},
+		{filepath.Join(open, "work"), "parent " + open + " is writable by others"},
+	} {
+		if err := checkRoot(tt.root); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("checkRoot(%s) = %v, want %q", tt.root, err, tt.want)
+		}
+	}
+}
+
+func TestUIDRangeInUse(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("the sandbox must run as root")
+	}
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	saved := idFiles
+	defer func() { idFiles = saved }()
+	base := int(nextUIDBase.Add(16)) - 16
+	idFiles.passwd = write("passwd", "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n")
+	idFiles.group = write("group", "root:x:0:\n")
+	idFiles.subuid = write("subuid", "alice:100000:65536\n")
+	// bob's container ids cover the sandbox's.
+	idFiles.subgid = write("subgid", fmt.Sprintf("alice:100000:65536\nbob:%d:65536\n", base-100))
+	_, err := NewBubblewrap(Config{UIDBase: base, Slots: 1})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "gives bob the ids") {
+		t.Errorf("a range inside /etc/subgid: %v, want refused naming bob", err)
+	}
+	idFiles.subgid = write("subgid", "")
+	idFiles.group = write("group", fmt.Sprintf("root:x:0:\nsneaky:x:%d:\n", base+1))
+	if _, err := NewBubblewrap(Config{UIDBase: base, Slots: 1}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "sneaky") {
+		t.Errorf("the shared group is a host group: %v, want refused", err)
+	}
+	// A claimed range skips one in use.
+	idFiles.group = write("group", "root:x:0:\n")
+	idFiles.subuid = write("subuid", fmt.Sprintf("carol:%d:10\n", UIDBaseDefault+5))
+	got, lock, err := claimUIDRange(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if got == UIDBaseDefault {
+		t.Errorf("claimed %d, which /etc/subuid gives carol", got)
+	}
+	if who, used := idsInUse(got, got+999); used {
+		t.Errorf("claimed %d, in use: %s", got, who)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // checkReachable checks a host path given in a Spec (what names it) and
@@ -58,27 +60,84 @@ func (b *Bubblewrap) checkReachable(what, p string, dir bool) (string, error) {
 	return real, nil
 }
 
-// chownTree changes the owner of dir and everything below it, without
-// following symbolic links. With clearSetid it also removes setuid and
-// setgid bits from regular files, which untrusted code may have set.
+// chownTreeMaxDepth bounds how deep chownTree descends; deeper
+// directories keep their owner.
+const chownTreeMaxDepth = 128
+
+// chownTree changes the owner of dir and everything below it. It works on
+// open directory handles, never on paths: no symbolic link is followed,
+// whatever a run left (or could still swap in), and no path grows too long
+// to use. With clearSetid it also removes setuid and setgid bits from
+// regular files, which untrusted code may have set.
 func chownTree(dir string, uid, gid int, clearSetid bool) error {
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Fchown(fd, uid, gid); err != nil {
+		return &fs.PathError{Op: "chown", Path: dir, Err: err}
+	}
+	return chownAt(fd, uid, gid, clearSetid, 0)
+}
+
+// chownAt changes the owner of everything in the open directory dirfd.
+func chownAt(dirfd, uid, gid int, clearSetid bool, depth int) error {
+	dup, err := syscall.Dup(dirfd)
+	if err != nil {
+		return err
+	}
+	d := os.NewFile(uintptr(dup), "dir")
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		var st unix.Stat_t
+		if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return err
 		}
-		if err := os.Lchown(path, uid, gid); err != nil {
+		if err := fchownat(dirfd, name, uid, gid); err != nil {
 			return err
 		}
-		if !clearSetid || !d.Type().IsRegular() {
-			return nil
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFDIR:
+			if depth >= chownTreeMaxDepth {
+				continue
+			}
+			sub, err := syscall.Openat(dirfd, name, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			err = chownAt(sub, uid, gid, clearSetid, depth+1)
+			syscall.Close(sub)
+			if err != nil {
+				return err
+			}
+		case unix.S_IFREG:
+			if !clearSetid || st.Mode&(unix.S_ISUID|unix.S_ISGID) == 0 {
+				continue
+			}
+			f, err := syscall.Openat(dirfd, name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
+			if err != nil {
+				return err
+			}
+			var fst syscall.Stat_t
+			if err = syscall.Fstat(f, &fst); err == nil && fst.Mode&syscall.S_IFMT == syscall.S_IFREG {
+				err = syscall.Fchmod(f, fst.Mode&0o1777)
+			}
+			syscall.Close(f)
+			if err != nil {
+				return err
+			}
 		}
-		var st syscall.Stat_t
-		if err := syscall.Lstat(path, &st); err != nil {
-			return err
-		}
-		if st.Mode&(syscall.S_ISUID|syscall.S_ISGID) != 0 {
-			return syscall.Chmod(path, st.Mode&0o1777)
-		}
-		return nil
-	})
+	}
+	return nil
+}
+
+// fchownat changes the owner of name in dirfd itself, never of what a
+// symbolic link names.
+func fchownat(dirfd int, name string, uid, gid int) error {
+	return unix.Fchownat(dirfd, name, uid, gid, unix.AT_SYMLINK_NOFOLLOW)
 }

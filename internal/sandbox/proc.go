@@ -34,7 +34,8 @@ func processesOf(uid int) []int {
 //
 // Zombies are left out: they hold nothing but their pid, and the sandbox's
 // pid 1 regularly becomes one that the host's init reaps, since bwrap
-// exits without waiting for it.
+// exits without waiting for it. A thread group whose leader exited while
+// other threads run shows its leader as a zombie too: it counts as live.
 func ownedBy(pid, uid int) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
@@ -46,7 +47,9 @@ func ownedBy(pid, uid int) bool {
 		f := bytes.Fields(sc.Bytes())
 		switch {
 		case len(f) >= 2 && string(f[0]) == "State:" && string(f[1]) == "Z":
-			return false
+			if threads, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task"); len(threads) <= 1 {
+				return false
+			}
 		case len(f) >= 3 && string(f[0]) == "Uid:":
 			owned = string(f[1]) == strconv.Itoa(uid) || string(f[2]) == strconv.Itoa(uid)
 		}

@@ -65,6 +65,11 @@ type Result struct {
 	// Limit names the limit that ended the run, one of the Limit*
 	// constants, or "" when none did.
 	Limit string
+	// Inferred is set when Limit was inferred from what the program wrote
+	// to stderr ("MemoryError", "No space left on device", a failed fork)
+	// rather than seen by the sandbox or the kernel; a program that prints
+	// such words and exits on purpose looks the same.
+	Inferred bool
 	// Reason says in words how the run ended: "exit code 1", "killed by
 	// signal SIGSEGV", "time limit of 5s exceeded", "output limit of 1 MiB
 	// exceeded", "command not found: python4", ...

@@ -168,9 +168,12 @@ func openWorkRoot(root string, gid int) (dir string, lock *os.File, err error) {
 	return dir, lock, nil
 }
 
-// checkRoot refuses a work root that another user could have prepared: a
-// symbolic link, not a directory, owned by someone else, or writable by
-// others without the sticky bit.
+// checkRoot refuses a work root that another user could have prepared or
+// could still change: a symbolic link, not a directory, owned by someone
+// else, or writable by others without the sticky bit; and each of its
+// parents must be owned by root or this process and writable by no one
+// else (a sticky directory owned by root, such as /tmp, is fine), so that
+// no one can swap the work root for another directory later.
 func checkRoot(root string) error {
 	if !filepath.IsAbs(root) {
 		return fmt.Errorf("%w: work root %q is not an absolute path", ErrInvalid, root)
@@ -188,13 +191,30 @@ func checkRoot(root string) error {
 	case !ok:
 		return fmt.Errorf("%w: work root %s: no owner information", ErrInvalid, root)
 	case fi.Mode()&fs.ModeSticky != 0 && st.Uid == 0:
-		return nil // /tmp: others write here, but cannot touch what is ours
+		// /tmp: others write here, but cannot touch what is ours
 	case int(st.Uid) != os.Geteuid():
 		return fmt.Errorf("%w: work root %s is owned by uid %d, not by this process (uid %d)", ErrInvalid, root, st.Uid, os.Geteuid())
 	case fi.Mode().Perm()&0o022 != 0:
 		return fmt.Errorf("%w: work root %s is writable by others (mode %04o)", ErrInvalid, root, fi.Mode().Perm())
 	}
-	return nil
+	for p := filepath.Dir(root); ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("%w: work root parent: %w", ErrInvalid, err)
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: work root parent %s: no owner information", ErrInvalid, p)
+		case st.Uid != 0 && int(st.Uid) != os.Geteuid():
+			return fmt.Errorf("%w: work root parent %s is owned by uid %d, who could replace the work root", ErrInvalid, p, st.Uid)
+		case fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
+			return fmt.Errorf("%w: work root parent %s is writable by others (mode %04o), who could replace the work root", ErrInvalid, p, fi.Mode().Perm())
+		}
+		if p == "/" {
+			return nil
+		}
+	}
 }
 
 // removeStaleWorkDirs removes the directories in root that Bubblewraps of

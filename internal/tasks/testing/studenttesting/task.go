@@ -133,7 +133,7 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	runErr := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, run), ActivityRun, r).Get(ctx, &sum)
 	fin := FinishInput{TaskID: r.TaskID, Status: store.ResultFinished, Score: sum.Score, Summary: &sum}
 	if runErr != nil {
-		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFailed, Error: runErr.Error()}
+		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFailed, Error: storedError(runErr)}
 	}
 	// The result is finished even when the task was cancelled.
 	dctx, cancel := workflow.NewDisconnectedContext(sctx)
@@ -145,6 +145,23 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 		return nil, runErr
 	}
 	return &Result{ResultID: r.ResultID, Commit: r.Commit, Status: store.ResultFinished, Score: sum.Score, Summary: &sum}, nil
+}
+
+// storedError is what a failed run's stored result says, which students
+// read: the message of an invalid test.yaml or meta.yaml, which names the
+// line to fix; for anything else only that the platform failed, since the
+// worker's own error may name host paths. The task's history in Temporal
+// keeps the whole error.
+func storedError(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == ErrTypeTestSpec {
+		return app.Message()
+	}
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) {
+		return "the test run was cancelled"
+	}
+	return "the test run failed on the worker, not because of the submission; the task's history has the details"
 }
 
 // FieldError is a resolution error a parameter caused.
