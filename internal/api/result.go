@@ -80,9 +80,29 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// longPollSlice bounds each long poll of waitClose. Temporal's history
+// long poll now and then misses a close that happens while it waits (seen
+// here as a result delivered only when a 20 s poll ran out, 180 ms after
+// the task ended); a fresh poll sees the close at once, so a miss costs at
+// most one slice.
+const longPollSlice = time.Second
+
 // waitClose returns the close event of a run, waiting up to wait for a
 // running one; nil when it is still running after that.
 func (s *Server) waitClose(ctx context.Context, id, runID string, wait time.Duration) (*historypb.HistoryEvent, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		slice := min(time.Until(deadline), longPollSlice)
+		ev, err := s.pollClose(ctx, id, runID, slice)
+		if err != nil || ev != nil || slice <= 0 || time.Until(deadline) <= 0 || ctx.Err() != nil {
+			return ev, err
+		}
+	}
+}
+
+// pollClose returns the close event of a run, waiting up to wait (none
+// when not positive); nil when it is still running.
+func (s *Server) pollClose(ctx context.Context, id, runID string, wait time.Duration) (*historypb.HistoryEvent, error) {
 	longPoll := wait > 0
 	if longPoll {
 		var cancel context.CancelFunc
