@@ -253,7 +253,7 @@ start() { # start SERVICE
     *) die "unknown service $svc (known: $services)" ;;
   esac
   # Own session, so a signal to whoever called us does not reach it.
-  COMPUTOR_WORK_DIR=$dir/work/$svc setsid "${cmd[@]}" >>"$dir/logs/$svc.log" 2>&1 </dev/null &
+  setsid "${cmd[@]}" >>"$dir/logs/$svc.log" 2>&1 </dev/null &
   echo $! >"$dir/pids/$svc.pid"
   case $svc in
     temporal) wait_for "$svc" 60 "$dir/bin/computor" namespace create --timeout 2s ;;

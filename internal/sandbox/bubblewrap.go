@@ -415,18 +415,22 @@ func (b *Bubblewrap) Close() error {
 	return nil
 }
 
-// probe runs "id -u" in slot 0 without a work dir.
+// probe runs "id -u" once, in a work dir of the Bubblewrap's own, so that
+// what keeps runs from working here (bwrap, namespaces, a work root the
+// sandbox users cannot reach, a tmpfs that will not mount) shows at start.
 func (b *Bubblewrap) probe() error {
-	uid := b.cfg.UIDBase
-	sweep(uid, 0)
-	lim := Limits{WallTime: 30 * time.Second}.WithDefaults()
-	res, err := b.run(context.Background(), uid, runArgs{command: "id -u"}, lim)
+	w, err := b.NewWorkDir(1 << 20)
 	if err != nil {
 		return err
 	}
-	if got := strings.TrimSpace(string(res.Stdout)); res.ExitCode != 0 || got != strconv.Itoa(uid) {
+	defer w.Close()
+	res, err := b.Run(context.Background(), Spec{Command: "id -u", Dir: w.Path, Limits: Limits{WallTime: 30 * time.Second}})
+	if err != nil {
+		return err
+	}
+	if got := strings.TrimSpace(string(res.Stdout)); res.ExitCode != 0 || got != strconv.Itoa(b.cfg.UIDBase) {
 		return fmt.Errorf("%w: trial run of \"id -u\" as uid %d: %s, stdout %q, stderr %q",
-			ErrUnavailable, uid, res.Reason, got, bytes.TrimSpace(res.Stderr))
+			ErrUnavailable, b.cfg.UIDBase, res.Reason, got, bytes.TrimSpace(res.Stderr))
 	}
 	return nil
 }

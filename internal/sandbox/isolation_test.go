@@ -327,16 +327,20 @@ func TestWorkRoot_Refused(t *testing.T) {
 		t.Fatal("the sandbox must run as root")
 	}
 	t.Parallel()
-	base := t.TempDir()
+	base := searchableDir(t)
 	real := filepath.Join(base, "real")
 	link := filepath.Join(base, "link")
 	foreign := filepath.Join(base, "foreign")
 	open := filepath.Join(base, "open")
 	file := filepath.Join(base, "file")
+	closed := filepath.Join(base, "closed")
 	for _, d := range []string{real, foreign, open} {
-		if err := os.Mkdir(d, 0o700); err != nil {
+		if err := os.Mkdir(d, 0o711); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.Mkdir(closed, 0o700); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
@@ -355,7 +359,7 @@ func TestWorkRoot_Refused(t *testing.T) {
 		{foreign, "owned by uid 1234"},
 		{open, "writable by others"},
 		{file, "not a directory"},
-		{filepath.Join(base, "missing"), "no such file"},
+		{closed, "which the sandbox users cannot search"},
 		{"relative", "not an absolute path"},
 	} {
 		err := checkRoot(tt.root)
@@ -372,6 +376,13 @@ func TestWorkRoot_Refused(t *testing.T) {
 			t.Errorf("checkRoot(%s) = %v", ok, err)
 		}
 	}
+	// A missing work root is made.
+	missing := filepath.Join(base, "missing", "work")
+	sb, err := NewBubblewrap(Config{WorkRoot: missing, UIDBase: int(nextUIDBase.Add(16)) - 16, Slots: 1})
+	if err != nil {
+		t.Fatalf("NewBubblewrap with a missing work root: %v", err)
+	}
+	_ = sb.Close()
 }
 
 func TestWorkRoot_RefusedParents(t *testing.T) {
@@ -379,11 +390,11 @@ func TestWorkRoot_RefusedParents(t *testing.T) {
 		t.Fatal("the sandbox must run as root")
 	}
 	t.Parallel()
-	base := t.TempDir()
+	base := searchableDir(t)
 	users := filepath.Join(base, "alice")
 	open := filepath.Join(base, "open")
 	for _, d := range []string{filepath.Join(users, "work"), filepath.Join(open, "work")} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
+		if err := os.MkdirAll(d, 0o711); err != nil {
 			t.Fatal(err)
 		}
 	}

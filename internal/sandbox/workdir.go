@@ -139,6 +139,11 @@ func (b *Bubblewrap) diskLimitOf(dir string) int64 {
 // process makes there). Anything else is refused with an error that
 // names the path.
 func openWorkRoot(root string, gid int) (dir string, lock *os.File, err error) {
+	if _, err := os.Lstat(root); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(root, 0o711); err != nil {
+			return "", nil, fmt.Errorf("%w: work root: %w", ErrInvalid, err)
+		}
+	}
 	if err := checkRoot(root); err != nil {
 		return "", nil, err
 	}
@@ -197,6 +202,9 @@ func checkRoot(root string) error {
 	case fi.Mode().Perm()&0o022 != 0:
 		return fmt.Errorf("%w: work root %s is writable by others (mode %04o)", ErrInvalid, root, fi.Mode().Perm())
 	}
+	if fi.Mode().Perm()&0o001 == 0 {
+		return fmt.Errorf("%w: work root %s has mode %04o, which the sandbox users cannot search; give it o+x (0711)", ErrInvalid, root, fi.Mode().Perm())
+	}
 	for p := filepath.Dir(root); ; p = filepath.Dir(p) {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -210,6 +218,8 @@ func checkRoot(root string) error {
 			return fmt.Errorf("%w: work root parent %s is owned by uid %d, who could replace the work root", ErrInvalid, p, st.Uid)
 		case fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
 			return fmt.Errorf("%w: work root parent %s is writable by others (mode %04o), who could replace the work root", ErrInvalid, p, fi.Mode().Perm())
+		case fi.Mode().Perm()&0o001 == 0:
+			return fmt.Errorf("%w: work root parent %s has mode %04o, which the sandbox users cannot search; give it o+x (0711)", ErrInvalid, p, fi.Mode().Perm())
 		}
 		if p == "/" {
 			return nil
