@@ -230,7 +230,7 @@ func claimUIDRange(slots int) (int, *os.File, error) {
 	}
 	for i := range uidRanges {
 		base := UIDBaseDefault + i*uidRangeStride
-		if _, used := idsInUse(base, base+uidRangeStride-1); used {
+		if _, used := idsInUse(base, base+uidRangeStride-1, true); used {
 			continue
 		}
 		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", base)), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
@@ -305,7 +305,9 @@ func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 		return nil, fmt.Errorf("new bubblewrap sandbox: %w: must run as root to start runs as the slot uids %d-%d",
 			ErrUnavailable, cfg.UIDBase, cfg.UIDBase+cfg.Slots-1)
 	}
-	if who, used := idsInUse(cfg.UIDBase, cfg.UIDBase+cfg.Slots); used {
+	// A configured range is this worker's own: processes in it are left
+	// over from an earlier run and are killed before each run.
+	if who, used := idsInUse(cfg.UIDBase, cfg.UIDBase+cfg.Slots, false); used {
 		claim.Close()
 		return nil, fmt.Errorf("new bubblewrap sandbox: %w: the sandbox ids %d-%d are in use: %s",
 			ErrInvalid, cfg.UIDBase, cfg.UIDBase+cfg.Slots, who)

@@ -22,7 +22,9 @@ import (
 // parallel tests never see each other's processes.
 var nextUIDBase atomic.Int64
 
-func init() { nextUIDBase.Store(1_500_000_000) }
+// Each test binary starts at its own place, so that a run's leftovers of
+// an earlier binary are no one's business.
+func init() { nextUIDBase.Store(1_500_000_000 + int64(os.Getpid()%100_000)*1000) }
 
 type testBundle struct {
 	sb *Bubblewrap

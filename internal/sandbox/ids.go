@@ -16,9 +16,9 @@ var idFiles = struct{ passwd, group, subuid, subgid string }{"/etc/passwd", "/et
 
 // idsInUse reports whether any id in [lo, hi] is an account's uid or gid,
 // a group's gid, inside a subordinate id range of /etc/subuid or
-// /etc/subgid, or the uid of a running process other than a sandbox run
-// of this process's own; it says which.
-func idsInUse(lo, hi int) (string, bool) {
+// /etc/subgid, or, with processes set, the uid of a running process; it
+// says which.
+func idsInUse(lo, hi int, processes bool) (string, bool) {
 	in := func(n int) bool { return n >= lo && n <= hi }
 	for _, f := range []struct {
 		path string
@@ -45,6 +45,9 @@ func idsInUse(lo, hi int) (string, bool) {
 				return fmt.Sprintf("%s gives %s the ids %d-%d", path, fields[0], start, start+count-1), true
 			}
 		}
+	}
+	if !processes {
+		return "", false
 	}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
