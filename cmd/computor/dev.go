@@ -21,6 +21,7 @@ import (
 	"github.com/computor-org/computor-go/internal/api"
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/engine/embedded"
 	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/worker"
@@ -45,10 +46,10 @@ type devOptions struct {
 
 // devStack is everything `computor dev` runs in one process.
 type devStack struct {
-	server   *engine.Server
+	server   *embedded.Server
 	temporal client.Client
 	worker   *worker.Worker
-	ui       *engine.UI
+	ui       *embedded.UI
 	listener net.Listener
 	handler  http.Handler
 	registry *tasks.Registry
@@ -94,12 +95,12 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 	}
 	d.closers = append(d.closers, func() { _ = d.listener.Close() })
 	if !o.noUI {
-		if err := engine.CheckAddrFree("ui", o.uiAddr); err != nil {
+		if err := embedded.CheckAddrFree("ui", o.uiAddr); err != nil {
 			return nil, err
 		}
 	}
 
-	d.server, err = engine.StartServer(ctx, engine.ServerConfig{
+	d.server, err = embedded.StartServer(ctx, embedded.ServerConfig{
 		DataDir:   c.dataDir,
 		Ephemeral: o.ephemeral,
 		Addr:      c.temporalAddr,
@@ -134,7 +135,7 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 	worker.Announce(ctx, deps.Store, announcement(deps, d.worker.Queues()), logger)
 
 	if !o.noUI {
-		if d.ui, err = engine.StartUI(o.uiAddr, d.server.Addr(), c.namespace, logger); err != nil {
+		if d.ui, err = embedded.StartUI(o.uiAddr, d.server.Addr(), c.namespace, logger); err != nil {
 			return nil, err
 		}
 		d.closers = append(d.closers, d.ui.Stop)
@@ -157,7 +158,7 @@ func (d *devStack) close() {
 
 func (o *devOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.apiAddr, "api-addr", env(envAPIAddr, defaultAPIAddr), "where the API listens ("+envAPIAddr+")")
-	fs.StringVar(&o.uiAddr, "ui-addr", env(envUIAddr, engine.DefaultUIAddr), "where the Temporal Web UI listens ("+envUIAddr+")")
+	fs.StringVar(&o.uiAddr, "ui-addr", env(envUIAddr, embedded.DefaultUIAddr), "where the Temporal Web UI listens ("+envUIAddr+")")
 	fs.BoolVar(&o.ephemeral, "ephemeral", false, "keep Temporal's database in memory: nothing survives a restart")
 	fs.BoolVar(&o.noUI, "no-ui", false, "do not serve the Web UI")
 	fs.IntVar(&o.maxActivities, "max-activities", 0, "activities the worker runs at once per queue (default 100 per CPU)")
@@ -196,7 +197,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	apiErr := make(chan error, 1)
 	go func() { apiErr <- serveAPI(ctx, d.listener, d.handler, logger) }()
 
-	db := filepath.Join(c.dataDir, engine.DatabaseFile)
+	db := filepath.Join(c.dataDir, embedded.DatabaseFile)
 	if o.ephemeral {
 		db = "in memory (--ephemeral)"
 	}

@@ -232,7 +232,7 @@ func TestTokenCommand(t *testing.T) {
 // TestAcknowledgedSubmitsSurviveAKill SIGKILLs `computor dev` right after a
 // burst of submits: every task the API acknowledged exists after restart.
 // The API fsyncs the write-ahead log before it acknowledges a start (group
-// commit, engine.Server.Sync), so an acknowledged start is on disk before
+// commit, embedded.Server.Sync), so an acknowledged start is on disk before
 // the API answers; a process crash alone would not even need that.
 func TestAcknowledgedSubmitsSurviveAKill(t *testing.T) {
 	t.Parallel()

@@ -12,6 +12,12 @@ import (
 	"github.com/computor-org/computor-go/internal/engine/connect"
 )
 
+// Defaults of a Temporal connection, as Temporal's own tools have them.
+const (
+	DefaultTemporalAddr = "127.0.0.1:7233"
+	DefaultNamespace    = "default"
+)
+
 // ClientConfig says how to reach a Temporal cluster. Zero values mean the
 // defaults.
 type ClientConfig struct {

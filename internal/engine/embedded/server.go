@@ -1,4 +1,4 @@
-package engine
+package embedded
 
 import (
 	"context"
@@ -21,13 +21,12 @@ import (
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 
-	"github.com/computor-org/computor-go/internal/engine/walsync"
+	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/engine/embedded/walsync"
 )
 
 // Defaults of the embedded server.
 const (
-	DefaultTemporalAddr = "127.0.0.1:7233"
-	DefaultNamespace    = "default"
 	// DatabaseFile is the SQLite file of the embedded server in the data dir.
 	DatabaseFile = "temporal.db"
 	// VisibilityDatabaseFile holds the embedded server's visibility records.
@@ -43,7 +42,7 @@ type ServerConfig struct {
 	DataDir string
 	// Ephemeral keeps everything in memory: nothing survives a restart.
 	Ephemeral bool
-	// Addr is where the frontend serves gRPC. Default DefaultTemporalAddr.
+	// Addr is where the frontend serves gRPC. Default engine.DefaultTemporalAddr.
 	Addr string
 	// Namespace is created at start with the search attributes. Default
 	// DefaultNamespace.
@@ -56,10 +55,10 @@ type ServerConfig struct {
 
 func (c ServerConfig) withDefaults() ServerConfig {
 	if c.Addr == "" {
-		c.Addr = DefaultTemporalAddr
+		c.Addr = engine.DefaultTemporalAddr
 	}
 	if c.Namespace == "" {
-		c.Namespace = DefaultNamespace
+		c.Namespace = engine.DefaultNamespace
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -141,7 +140,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		visCfg = &v
 	}
 
-	ns, err := sqliteschema.NewNamespaceConfig(clusterName, cfg.Namespace, false, SearchAttributes())
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, cfg.Namespace, false, engine.SearchAttributes())
 	if err != nil {
 		return nil, fmt.Errorf("namespace config: %w", err)
 	}
