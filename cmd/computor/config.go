@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/engine"
 	temporalconn "github.com/computor-org/computor-go/internal/engine/connect"
 	"github.com/computor-org/computor-go/internal/git"
@@ -219,7 +220,7 @@ func (c *common) deps(ctx context.Context, withSandbox bool, logger *slog.Logger
 	if withSandbox {
 		sb, err := sandbox.NewBubblewrap(sandbox.Config{WorkRoot: os.Getenv(envWorkDir)})
 		switch {
-		case errors.Is(err, sandbox.ErrInvalid):
+		case errors.Is(err, derrors.Invalid):
 			_ = st.Close()
 			return d, nil, false, nil, fmt.Errorf("sandbox: %w", err)
 		case err != nil:

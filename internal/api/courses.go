@@ -7,8 +7,9 @@ import (
 	"net/http"
 
 	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/store"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
 )
 
 // The read API shows what the course tasks made, filtered to what the
@@ -113,9 +114,10 @@ func (s *Server) visibleParents(r *http.Request) (map[string]bool, error) {
 func (s *Server) courseFor(r *http.Request) (*store.Course, string, error) {
 	claims := claimsOf(r)
 	id := r.PathValue("id")
+	notFound := fmt.Errorf("no course %q: %w", id, derrors.NotFound)
 	c, err := s.store.CourseGet(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		return nil, "", problem(http.StatusNotFound, "no course %q", id)
+	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
+		return nil, "", notFound
 	}
 	if err != nil {
 		return nil, "", err
@@ -124,12 +126,12 @@ func (s *Server) courseFor(r *http.Request) (*store.Course, string, error) {
 	switch {
 	case err == nil:
 		return c, m.Role, nil
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, derrors.NotFound):
 		return nil, "", err
 	case claims.IsAdmin():
 		return c, "", nil
 	}
-	return nil, "", problem(http.StatusNotFound, "no course %q", id)
+	return nil, "", notFound
 }
 
 func (s *Server) serveCourseMembers(w http.ResponseWriter, r *http.Request) error {
@@ -144,7 +146,7 @@ func (s *Server) serveCourseMembers(w http.ResponseWriter, r *http.Request) erro
 	// Staff see every member; a student sees their own membership.
 	out := []store.CourseMember{}
 	for _, m := range all {
-		if claimsOf(r).IsAdmin() || hierarchy.IsStaff(role) || m.Username == claimsOf(r).Subject {
+		if claimsOf(r).IsAdmin() || course.IsStaff(role) || m.Username == claimsOf(r).Subject {
 			out = append(out, m)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
@@ -58,9 +59,9 @@ func (s *Server) parseList(r *http.Request, admin bool, sub string) (ListParams,
 		Submitter: q.Get("submitter"),
 		Limit:     DefaultPageSize,
 	}
-	var bad []tasks.FieldError
+	var bad []derrors.FieldError
 	fail := func(field, format string, args ...any) {
-		bad = append(bad, tasks.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+		bad = append(bad, derrors.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	if _, ok := visibilityStatus[p.Status]; p.Status != "" && !ok {
 		fail("status", "must be one of QUEUED, STARTED, FINISHED, FAILED, CANCELLED")

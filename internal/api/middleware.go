@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 type middleware func(http.Handler) http.Handler
@@ -167,7 +168,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		claims, err := s.verifier.Verify(r.Context(), token)
 		if err != nil {
 			msg := "invalid token"
-			if errors.Is(err, auth.ErrUnauthorized) {
+			if errors.Is(err, derrors.Unauthenticated) {
 				msg = err.Error()
 			} else {
 				s.logger.Error("token verification failed", "err", err)

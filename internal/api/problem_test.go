@@ -11,30 +11,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"go.temporal.io/api/serviceerror"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-
-	"github.com/computor-org/computor-go/internal/tasks"
 )
 
 func TestToProblem(t *testing.T) {
 	t.Parallel()
 	own := problem(http.StatusConflict, "task %s has already ended", "x")
-	fields := []tasks.FieldError{{Field: "duration", Message: "must be at most 3600"}, {Field: "message", Message: "must be a string"}}
+	fields := []derrors.FieldError{{Field: "duration", Message: "must be at most 3600"}, {Field: "message", Message: "must be a string"}}
 	tests := []struct {
 		name     string
 		err      error
 		status   int
 		internal bool
 		same     *Problem // the very Problem expected back
-		fields   []tasks.FieldError
+		fields   []derrors.FieldError
 	}{
 		{name: "problem", err: own, status: http.StatusConflict, same: own},
 		{name: "wrapped problem", err: fmt.Errorf("serve: %w", own), status: http.StatusConflict, same: own},
-		{name: "validation", err: &tasks.ValidationError{Fields: fields}, status: http.StatusUnprocessableEntity, fields: fields},
-		{name: "wrapped validation", err: fmt.Errorf("decode: %w", tasks.Invalid("x", "bad %d", 1)),
-			status: http.StatusUnprocessableEntity, fields: []tasks.FieldError{{Field: "x", Message: "bad 1"}}},
+		{name: "validation", err: &derrors.InvalidError{Fields: fields}, status: http.StatusUnprocessableEntity, fields: fields},
+		{name: "wrapped validation", err: fmt.Errorf("decode: %w", derrors.InvalidField("x", "bad %d", 1)),
+			status: http.StatusUnprocessableEntity, fields: []derrors.FieldError{{Field: "x", Message: "bad 1"}}},
 		{name: "body too large", err: &http.MaxBytesError{Limit: 10}, status: http.StatusRequestEntityTooLarge},
 		{name: "unavailable", err: serviceerror.NewUnavailable("secret-host:7233 refused"), status: http.StatusServiceUnavailable, internal: true},
 		{name: "wrapped unavailable", err: fmt.Errorf("start task: %w", serviceerror.NewUnavailable("secret-host")),
@@ -108,7 +107,7 @@ func TestAdapt(t *testing.T) {
 		logged bool
 	}{
 		{"problem", problem(http.StatusConflict, "already ended"), http.StatusConflict, false},
-		{"validation", tasks.Invalid("x", "bad"), http.StatusUnprocessableEntity, false},
+		{"validation", derrors.InvalidField("x", "bad"), http.StatusUnprocessableEntity, false},
 		{"internal", fmt.Errorf("describe task: %w", errors.New("password=hunter2")), http.StatusInternalServerError, true},
 		{"outage", serviceerror.NewUnavailable("connection to 10.1.2.3 refused"), http.StatusServiceUnavailable, true},
 	}
@@ -181,28 +180,48 @@ func TestErrorKinds(t *testing.T) {
 	}
 }
 
-func TestForbidden(t *testing.T) {
+// TestStatusTable: every sentinel, wrapped as handlers wrap them, maps to
+// its status, with the sentinel taken off the detail; outages and bugs
+// show nothing of themselves.
+func TestStatusTable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		err  error
-		want string
+		err      error
+		status   int
+		detail   string
+		internal bool
 	}{
-		{fmt.Errorf("%w: task %q needs one of the roles %s", tasks.ErrForbidden, "t", "ops"), `task "t" needs one of the roles ops`},
-		{fmt.Errorf("%w: you are not staff of course c1", tasks.ErrForbidden), "you are not staff of course c1"},
-		{tasks.ErrForbidden, "forbidden"},
+		{fmt.Errorf("%w: task %q needs one of the roles %s", derrors.Forbidden, "t", "ops"), 403, `task "t" needs one of the roles ops`, false},
+		{fmt.Errorf("%w: you are not staff of course c1", derrors.Forbidden), 403, "you are not staff of course c1", false},
+		{derrors.Forbidden, 403, "forbidden", false},
+		{fmt.Errorf("no course %q: %w", "x", derrors.NotFound), 404, `no course "x": not found`, false},
+		{fmt.Errorf("%w: send your token", derrors.Unauthenticated), 401, "send your token", false},
+		{fmt.Errorf("organization a: %w", derrors.Conflict), 409, "organization a: conflict", false},
+		{fmt.Errorf("%w: 3 of 3 used", derrors.LimitReached), 422, "3 of 3 used", false},
+		{fmt.Errorf("%w: more than 1 MiB", derrors.TooLarge), 413, "more than 1 MiB", false},
+		{derrors.MethodNotAllowed, 405, "method not allowed", false},
+		{fmt.Errorf("%w: not a path", derrors.Invalid), 422, "not a path", false},
+		{fmt.Errorf("open db at /var/lib/x: %w", derrors.Unavailable), 503, "a part of the platform is not reachable; try again", true},
+		{serviceerror.NewUnavailable("connection refused 10.0.0.1"), 503, "a part of the platform is not reachable; try again", true},
+		{errors.New("nil pointer at /src/x.go"), 500, "internal error", true},
 	}
 	for _, tt := range tests {
-		p := forbidden(tt.err)
-		if p.Status != http.StatusForbidden || p.Title != http.StatusText(http.StatusForbidden) || p.Detail != tt.want {
-			t.Errorf("forbidden(%v) = %+v, want detail %q", tt.err, p, tt.want)
+		p, internal := toProblem(tt.err)
+		if p.Status != tt.status || p.Title != http.StatusText(tt.status) || p.Detail != tt.detail || internal != tt.internal {
+			t.Errorf("toProblem(%v) = %+v, %v; want %d %q, internal %v", tt.err, p, internal, tt.status, tt.detail, tt.internal)
 		}
+	}
+	// Named fields stay fields.
+	p, _ := toProblem(fmt.Errorf("check: %w", derrors.InvalidField("path", "exists already")))
+	if p.Status != 422 || len(p.Errors) != 1 || p.Errors[0] != (derrors.FieldError{Field: "path", Message: "exists already"}) {
+		t.Errorf("field error: %+v", p)
 	}
 }
 
 func TestSortFields(t *testing.T) {
 	t.Parallel()
-	in := []tasks.FieldError{{Field: "b", Message: "1"}, {Field: "a", Message: "2"}, {Field: "b", Message: "3"}, {Field: "a", Message: "4"}}
-	want := []tasks.FieldError{{Field: "a", Message: "2"}, {Field: "a", Message: "4"}, {Field: "b", Message: "1"}, {Field: "b", Message: "3"}}
+	in := []derrors.FieldError{{Field: "b", Message: "1"}, {Field: "a", Message: "2"}, {Field: "b", Message: "3"}, {Field: "a", Message: "4"}}
+	want := []derrors.FieldError{{Field: "a", Message: "2"}, {Field: "a", Message: "4"}, {Field: "b", Message: "1"}, {Field: "b", Message: "3"}}
 	if got := sortFields(in); !slices.Equal(got, want) {
 		t.Fatalf("sortFields = %+v, want %+v (stable)", got, want)
 	}

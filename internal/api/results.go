@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/store"
-	"github.com/computor-org/computor-go/internal/tasks"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy"
 )
 
 // serveResults lists stored test results: GET /results?course=&member=&content=&limit=.
@@ -26,24 +26,24 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Limit = n
 	}
-	var course *store.Course
+	var crs *store.Course
 	if v := q.Get("course"); v != "" {
 		c, err := s.store.CourseGet(ctx, v)
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
 			return invalidField("course", "no course %q", v)
 		}
 		if err != nil {
 			return err
 		}
-		course, f.CourseID = c, c.ID
+		crs, f.CourseID = c, c.ID
 	}
 	if v := q.Get("content"); v != "" {
-		if course == nil {
+		if crs == nil {
 			return invalidField("content", "needs course as well")
 		}
-		cc, err := s.store.CourseContentGet(ctx, course.ID, v)
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-			return invalidField("content", "no assignment %q in %s", v, course.FullPath)
+		cc, err := s.store.CourseContentGet(ctx, crs.ID, v)
+		if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
+			return invalidField("content", "no assignment %q in %s", v, crs.FullPath)
 		}
 		if err != nil {
 			return err
@@ -66,7 +66,7 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
 		}
 		mf := f
 		mf.CourseID = m.CourseID
-		if !hierarchy.IsStaff(m.Role) {
+		if !course.IsStaff(m.Role) {
 			if f.CourseMemberID != "" && f.CourseMemberID != m.ID {
 				continue // another student's results: none
 			}
@@ -74,8 +74,8 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
 		}
 		filters = append(filters, mf)
 	}
-	if course != nil && len(filters) == 0 {
-		return invalid(tasks.FieldError{Field: "course", Message: "you are not a member of " + course.FullPath})
+	if crs != nil && len(filters) == 0 {
+		return invalid(derrors.FieldError{Field: "course", Message: "you are not a member of " + crs.FullPath})
 	}
 	return s.writeResults(w, r, filters, f.Limit)
 }

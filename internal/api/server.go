@@ -140,7 +140,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.git != nil && s.store != nil {
 		// git authenticates itself (basic auth), so no authenticate here.
-		mux.Handle("/git/", s.git.Handler("/git/", s.authorizeGit))
+		mux.Handle("/git/", s.git.Handler("/git/", s.authorizeGit, s.writeError))
 	}
 
 	// Anything else is a problem+json 404 (or 405), not the mux's plain text.
@@ -168,16 +168,20 @@ func (s *Server) serveTaskSub(w http.ResponseWriter, r *http.Request) error {
 // adapt renders a handler's error as problem+json.
 func (s *Server) adapt(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
 		}
-		p, internal := toProblem(err)
-		if internal {
-			s.logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		}
-		writeProblem(w, p)
 	})
+}
+
+// writeError renders any error as problem+json, for the API's handlers and
+// for git's alike; a 5xx is logged, since it is a bug or an outage.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p, internal := toProblem(err)
+	if internal {
+		s.logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeProblem(w, p)
 }
 
 func (s *Server) serveHealthz(w http.ResponseWriter, r *http.Request) error {

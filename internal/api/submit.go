@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
@@ -63,8 +64,8 @@ func decodeSubmit(r *http.Request) (SubmitParams, error) {
 	if fields == nil {
 		return p, problem(http.StatusBadRequest, "the body is not a JSON object")
 	}
-	var bad []tasks.FieldError
-	fail := func(field, msg string) { bad = append(bad, tasks.FieldError{Field: field, Message: msg}) }
+	var bad []derrors.FieldError
+	fail := func(field, msg string) { bad = append(bad, derrors.FieldError{Field: field, Message: msg}) }
 	for name, raw := range fields {
 		var err error
 		switch name {
@@ -117,23 +118,20 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	caller := tasks.Caller{Subject: claims.Subject, Roles: claims.Roles, Admin: claims.IsAdmin()}
 	if err := typ.Gate(caller); err != nil {
-		return forbidden(err)
+		return err
 	}
 	params, err := typ.DecodeParams(req.Parameters)
 	if err == nil {
 		err = typ.Admit(r.Context(), caller, params)
 	}
 	if err != nil {
-		var verr *tasks.ValidationError
+		var verr *derrors.InvalidError
 		if errors.As(err, &verr) {
-			fields := make([]tasks.FieldError, len(verr.Fields))
+			fields := make([]derrors.FieldError, len(verr.Fields))
 			for i, f := range verr.Fields {
-				fields[i] = tasks.FieldError{Field: "parameters." + f.Field, Message: f.Message}
+				fields[i] = derrors.FieldError{Field: "parameters." + f.Field, Message: f.Message}
 			}
 			return invalid(fields...)
-		}
-		if errors.Is(err, tasks.ErrForbidden) {
-			return forbidden(err)
 		}
 		return err
 	}

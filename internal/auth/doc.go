@@ -10,7 +10,7 @@
 //     whose public keys are published as a JSON Web Key Set. Keys are fetched
 //     lazily, cached, and refetched when a token names an unknown key.
 //
-// Every failed verification returns an error that wraps [ErrUnauthorized].
+// Every failed verification returns an error that wraps [derrors.Unauthenticated].
 // Its message is a short reason ("token expired", "invalid signature", ...)
 // that is safe to show to the client; the underlying cause, if any, is
 // available through [VerifyError] for server-side logs.

@@ -1,11 +1,11 @@
 package auth
 
-import "errors"
+import "github.com/computor-org/computor-go/internal/derrors"
 
-// ErrUnauthorized is wrapped by every error returned from [Verifier.Verify].
-// The text after it says why the token was rejected (expired, bad signature,
-// wrong issuer, ...) and is safe to show to the client.
-var ErrUnauthorized = errors.New("unauthorized")
+// Every error returned from [Verifier.Verify] wraps
+// derrors.Unauthenticated. The text after it says why the token was
+// rejected (expired, bad signature, wrong issuer, ...) and is safe to show
+// to the client.
 
 // Reasons reported by [VerifyError]. They are deliberately terse and never
 // contain token contents or server configuration.
@@ -29,7 +29,7 @@ const (
 )
 
 // VerifyError is the concrete type of every error returned by
-// [Verifier.Verify]. It matches [ErrUnauthorized] with [errors.Is].
+// [Verifier.Verify]. It matches [derrors.Unauthenticated] with [errors.Is].
 //
 // Error returns "unauthorized: " followed by Reason, which is safe to send
 // to the client. Err, when non-nil, is the underlying cause (for example a
@@ -45,15 +45,15 @@ type VerifyError struct {
 
 // Error implements the error interface. It does not include Err.
 func (e *VerifyError) Error() string {
-	return ErrUnauthorized.Error() + ": " + e.Reason
+	return "unauthorized: " + e.Reason
 }
 
-// Unwrap returns ErrUnauthorized and, when set, the underlying cause.
+// Unwrap returns derrors.Unauthenticated and, when set, the underlying cause.
 func (e *VerifyError) Unwrap() []error {
 	if e.Err == nil {
-		return []error{ErrUnauthorized}
+		return []error{derrors.Unauthenticated}
 	}
-	return []error{ErrUnauthorized, e.Err}
+	return []error{derrors.Unauthenticated, e.Err}
 }
 
 // unauthorized returns a *VerifyError with the given reason and cause.

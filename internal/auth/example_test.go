@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 func ExampleVerifier_Verify() {
@@ -30,7 +31,7 @@ func ExampleVerifier_Verify() {
 	fmt.Println(claims.Subject, claims.Roles, claims.IsAdmin())
 
 	_, err = v.Verify(context.Background(), token[:len(token)-4]+"AAAA")
-	fmt.Println(err, errors.Is(err, auth.ErrUnauthorized))
+	fmt.Println(err, errors.Is(err, derrors.Unauthenticated))
 
 	// Output:
 	// alice [admin] true

@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/golang-jwt/jwt/v5"
 )
 
 // FuzzVerify checks that Verify never panics, that every rejection wraps
-// ErrUnauthorized, and that it accepts only tokens carrying a genuine
+// derrors.Unauthenticated, and that it accepts only tokens carrying a genuine
 // HMAC-SHA256 signature by the secret, computed here independently of the
 // jwt library.
 func FuzzVerify(f *testing.F) {
@@ -51,8 +52,8 @@ func FuzzVerify(f *testing.F) {
 		c, err := v.Verify(context.Background(), token)
 		if err != nil {
 			var ve *VerifyError
-			if !errors.Is(err, ErrUnauthorized) || !errors.As(err, &ve) || ve.Reason == "" {
-				t.Fatalf("Verify error %#v is not a *VerifyError wrapping ErrUnauthorized", err)
+			if !errors.Is(err, derrors.Unauthenticated) || !errors.As(err, &ve) || ve.Reason == "" {
+				t.Fatalf("Verify error %#v is not a *VerifyError wrapping derrors.Unauthenticated", err)
 			}
 			if c != nil {
 				t.Fatalf("Verify returned claims %+v with error %v", c, err)

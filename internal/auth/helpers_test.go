@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -63,14 +64,14 @@ func b64JSON(t testing.TB, v any) string {
 }
 
 // wantReason fails t unless err is a *VerifyError with the given reason that
-// also matches ErrUnauthorized.
+// also matches derrors.Unauthenticated.
 func wantReason(t testing.TB, err error, reason string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("err = nil, want reason %q", reason)
 	}
-	if !errors.Is(err, ErrUnauthorized) {
-		t.Fatalf("err = %v, does not wrap ErrUnauthorized", err)
+	if !errors.Is(err, derrors.Unauthenticated) {
+		t.Fatalf("err = %v, does not wrap derrors.Unauthenticated", err)
 	}
 	var ve *VerifyError
 	if !errors.As(err, &ve) {

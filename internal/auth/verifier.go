@@ -71,7 +71,7 @@ func newVerifier(cfg Config, now func() time.Time) (*Verifier, error) {
 // configured issuer and audience, and a non-blank "sub". Time checks allow
 // Config.Leeway of clock skew. In JWKS mode ctx bounds any key fetch.
 //
-// Every error is a *VerifyError wrapping [ErrUnauthorized].
+// Every error is a *VerifyError wrapping [derrors.Unauthenticated].
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if token == "" {
 		return nil, unauthorized(reasonMissingToken, nil)

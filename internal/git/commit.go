@@ -10,17 +10,19 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // mainRef is the only branch the Service writes.
 const mainRef = "refs/heads/main"
 
 // Commit applies c on top of main in the repository at path. Main must be
-// at c.Parent, or ErrConflict; nothing is rebased. When the resulting tree
+// at c.Parent, or derrors.Conflict; nothing is rebased. When the resulting tree
 // equals the parent's no commit is made and (c.Parent, false, nil) is
 // returned. A call repeated after it succeeded (main's head has c.Parent as
 // its only parent, the same tree and the same message) returns that head
-// instead of ErrConflict, so a retried task does not fail.
+// instead of derrors.Conflict, so a retried task does not fail.
 func (l *Local) Commit(ctx context.Context, path string, c CommitParams) (string, bool, error) {
 	if err := validateRepoPath(path); err != nil {
 		return "", false, fmt.Errorf("commit: %w", err)
@@ -48,13 +50,13 @@ func (l *Local) Commit(ctx context.Context, path string, c CommitParams) (string
 func validateCommitParams(c *CommitParams) error {
 	c.Parent = strings.ToLower(c.Parent)
 	if c.Parent != "" && !isFullHash(c.Parent) {
-		return fmt.Errorf("%w: parent %q is not a full commit hash", ErrInvalid, c.Parent)
+		return fmt.Errorf("%w: parent %q is not a full commit hash", derrors.Invalid, c.Parent)
 	}
 	if strings.TrimSpace(c.Message) == "" {
-		return fmt.Errorf("%w: empty commit message", ErrInvalid)
+		return fmt.Errorf("%w: empty commit message", derrors.Invalid)
 	}
 	if strings.IndexByte(c.Message, 0) >= 0 {
-		return fmt.Errorf("%w: commit message has a NUL byte", ErrInvalid)
+		return fmt.Errorf("%w: commit message has a NUL byte", derrors.Invalid)
 	}
 	if c.AuthorName == "" {
 		c.AuthorName = CommitterName
@@ -64,7 +66,7 @@ func validateCommitParams(c *CommitParams) error {
 	}
 	for field, v := range map[string]string{"author name": c.AuthorName, "author email": c.AuthorEmail} {
 		if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "<>\n\r\x00") {
-			return fmt.Errorf("%w: %s %q", ErrInvalid, field, v)
+			return fmt.Errorf("%w: %s %q", derrors.Invalid, field, v)
 		}
 	}
 	for p := range c.Write {
@@ -74,7 +76,7 @@ func validateCommitParams(c *CommitParams) error {
 		// A file and a directory of the same name cannot both be written.
 		for i := strings.IndexByte(p, '/'); i >= 0; i = nextSlash(p, i) {
 			if _, ok := c.Write[p[:i]]; ok {
-				return fmt.Errorf("%w: %q is written both as a file and as a directory", ErrInvalid, p[:i])
+				return fmt.Errorf("%w: %q is written both as a file and as a directory", derrors.Invalid, p[:i])
 			}
 		}
 	}
@@ -83,7 +85,7 @@ func validateCommitParams(c *CommitParams) error {
 			return err
 		}
 		if _, ok := c.Write[p]; ok {
-			return fmt.Errorf("%w: %q is both written and deleted", ErrInvalid, p)
+			return fmt.Errorf("%w: %q is both written and deleted", derrors.Invalid, p)
 		}
 	}
 	return nil
@@ -114,7 +116,7 @@ func (l *Local) commit(ctx context.Context, dir string, c CommitParams) (string,
 		if head != "" && l.isRetryOf(ctx, dir, head, c, tree) {
 			return head, true, nil
 		}
-		return "", false, fmt.Errorf("%w: main is at %s, not at parent %q", ErrConflict, orNone(head), c.Parent)
+		return "", false, fmt.Errorf("%w: main is at %s, not at parent %q", derrors.Conflict, orNone(head), c.Parent)
 	}
 
 	if !initial {
@@ -148,7 +150,7 @@ func (l *Local) commit(ctx context.Context, dir string, c CommitParams) (string,
 	if _, err := l.run(ctx, dir, env, nil, "update-ref", "-m", "computor: commit", mainRef, commit, c.Parent); err != nil {
 		now, rerr := l.revParse(ctx, dir, mainRef)
 		if rerr == nil && now != c.Parent {
-			return "", false, fmt.Errorf("%w: main moved to %s while committing: %w", ErrConflict, orNone(now), err)
+			return "", false, fmt.Errorf("%w: main moved to %s while committing: %w", derrors.Conflict, orNone(now), err)
 		}
 		return "", false, err
 	}
@@ -180,7 +182,7 @@ func removeStaleLock(lock string) {
 }
 
 // buildTree writes the tree of c.Parent with c's changes applied and returns
-// its hash. An unknown parent is ErrConflict: it cannot be main's head.
+// its hash. An unknown parent is derrors.Conflict: it cannot be main's head.
 func (l *Local) buildTree(ctx context.Context, dir string, c CommitParams) (string, error) {
 	scratch, cleanup, err := l.scratch()
 	if err != nil {
@@ -195,7 +197,7 @@ func (l *Local) buildTree(ctx context.Context, dir string, c CommitParams) (stri
 			return "", err
 		}
 		if parent == "" {
-			return "", fmt.Errorf("%w: parent %s is not a commit of the repository", ErrConflict, c.Parent)
+			return "", fmt.Errorf("%w: parent %s is not a commit of the repository", derrors.Conflict, c.Parent)
 		}
 		if _, err := l.run(ctx, dir, env, nil, "read-tree", parent); err != nil {
 			return "", err

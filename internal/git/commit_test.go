@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // The contract of Commit is tested by the shared suite (gittest); these
@@ -54,7 +56,7 @@ func TestCommitLocal(t *testing.T) {
 	if err == nil {
 		t.Fatal("Commit succeeded while main was locked by a live git")
 	}
-	if errors.Is(err, ErrConflict) {
+	if errors.Is(err, derrors.Conflict) {
 		t.Errorf("a locked main is reported as a conflict: %v", err)
 	}
 	old := time.Now().Add(-2 * staleTempAge)
@@ -73,7 +75,7 @@ func TestCommitEmptyRepo(t *testing.T) {
 	// A repository without commits, as an outside tool might make one.
 	runGit(t, b.root, "init", "--quiet", "--bare", "--initial-branch=main", "org/blank.git")
 	_, err := b.svc.Resolve(b.ctx, "org/blank", "main")
-	wantErr(t, "Resolve in blank repo", err, ErrNotFound)
+	wantErr(t, "Resolve in blank repo", err, derrors.NotFound)
 
 	c := CommitParams{Write: files("README.md", "hi"), Message: "first"}
 	first := b.mustCommit(t, "org/blank", c)
@@ -84,7 +86,7 @@ func TestCommitEmptyRepo(t *testing.T) {
 		t.Errorf("repeated first Commit = %s, %v; want %s", again, err, first)
 	}
 	_, _, err = b.svc.Commit(b.ctx, "org/blank", CommitParams{Write: files("README.md", "other"), Message: "first"})
-	wantErr(t, "second first commit", err, ErrConflict)
+	wantErr(t, "second first commit", err, derrors.Conflict)
 }
 
 func TestCommitConcurrentLocal(t *testing.T) {
@@ -116,7 +118,7 @@ func TestCommitConcurrentLocal(t *testing.T) {
 						Write:   files(fmt.Sprintf("queue/%d", i), "x"),
 						Message: fmt.Sprintf("queue %d", i),
 					})
-					if !errors.Is(err, ErrConflict) {
+					if !errors.Is(err, derrors.Conflict) {
 						errs <- err
 						return
 					}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // tempRepoPrefix starts the name of the directory a repository is built in
@@ -77,7 +79,7 @@ func isRepo(dir string) (bool, error) {
 }
 
 // existingRepo returns the directory of the repository at a valid path, or
-// ErrNotFound.
+// derrors.NotFound.
 func (l *Local) existingRepo(path string) (string, error) {
 	dir := l.repoDir(path)
 	ok, err := isRepo(dir)
@@ -85,7 +87,7 @@ func (l *Local) existingRepo(path string) (string, error) {
 		return "", err
 	}
 	if !ok {
-		return "", fmt.Errorf("repository %s: %w", path, ErrNotFound)
+		return "", fmt.Errorf("repository %s: %w", path, derrors.NotFound)
 	}
 	return dir, nil
 }
@@ -127,7 +129,7 @@ func (l *Local) ForkRepo(ctx context.Context, src, dst string) (Repo, error) {
 		return Repo{}, fmt.Errorf("fork repository: destination: %w", err)
 	}
 	if src == dst {
-		return Repo{}, fmt.Errorf("fork repository %s: %w: source and destination are the same", src, ErrInvalid)
+		return Repo{}, fmt.Errorf("fork repository %s: %w: source and destination are the same", src, derrors.Invalid)
 	}
 	repo, err := l.create(ctx, dst, func(tmp string) error {
 		srcDir, err := l.existingRepo(src)
@@ -139,7 +141,7 @@ func (l *Local) ForkRepo(ctx context.Context, src, dst string) (Repo, error) {
 			return err
 		}
 		if head == "" {
-			return fmt.Errorf("repository %s has no branch main: %w", src, ErrNotFound)
+			return fmt.Errorf("repository %s has no branch main: %w", src, derrors.NotFound)
 		}
 		// --no-local copies through the git protocol, so only objects
 		// reachable from main come along and nothing is hard-linked.

@@ -8,12 +8,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 func TestNewLocal(t *testing.T) {
 	t.Parallel()
 	_, err := NewLocal("")
-	wantErr(t, "empty root", err, ErrInvalid)
+	wantErr(t, "empty root", err, derrors.Invalid)
 
 	root := filepath.Join(t.TempDir(), "made", "by", "newlocal")
 	svc, err := NewLocal(root)
@@ -40,7 +42,7 @@ func TestEnsureGroup(t *testing.T) {
 		t.Fatalf("group directory: %v", err)
 	}
 	for _, bad := range []string{"", "../x", "a/.hidden", "a.git", "/abs"} {
-		wantErr(t, "EnsureGroup "+bad, b.svc.EnsureGroup(b.ctx, bad), ErrInvalid)
+		wantErr(t, "EnsureGroup "+bad, b.svc.EnsureGroup(b.ctx, bad), derrors.Invalid)
 	}
 }
 
@@ -215,7 +217,7 @@ func TestForkRepoLocal(t *testing.T) {
 		t.Errorf("fsck: %s", out)
 	}
 	_, err = b.svc.ForkRepo(b.ctx, src, src)
-	wantErr(t, "fork onto itself", err, ErrInvalid)
+	wantErr(t, "fork onto itself", err, derrors.Invalid)
 	if entries := dirEntries(t, filepath.Join(b.root, "course", "students")); !slices.Equal(entries, []string{"alice.git"}) {
 		t.Errorf("students group holds %v, want only alice.git", entries)
 	}

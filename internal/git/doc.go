@@ -17,7 +17,7 @@
 // [A-Za-z0-9._-]; no segment is empty, starts with "." or ends in ".git",
 // and the whole path is at most 255 bytes. File paths inside a repository
 // are relative, with no empty, ".", ".." or ".git" segment. Anything else
-// is rejected with [ErrInvalid].
+// is rejected with [derrors.Invalid].
 //
 // # Crashes and concurrency
 //
@@ -27,7 +27,7 @@
 // crash leaves either nothing or a complete repository. Writers of one
 // repository are serialized by a per-repository lock, and branch main only
 // moves by compare-and-swap, so a push over HTTP racing a [Local.Commit]
-// makes the commit fail with [ErrConflict] rather than lose either change.
+// makes the commit fail with [derrors.Conflict] rather than lose either change.
 // A Commit retried after it succeeded finds its own commit on main and
 // returns it.
 //

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/git"
 )
 
@@ -52,7 +53,7 @@ func ExampleLocal() {
 	// Another change based on the old head conflicts: read main again.
 	change.Write = map[string][]byte{"assignment2/task.md": []byte("Compute e.\n")}
 	_, _, err = svc.Commit(ctx, repo.Path, change)
-	fmt.Println(errors.Is(err, git.ErrConflict))
+	fmt.Println(errors.Is(err, derrors.Conflict))
 
 	// Output:
 	// true [README.md assignment1/task.md]
@@ -67,15 +68,27 @@ func ExampleLocal_Handler() {
 	authorize := func(r *http.Request, repoPath string, write bool) error {
 		_, token, ok := r.BasicAuth()
 		if !ok {
-			return git.ErrUnauthenticated // the git client asks for credentials
+			return derrors.Unauthenticated // the git client asks for credentials
 		}
 		if token != "secret" || write && repoPath == "tugraz/progphys/2026/assignments" {
-			return git.ErrForbidden
+			return derrors.Forbidden
 		}
 		return nil
 	}
+	fail := func(w http.ResponseWriter, r *http.Request, err error) {
+		switch {
+		case errors.Is(err, derrors.Unauthenticated):
+			http.Error(w, "send your token as the password", http.StatusUnauthorized)
+		case errors.Is(err, derrors.Forbidden):
+			http.Error(w, "forbidden", http.StatusForbidden)
+		case errors.Is(err, derrors.NotFound):
+			http.NotFound(w, r)
+		default:
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/git/", svc.Handler("/git", authorize))
+	mux.Handle("/git/", svc.Handler("/git", authorize, fail))
 	// git clone http://user:token@host/git/tugraz/progphys/2026/students/alice.git
 	log.Fatal(http.ListenAndServe(":8080", mux))
 }

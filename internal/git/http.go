@@ -3,6 +3,7 @@ package git
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,16 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
-// Errors an authorize function given to [Local.Handler] returns, wrapped.
-var (
-	// ErrUnauthenticated: the request carries no valid credentials; the
-	// client is asked for them (401).
-	ErrUnauthenticated = errors.New("unauthenticated")
-	// ErrForbidden: the caller may not read, or write, the repository (403).
-	ErrForbidden = errors.New("forbidden")
-)
+// An authorize function given to [Local.Handler] returns an error that
+// wraps derrors.Unauthenticated when the request carries no valid
+// credentials (the client is asked for them, 401), or derrors.Forbidden
+// when the caller may not read, or write, the repository (403).
 
 // git smart HTTP services.
 const (
@@ -32,8 +31,8 @@ const (
 //
 // Before serving it calls authorize with the repository path (no ".git")
 // and whether the request writes (a push, or the advertisement before
-// one). An error wrapping [ErrUnauthenticated] answers 401 with a Basic
-// challenge, so the git client asks for credentials; [ErrForbidden]
+// one). An error wrapping [derrors.Unauthenticated] answers 401 with a Basic
+// challenge, so the git client asks for credentials; [derrors.Forbidden]
 // answers 403; any other error 500. Invalid paths, unknown repositories
 // and anything but the smart protocol's three endpoints answer 404.
 //
@@ -43,9 +42,10 @@ const (
 // (receive.fsckObjects): a tree entry "..", "." or ".git", or a malformed
 // object, fails the push. A request body of unknown length is read
 // into a temporary file first, up to the limit of [WithMaxRequestBytes].
-func (l *Local) Handler(prefix string, authorize func(r *http.Request, repoPath string, write bool) error) http.Handler {
-	if authorize == nil {
-		panic("git: Handler needs an authorize function")
+func (l *Local) Handler(prefix string, authorize func(r *http.Request, repoPath string, write bool) error,
+	fail func(w http.ResponseWriter, r *http.Request, err error)) http.Handler {
+	if authorize == nil || fail == nil {
+		panic("git: Handler needs an authorize and a fail function")
 	}
 	prefix = strings.TrimRight(prefix, "/")
 	l.checkHTTPBackend()
@@ -60,14 +60,17 @@ func (l *Local) Handler(prefix string, authorize func(r *http.Request, repoPath 
 		Logger: slog.NewLogLogger(l.log.Handler(), slog.LevelError),
 		Stderr: slog.NewLogLogger(l.log.Handler(), slog.LevelWarn).Writer(),
 	}
-	return &httpHandler{l: l, prefix: prefix, authorize: authorize, backend: backend}
+	return &httpHandler{l: l, prefix: prefix, authorize: authorize, fail: fail, backend: backend}
 }
 
 type httpHandler struct {
 	l         *Local
 	prefix    string
 	authorize func(r *http.Request, repoPath string, write bool) error
-	backend   *cgi.Handler
+	// fail answers a request with an error, which wraps a sentinel of
+	// package derrors; the caller renders it as it renders all errors.
+	fail    func(w http.ResponseWriter, r *http.Request, err error)
+	backend *cgi.Handler
 }
 
 // gitRequest is a parsed smart HTTP request.
@@ -77,20 +80,21 @@ type gitRequest struct {
 	service string
 }
 
-// parse splits the request path into repository and endpoint. A non-zero
-// status is the answer to a request that is not a smart HTTP request for a
-// valid repository path.
-func (h *httpHandler) parse(r *http.Request) (gitRequest, int) {
+// parse splits the request path into repository and endpoint. The error
+// answers a request that is not a smart HTTP request for a valid
+// repository path.
+func (h *httpHandler) parse(r *http.Request) (gitRequest, error) {
+	notFound := fmt.Errorf("no git repository endpoint %s: %w", r.URL.Path, derrors.NotFound)
 	rest, ok := strings.CutPrefix(r.URL.Path, h.prefix+"/")
 	if !ok {
-		return gitRequest{}, http.StatusNotFound
+		return gitRequest{}, notFound
 	}
 	repo, endpoint, ok := strings.Cut(rest, ".git/")
 	if !ok {
-		return gitRequest{}, http.StatusNotFound
+		return gitRequest{}, notFound
 	}
 	if validateRepoPath(repo) != nil {
-		return gitRequest{}, http.StatusNotFound
+		return gitRequest{}, notFound
 	}
 	req := gitRequest{repo: repo, rest: endpoint}
 	method := http.MethodPost
@@ -99,44 +103,38 @@ func (h *httpHandler) parse(r *http.Request) (gitRequest, int) {
 		method = http.MethodGet
 		req.service = r.URL.Query().Get("service")
 		if req.service != serviceUpload && req.service != serviceReceive {
-			return gitRequest{}, http.StatusNotFound // the dumb protocol is not served
+			return gitRequest{}, notFound // the dumb protocol is not served
 		}
 	case serviceUpload, serviceReceive:
 		req.service = endpoint
 	default:
-		return gitRequest{}, http.StatusNotFound
+		return gitRequest{}, notFound
 	}
 	if r.Method != method {
-		return gitRequest{}, http.StatusMethodNotAllowed
+		return gitRequest{}, fmt.Errorf("%s %s: %w", r.Method, endpoint, derrors.MethodNotAllowed)
 	}
-	return req, 0
+	return req, nil
 }
 
 func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	req, status := h.parse(r)
-	if status != 0 {
-		http.Error(w, http.StatusText(status), status)
+	req, err := h.parse(r)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	if err := h.authorize(r, req.repo, req.service == serviceReceive); err != nil {
-		switch {
-		case errors.Is(err, ErrUnauthenticated):
+		if errors.Is(err, derrors.Unauthenticated) {
+			// git's client asks for credentials on this challenge only.
 			w.Header().Set("WWW-Authenticate", `Basic realm="computor"`)
-			http.Error(w, "authentication required", http.StatusUnauthorized)
-		case errors.Is(err, ErrForbidden):
-			http.Error(w, "forbidden", http.StatusForbidden)
-		default:
-			h.l.log.ErrorContext(r.Context(), "authorize git request", "repo", req.repo, "error", err)
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		}
+		h.fail(w, r, fmt.Errorf("authorize %s: %w", req.repo, err))
 		return
 	}
 	if ok, err := isRepo(h.l.repoDir(req.repo)); err != nil {
-		h.l.log.ErrorContext(r.Context(), "check git repository", "repo", req.repo, "error", err)
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		h.fail(w, r, fmt.Errorf("check git repository %s: %w", req.repo, err))
 		return
 	} else if !ok {
-		http.NotFound(w, r)
+		h.fail(w, r, fmt.Errorf("no repository %s: %w", req.repo, derrors.NotFound))
 		return
 	}
 
@@ -148,10 +146,10 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out.Header.Del("Authorization")
 	out.Header.Del("Cookie")
 	if r.Method == http.MethodPost {
-		cleanup, status := h.body(w, r, out)
+		cleanup, err := h.body(w, r, out)
 		defer cleanup()
-		if status != 0 {
-			http.Error(w, http.StatusText(status), status)
+		if err != nil {
+			h.fail(w, r, err)
 			return
 		}
 	}
@@ -160,20 +158,20 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // body sets out's body to r's with a known length, as CGI needs: a body of
 // unknown length (chunked, as git sends large pushes) is read into a
-// temporary file first. Bodies over the limit are refused with 413.
-func (h *httpHandler) body(w http.ResponseWriter, r, out *http.Request) (func(), int) {
+// temporary file first. Bodies over the limit are refused (TooLarge).
+func (h *httpHandler) body(w http.ResponseWriter, r, out *http.Request) (func(), error) {
 	nothing := func() {}
+	tooLarge := fmt.Errorf("the request body is larger than %d bytes: %w", h.l.maxBody, derrors.TooLarge)
 	if r.ContentLength > h.l.maxBody {
-		return nothing, http.StatusRequestEntityTooLarge
+		return nothing, tooLarge
 	}
 	if r.ContentLength >= 0 {
 		out.Body = http.MaxBytesReader(w, r.Body, h.l.maxBody)
-		return nothing, 0
+		return nothing, nil
 	}
 	f, err := os.CreateTemp(h.l.tmp, "op-body-")
 	if err != nil {
-		h.l.log.ErrorContext(r.Context(), "spool git request body", "error", err)
-		return nothing, http.StatusInternalServerError
+		return nothing, fmt.Errorf("spool git request body: %w", err)
 	}
 	cleanup := func() {
 		_ = f.Close()
@@ -181,20 +179,19 @@ func (h *httpHandler) body(w http.ResponseWriter, r, out *http.Request) (func(),
 	}
 	n, err := io.Copy(f, http.MaxBytesReader(w, r.Body, h.l.maxBody))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return cleanup, http.StatusRequestEntityTooLarge
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return cleanup, tooLarge
 		}
-		return cleanup, http.StatusBadRequest
+		return cleanup, fmt.Errorf("read the request body: %v: %w", err, derrors.Invalid)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		h.l.log.ErrorContext(r.Context(), "spool git request body", "error", err)
-		return cleanup, http.StatusInternalServerError
+		return cleanup, fmt.Errorf("spool git request body: %w", err)
 	}
 	out.Body = f
 	out.ContentLength = n
 	out.TransferEncoding = nil
-	return cleanup, 0
+	return cleanup, nil
 }
 
 // checkHTTPBackend logs an error when git's http-backend is missing (some

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // httpBundle is a test bundle served over HTTP. The authorizer knows
@@ -36,9 +38,9 @@ func setupHTTP(t *testing.T) *httpBundle {
 		user, pass, ok := r.BasicAuth()
 		switch {
 		case !ok:
-			return fmt.Errorf("no credentials: %w", ErrUnauthenticated)
+			return fmt.Errorf("no credentials: %w", derrors.Unauthenticated)
 		case pass != "token":
-			return fmt.Errorf("wrong token for %s: %w", user, ErrForbidden)
+			return fmt.Errorf("wrong token for %s: %w", user, derrors.Forbidden)
 		case user == "alice":
 			return nil
 		case user == "reader" && !write:
@@ -46,9 +48,9 @@ func setupHTTP(t *testing.T) *httpBundle {
 		case user == "boom":
 			return errors.New("database down")
 		}
-		return fmt.Errorf("%s may not write %s: %w", user, repoPath, ErrForbidden)
+		return fmt.Errorf("%s may not write %s: %w", user, repoPath, derrors.Forbidden)
 	}
-	h := b.svc.Handler("/git", authorize)
+	h := b.svc.Handler("/git", authorize, failPlain)
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength < 0 {
 			b.mu.Lock()
@@ -59,6 +61,23 @@ func setupHTTP(t *testing.T) *httpBundle {
 	}))
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+// failPlain answers an error with the status of its sentinel, in plain
+// text: the API renders problem+json in its place.
+func failPlain(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	for _, m := range []struct {
+		err    error
+		status int
+	}{{derrors.NotFound, 404}, {derrors.Unauthenticated, 401}, {derrors.Forbidden, 403}, {derrors.MethodNotAllowed, 405},
+		{derrors.TooLarge, 413}, {derrors.Invalid, 400}} {
+		if errors.Is(err, m.err) {
+			status = m.status
+			break
+		}
+	}
+	http.Error(w, err.Error(), status)
 }
 
 // url returns the clone URL of a repository with credentials.

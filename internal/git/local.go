@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // Defaults of the options of [NewLocal].
@@ -77,7 +79,7 @@ func WithMaxRequestBytes(n int64) LocalOption {
 // root if needed. It needs git 2.32 or later on PATH.
 func NewLocal(root string, opts ...LocalOption) (*Local, error) {
 	if root == "" {
-		return nil, fmt.Errorf("new local git service: %w: empty root", ErrInvalid)
+		return nil, fmt.Errorf("new local git service: %w: empty root", derrors.Invalid)
 	}
 	abs, err := filepath.Abs(root)
 	if err != nil {

@@ -3,6 +3,8 @@ package git
 import (
 	"fmt"
 	"strings"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // MaxPathLen is the longest group or repository path, in bytes.
@@ -17,23 +19,23 @@ const maxFilePathLen = 4096
 // directories apart), and at most MaxPathLen bytes in all.
 func validateRepoPath(p string) error {
 	if p == "" {
-		return fmt.Errorf("%w: empty path", ErrInvalid)
+		return fmt.Errorf("%w: empty path", derrors.Invalid)
 	}
 	if len(p) > MaxPathLen {
-		return fmt.Errorf("%w: path longer than %d bytes", ErrInvalid, MaxPathLen)
+		return fmt.Errorf("%w: path longer than %d bytes", derrors.Invalid, MaxPathLen)
 	}
 	for seg := range strings.SplitSeq(p, "/") {
 		switch {
 		case seg == "":
-			return fmt.Errorf("%w: path %q has an empty segment", ErrInvalid, p)
+			return fmt.Errorf("%w: path %q has an empty segment", derrors.Invalid, p)
 		case seg[0] == '.':
-			return fmt.Errorf("%w: path %q has a segment starting with \".\"", ErrInvalid, p)
+			return fmt.Errorf("%w: path %q has a segment starting with \".\"", derrors.Invalid, p)
 		case strings.HasSuffix(strings.ToLower(seg), ".git"):
-			return fmt.Errorf("%w: path %q has a segment ending in \".git\"", ErrInvalid, p)
+			return fmt.Errorf("%w: path %q has a segment ending in \".git\"", derrors.Invalid, p)
 		}
 		for _, c := range []byte(seg) {
 			if !isPathByte(c) {
-				return fmt.Errorf("%w: path %q has character %q; use A-Z, a-z, 0-9, '.', '_' and '-'", ErrInvalid, p, c)
+				return fmt.Errorf("%w: path %q has character %q; use A-Z, a-z, 0-9, '.', '_' and '-'", derrors.Invalid, p, c)
 			}
 		}
 	}
@@ -50,24 +52,24 @@ func isPathByte(c byte) bool {
 // characters.
 func validateFilePath(p string) error {
 	if p == "" {
-		return fmt.Errorf("%w: empty file path", ErrInvalid)
+		return fmt.Errorf("%w: empty file path", derrors.Invalid)
 	}
 	if len(p) > maxFilePathLen {
-		return fmt.Errorf("%w: file path longer than %d bytes", ErrInvalid, maxFilePathLen)
+		return fmt.Errorf("%w: file path longer than %d bytes", derrors.Invalid, maxFilePathLen)
 	}
 	for _, c := range []byte(p) {
 		if c < 0x20 || c == 0x7f {
-			return fmt.Errorf("%w: file path %q has a control character", ErrInvalid, p)
+			return fmt.Errorf("%w: file path %q has a control character", derrors.Invalid, p)
 		}
 	}
 	for seg := range strings.SplitSeq(p, "/") {
 		switch {
 		case seg == "":
-			return fmt.Errorf("%w: file path %q has an empty segment or a leading or trailing slash", ErrInvalid, p)
+			return fmt.Errorf("%w: file path %q has an empty segment or a leading or trailing slash", derrors.Invalid, p)
 		case seg == "." || seg == "..":
-			return fmt.Errorf("%w: file path %q has a %q segment", ErrInvalid, p, seg)
+			return fmt.Errorf("%w: file path %q has a %q segment", derrors.Invalid, p, seg)
 		case strings.EqualFold(seg, ".git"):
-			return fmt.Errorf("%w: file path %q has a \".git\" segment", ErrInvalid, p)
+			return fmt.Errorf("%w: file path %q has a \".git\" segment", derrors.Invalid, p)
 		}
 	}
 	return nil
@@ -91,15 +93,15 @@ func cleanDir(dir string) (string, error) {
 // none of git's revision operators (^ ~ : @{).
 func validateRev(rev string) error {
 	if rev == "" {
-		return fmt.Errorf("%w: empty ref", ErrInvalid)
+		return fmt.Errorf("%w: empty ref", derrors.Invalid)
 	}
 	if len(rev) > MaxPathLen || rev[0] == '-' || rev[0] == '/' || strings.Contains(rev, "..") ||
 		strings.Contains(rev, "//") || strings.HasSuffix(rev, "/") || strings.HasSuffix(rev, ".lock") {
-		return fmt.Errorf("%w: ref %q", ErrInvalid, rev)
+		return fmt.Errorf("%w: ref %q", derrors.Invalid, rev)
 	}
 	for _, c := range []byte(rev) {
 		if !isPathByte(c) && c != '/' {
-			return fmt.Errorf("%w: ref %q has character %q", ErrInvalid, rev, c)
+			return fmt.Errorf("%w: ref %q has character %q", derrors.Invalid, rev, c)
 		}
 	}
 	return nil

@@ -3,6 +3,8 @@ package git
 import (
 	"strings"
 	"testing"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 func TestValidateRepoPath(t *testing.T) {
@@ -37,7 +39,7 @@ func TestValidateRepoPath(t *testing.T) {
 			t.Errorf("validateRepoPath(%q) = %v, want ok %v", tt.path, err, tt.ok)
 		}
 		if err != nil {
-			wantErr(t, tt.path, err, ErrInvalid)
+			wantErr(t, tt.path, err, derrors.Invalid)
 		}
 	}
 }
@@ -72,7 +74,7 @@ func TestValidateFilePath(t *testing.T) {
 			t.Errorf("validateFilePath(%q) = %v, want ok %v", tt.path, err, tt.ok)
 		}
 		if err != nil {
-			wantErr(t, tt.path, err, ErrInvalid)
+			wantErr(t, tt.path, err, derrors.Invalid)
 		}
 	}
 }

@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // Resolve returns the full hash of the commit ref names in the repository at
 // path: a branch, a tag or a hash prefix of at least 4 digits. An unknown or
-// ambiguous ref is ErrNotFound.
+// ambiguous ref is derrors.NotFound.
 func (l *Local) Resolve(ctx context.Context, path, ref string) (string, error) {
 	dir, err := l.readable(path, ref)
 	if err != nil {
@@ -44,7 +46,7 @@ func (l *Local) resolve(ctx context.Context, dir, rev string) (string, error) {
 		return "", err
 	}
 	if hash == "" {
-		return "", fmt.Errorf("commit %q: %w", rev, ErrNotFound)
+		return "", fmt.Errorf("commit %q: %w", rev, derrors.NotFound)
 	}
 	return hash, nil
 }
@@ -52,7 +54,7 @@ func (l *Local) resolve(ctx context.Context, dir, rev string) (string, error) {
 // ListFiles lists the files under dir ("" or "." for all) at commit,
 // recursively, as paths relative to the repository root, sorted. Commit may
 // be any ref Resolve takes. An unknown commit, or a dir that is not a
-// directory at commit, is ErrNotFound.
+// directory at commit, is derrors.NotFound.
 func (l *Local) ListFiles(ctx context.Context, path, commit, dir string) ([]string, error) {
 	gitDir, err := l.readable(path, commit)
 	if err != nil {
@@ -82,7 +84,7 @@ func (l *Local) listFiles(ctx context.Context, gitDir, commit, sub string) ([]st
 			return nil, err
 		}
 		if typ != "tree" {
-			return nil, fmt.Errorf("directory %q: %w", sub, ErrNotFound)
+			return nil, fmt.Errorf("directory %q: %w", sub, derrors.NotFound)
 		}
 	}
 	out, err := l.run(ctx, gitDir, nil, nil, "ls-tree", "-r", "-z", treeish)
@@ -132,7 +134,7 @@ func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep fu
 			return nil, fmt.Errorf("read files of %s at %s under %q: %w", path, hash, dir, err)
 		}
 		if typ != "tree" {
-			return nil, fmt.Errorf("read files of %s at %s: directory %q: %w", path, hash, sub, ErrNotFound)
+			return nil, fmt.Errorf("read files of %s at %s: directory %q: %w", path, hash, sub, derrors.NotFound)
 		}
 	}
 	type entry struct {
@@ -154,13 +156,13 @@ func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep fu
 				return nil
 			}
 			if errors.Is(err, bufio.ErrBufferFull) {
-				return fmt.Errorf("a tree entry longer than 64 KiB: %w", ErrTooLarge)
+				return fmt.Errorf("a tree entry longer than 64 KiB: %w", derrors.TooLarge)
 			}
 			if err != nil {
 				return err
 			}
 			if listed++; listed > ReadFilesMaxEntries {
-				return fmt.Errorf("more than %d entries: %w", ReadFilesMaxEntries, ErrTooLarge)
+				return fmt.Errorf("more than %d entries: %w", ReadFilesMaxEntries, derrors.TooLarge)
 			}
 			// "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
 			meta, name, ok := strings.Cut(string(rec[:len(rec)-1]), "\t")
@@ -176,7 +178,7 @@ func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep fu
 				return fmt.Errorf("ls-tree size %q: %w", f[3], err)
 			}
 			if total += size; total > maxBytes {
-				return fmt.Errorf("more than %d bytes: %w", maxBytes, ErrTooLarge)
+				return fmt.Errorf("more than %d bytes: %w", maxBytes, derrors.TooLarge)
 			}
 			entries = append(entries, entry{path: name, object: f[2], size: size, exec: f[0] == "100755"})
 		}
@@ -214,7 +216,7 @@ func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep fu
 
 // ReadFile returns the content of file at commit in the repository at path.
 // Commit may be any ref Resolve takes. An unknown commit, or a file that is
-// not a file at commit, is ErrNotFound.
+// not a file at commit, is derrors.NotFound.
 func (l *Local) ReadFile(ctx context.Context, path, commit, file string) ([]byte, error) {
 	gitDir, err := l.readable(path, commit)
 	if err != nil {
@@ -232,12 +234,12 @@ func (l *Local) ReadFile(ctx context.Context, path, commit, file string) ([]byte
 		return nil, fmt.Errorf("read file %s of %s at %s: %w", file, path, hash, err)
 	}
 	if typ != "blob" {
-		return nil, fmt.Errorf("read file %s of %s at %s: %w", file, path, hash, ErrNotFound)
+		return nil, fmt.Errorf("read file %s of %s at %s: %w", file, path, hash, derrors.NotFound)
 	}
 	return content, nil
 }
 
-// objectType returns the type of the object name denotes, ErrNotFound when
+// objectType returns the type of the object name denotes, derrors.NotFound when
 // it denotes nothing.
 func (l *Local) objectType(ctx context.Context, gitDir, name string) (string, error) {
 	out, err := l.run(ctx, gitDir, nil, strings.NewReader(name+"\n"), "cat-file", "--batch-check")
@@ -249,7 +251,7 @@ func (l *Local) objectType(ctx context.Context, gitDir, name string) (string, er
 }
 
 // catFile returns the type and content of the object name denotes, read
-// with one git process; ErrNotFound when it denotes nothing.
+// with one git process; derrors.NotFound when it denotes nothing.
 func (l *Local) catFile(ctx context.Context, gitDir, name string) (string, []byte, error) {
 	out, err := l.run(ctx, gitDir, nil, strings.NewReader(name+"\n"), "cat-file", "--batch")
 	if err != nil {
@@ -281,7 +283,7 @@ func parseBatchHeader(name string, out []byte) (string, int, error) {
 		}
 	}
 	if strings.HasSuffix(strings.TrimSpace(line), " missing") || strings.HasSuffix(strings.TrimSpace(line), " ambiguous") {
-		return "", 0, fmt.Errorf("object %q: %w", name, ErrNotFound)
+		return "", 0, fmt.Errorf("object %q: %w", name, derrors.NotFound)
 	}
 	return "", 0, fmt.Errorf("git cat-file: unexpected output %q", line)
 }
@@ -294,7 +296,7 @@ func (l *Local) HasCommit(ctx context.Context, path, commit string) (bool, error
 		return false, fmt.Errorf("has commit: %w", err)
 	}
 	if !isHash(commit, 4, 64) {
-		return false, fmt.Errorf("has commit: %w: %q is not a commit hash", ErrInvalid, commit)
+		return false, fmt.Errorf("has commit: %w: %q is not a commit hash", derrors.Invalid, commit)
 	}
 	gitDir, err := l.existingRepo(path)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // readFixture makes a repository with a few files, a tag and a second
@@ -48,12 +50,12 @@ func TestResolve(t *testing.T) {
 		{first, first, nil},
 		{first[:7], first, nil},
 		{strings.ToUpper(second), second, nil},
-		{"nope", "", ErrNotFound},
-		{"0000000000000000000000000000000000000000", "", ErrNotFound},
-		{"main~1", "", ErrInvalid},
-		{"main:README.md", "", ErrInvalid},
-		{"--all", "", ErrInvalid},
-		{"", "", ErrInvalid},
+		{"nope", "", derrors.NotFound},
+		{"0000000000000000000000000000000000000000", "", derrors.NotFound},
+		{"main~1", "", derrors.Invalid},
+		{"main:README.md", "", derrors.Invalid},
+		{"--all", "", derrors.Invalid},
+		{"", "", derrors.Invalid},
 	}
 	for _, tt := range tests {
 		got, err := b.svc.Resolve(b.ctx, "org/read", tt.ref)
@@ -63,13 +65,13 @@ func TestResolve(t *testing.T) {
 		}
 	}
 	_, err := b.svc.Resolve(b.ctx, "org/missing", "main")
-	wantErr(t, "Resolve in missing repo", err, ErrNotFound)
+	wantErr(t, "Resolve in missing repo", err, derrors.NotFound)
 	_, err = b.svc.Resolve(b.ctx, "../org/read", "main")
-	wantErr(t, "Resolve with bad path", err, ErrInvalid)
+	wantErr(t, "Resolve with bad path", err, derrors.Invalid)
 	// A tree's hash is not a commit.
 	tree := runGit(t, b.svc.repoDir("org/read"), "rev-parse", "main^{tree}")
 	_, err = b.svc.Resolve(b.ctx, "org/read", tree)
-	wantErr(t, "Resolve of a tree", err, ErrNotFound)
+	wantErr(t, "Resolve of a tree", err, derrors.NotFound)
 }
 
 func TestReadRevisions(t *testing.T) {
@@ -84,13 +86,13 @@ func TestReadRevisions(t *testing.T) {
 		t.Errorf("ReadFile(v1) = %q", got)
 	}
 	_, err := b.svc.ListFiles(b.ctx, "org/read", "main^", "")
-	wantErr(t, "ListFiles(main^)", err, ErrInvalid)
+	wantErr(t, "ListFiles(main^)", err, derrors.Invalid)
 	_, err = b.svc.ReadFile(b.ctx, "org/read", "main~1", "README.md")
-	wantErr(t, "ReadFile(main~1)", err, ErrInvalid)
+	wantErr(t, "ReadFile(main~1)", err, derrors.Invalid)
 	_, err = b.svc.ReadFile(b.ctx, "org/read", first, "README.md/x")
-	wantErr(t, "ReadFile through a file", err, ErrNotFound)
+	wantErr(t, "ReadFile through a file", err, derrors.NotFound)
 	_, err = b.svc.ReadFile(b.ctx, "org/read", first, "")
-	wantErr(t, "ReadFile of empty path", err, ErrInvalid)
+	wantErr(t, "ReadFile of empty path", err, derrors.Invalid)
 }
 
 func TestHasCommit(t *testing.T) {
@@ -113,9 +115,9 @@ func TestHasCommit(t *testing.T) {
 		{dangling, false, nil},
 		{tree, false, nil},
 		{"0123456789012345678901234567890123456789", false, nil},
-		{"main", false, ErrInvalid},
-		{"abc", false, ErrInvalid},
-		{"", false, ErrInvalid},
+		{"main", false, derrors.Invalid},
+		{"abc", false, derrors.Invalid},
+		{"", false, derrors.Invalid},
 	}
 	for _, tt := range tests {
 		got, err := b.svc.HasCommit(b.ctx, "org/read", tt.commit)
@@ -125,7 +127,7 @@ func TestHasCommit(t *testing.T) {
 		}
 	}
 	_, err := b.svc.HasCommit(b.ctx, "org/missing", first)
-	wantErr(t, "HasCommit in missing repo", err, ErrNotFound)
+	wantErr(t, "HasCommit in missing repo", err, derrors.NotFound)
 }
 
 func TestReadFilesModes(t *testing.T) {
@@ -185,8 +187,8 @@ func TestReadFilesTreeBomb(t *testing.T) {
 	runGit(t, work, "push", "--quiet", "origin", commit+":refs/heads/main")
 
 	_, err := b.svc.ReadFiles(b.ctx, "org/bomb", "main", "", func(string) bool { return false }, 1<<20)
-	if !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("ReadFiles of a million entries: %v, want ErrTooLarge", err)
+	if !errors.Is(err, derrors.TooLarge) {
+		t.Fatalf("ReadFiles of a million entries: %v, want derrors.TooLarge", err)
 	}
 }
 

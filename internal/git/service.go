@@ -2,21 +2,13 @@ package git
 
 import (
 	"context"
-	"errors"
 )
 
-// Errors the Service returns, wrapped with context. Test with errors.Is.
-var (
-	// ErrNotFound: the repository, commit, ref or file does not exist.
-	ErrNotFound = errors.New("not found")
-	// ErrConflict: branch main is no longer at the commit the caller based
-	// a change on.
-	ErrConflict = errors.New("conflict")
-	// ErrInvalid: a path, ref, hash or parameter is malformed.
-	ErrInvalid = errors.New("invalid")
-	// ErrTooLarge: the files asked for are larger than the caller allows.
-	ErrTooLarge = errors.New("too large")
-)
+// The Service's errors wrap, with context, derrors.NotFound (the
+// repository, commit, ref or file does not exist), derrors.Conflict
+// (branch main is no longer at the commit the caller based a change on),
+// derrors.Invalid (a path, ref, hash or parameter is malformed) or
+// derrors.TooLarge (more files than the caller allows).
 
 // Service is what tasks need from a repository host.
 type Service interface {
@@ -34,23 +26,23 @@ type Service interface {
 	// Exists reports whether a repository exists.
 	Exists(ctx context.Context, path string) (bool, error)
 	// Resolve returns the full commit hash of a ref ("main", a tag, a hash
-	// prefix); ErrNotFound when unknown.
+	// prefix); derrors.NotFound when unknown.
 	Resolve(ctx context.Context, path, ref string) (string, error)
 	// ListFiles lists the files under dir ("" for all) at commit,
 	// recursively, as paths relative to the repository root, sorted;
-	// ErrNotFound when commit or dir is absent.
+	// derrors.NotFound when commit or dir is absent.
 	ListFiles(ctx context.Context, path, commit, dir string) ([]string, error)
-	// ReadFile returns a file at commit; ErrNotFound when absent.
+	// ReadFile returns a file at commit; derrors.NotFound when absent.
 	ReadFile(ctx context.Context, path, commit, file string) ([]byte, error)
 	// ReadFiles returns the regular files under dir ("" for all) at
 	// commit that keep selects (by their path relative to dir), with
 	// their content, sorted by path. Symbolic links and submodules are
-	// never returned. ErrNotFound when commit or dir is absent;
-	// ErrTooLarge when the selected files hold more than maxBytes, or the
+	// never returned. derrors.NotFound when commit or dir is absent;
+	// derrors.TooLarge when the selected files hold more than maxBytes, or the
 	// tree lists more entries than a reader should ever hold.
 	ReadFiles(ctx context.Context, path, commit, dir string, keep func(rel string) bool, maxBytes int64) ([]File, error)
 	// Commit applies changes on top of branch main, which must be at
-	// c.Parent (no rebase: ErrConflict otherwise). When the resulting tree
+	// c.Parent (no rebase: derrors.Conflict otherwise). When the resulting tree
 	// equals the parent's it makes no commit and returns (c.Parent, false,
 	// nil); otherwise it returns (commit, true, nil). Repeated after it
 	// succeeded, with the same parameters, it returns the same commit.

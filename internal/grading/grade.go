@@ -59,7 +59,7 @@ type Input struct {
 // output, never from other files.
 //
 // Grade returns an error only when the sandbox itself fails (the error
-// wraps the runner's, such as [sandbox.ErrUnavailable]), when ctx ends
+// wraps the runner's, such as [derrors.Unavailable]), when ctx ends
 // (the error wraps ctx.Err()), or when it is called without a runner or
 // a spec. It then returns no Summary.
 func Grade(ctx context.Context, r sandbox.Runner, spec *Spec, in Input) (*Summary, error) {

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/sandbox"
 )
 
@@ -532,7 +533,7 @@ func TestGradeMessagesAreBounded(t *testing.T) {
 type failingWorkDirs struct{ scripted }
 
 func (failingWorkDirs) NewWorkDir(int64) (*sandbox.WorkDir, error) {
-	return nil, fmt.Errorf("%w: mount tmpfs: no space left", sandbox.ErrUnavailable)
+	return nil, fmt.Errorf("%w: mount tmpfs: no space left", derrors.Unavailable)
 }
 
 func TestGradeErrors(t *testing.T) {
@@ -565,7 +566,7 @@ func TestGradeErrors(t *testing.T) {
 		{"sandbox returns nothing", context.Background(), scripted(func(context.Context, sandbox.Spec) (*sandbox.Result, error) {
 			return nil, nil
 		}), spec, nil, "grade: build: sandbox returned no result"},
-		{"no work directory", context.Background(), failingWorkDirs{ok}, spec, sandbox.ErrUnavailable, "grade: build: sandbox: sandbox unavailable: mount tmpfs"},
+		{"no work directory", context.Background(), failingWorkDirs{ok}, spec, derrors.Unavailable, "grade: build: sandbox: unavailable: mount tmpfs"},
 		{"context ended before", canceled, ok, spec, context.Canceled, "grade: build: context canceled"},
 		{"context ends during a test", context.Background(), nil, spec, context.Canceled, `grade: test "a": context canceled`},
 		{"context deadline", context.Background(), scripted(func(ctx context.Context, s sandbox.Spec) (*sandbox.Result, error) {

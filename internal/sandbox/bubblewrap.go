@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // Defaults for a zero [Config] field.
@@ -111,22 +113,22 @@ func (c Config) WithDefaults() Config {
 func (c Config) validate() error {
 	switch {
 	case c.UIDBase < 1000:
-		return fmt.Errorf("%w: Config.UIDBase %d is below 1000, the range of system and regular users", ErrInvalid, c.UIDBase)
+		return fmt.Errorf("%w: Config.UIDBase %d is below 1000, the range of system and regular users", derrors.Invalid, c.UIDBase)
 	case c.Slots < 1:
-		return fmt.Errorf("%w: Config.Slots %d is not positive", ErrInvalid, c.Slots)
+		return fmt.Errorf("%w: Config.Slots %d is not positive", derrors.Invalid, c.Slots)
 	case int64(c.UIDBase)+int64(c.Slots) >= 1<<31:
-		return fmt.Errorf("%w: Config.UIDBase+Slots overflows the uid range", ErrInvalid)
+		return fmt.Errorf("%w: Config.UIDBase+Slots overflows the uid range", derrors.Invalid)
 	case c.Slots >= uidRangeStride:
-		return fmt.Errorf("%w: Config.Slots %d: at most %d", ErrInvalid, c.Slots, uidRangeStride-1)
+		return fmt.Errorf("%w: Config.Slots %d: at most %d", derrors.Invalid, c.Slots, uidRangeStride-1)
 	case c.Cgroups != "" && c.Cgroups != CgroupNone:
-		return fmt.Errorf("%w: Config.Cgroups %q: want \"\" (automatic) or %q", ErrInvalid, c.Cgroups, CgroupNone)
+		return fmt.Errorf("%w: Config.Cgroups %q: want \"\" (automatic) or %q", derrors.Invalid, c.Cgroups, CgroupNone)
 	}
 	for _, p := range c.ReadOnlyPaths {
 		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("%w: Config.ReadOnlyPaths: %q is not absolute", ErrInvalid, p)
+			return fmt.Errorf("%w: Config.ReadOnlyPaths: %q is not absolute", derrors.Invalid, p)
 		}
 		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("%w: Config.ReadOnlyPaths: %w", ErrInvalid, err)
+			return fmt.Errorf("%w: Config.ReadOnlyPaths: %w", derrors.Invalid, err)
 		}
 	}
 	return nil
@@ -222,7 +224,7 @@ const (
 // process dies, so a crashed worker's range is free again.
 func claimUIDRange(slots int) (int, *os.File, error) {
 	if slots >= uidRangeStride {
-		return 0, nil, fmt.Errorf("%w: %d slots do not fit a uid range of %d", ErrInvalid, slots, uidRangeStride)
+		return 0, nil, fmt.Errorf("%w: %d slots do not fit a uid range of %d", derrors.Invalid, slots, uidRangeStride)
 	}
 	dir, err := uidLockDir()
 	if err != nil {
@@ -235,14 +237,14 @@ func claimUIDRange(slots int) (int, *os.File, error) {
 		}
 		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%d.lock", base)), os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o600)
 		if err != nil {
-			return 0, nil, fmt.Errorf("%w: uid range lock: %w", ErrUnavailable, err)
+			return 0, nil, fmt.Errorf("%w: uid range lock: %w", derrors.Unavailable, err)
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
 			return base, f, nil
 		}
 		_ = f.Close()
 	}
-	return 0, nil, fmt.Errorf("%w: all %d uid ranges are in use by other processes", ErrUnavailable, uidRanges)
+	return 0, nil, fmt.Errorf("%w: all %d uid ranges are in use by other processes", derrors.Unavailable, uidRanges)
 }
 
 // uidLockDirs are where the locks of uid ranges are kept, first choice
@@ -269,15 +271,15 @@ func uidLockDir() (string, error) {
 		st, ok := fi.Sys().(*syscall.Stat_t)
 		switch {
 		case fi.Mode()&os.ModeSymlink != 0 || !fi.IsDir():
-			return "", fmt.Errorf("%w: uid range locks: %s is not a directory but %v; remove it", ErrUnavailable, dir, fi.Mode().Type())
+			return "", fmt.Errorf("%w: uid range locks: %s is not a directory but %v; remove it", derrors.Unavailable, dir, fi.Mode().Type())
 		case !ok || int(st.Uid) != os.Geteuid():
-			return "", fmt.Errorf("%w: uid range locks: %s is owned by uid %d, not by this process; remove it", ErrUnavailable, dir, st.Uid)
+			return "", fmt.Errorf("%w: uid range locks: %s is owned by uid %d, not by this process; remove it", derrors.Unavailable, dir, st.Uid)
 		case fi.Mode().Perm()&0o077 != 0:
-			return "", fmt.Errorf("%w: uid range locks: %s has mode %04o, want 0700", ErrUnavailable, dir, fi.Mode().Perm())
+			return "", fmt.Errorf("%w: uid range locks: %s has mode %04o, want 0700", derrors.Unavailable, dir, fi.Mode().Perm())
 		}
 		return dir, nil
 	}
-	return "", fmt.Errorf("%w: uid range locks: %w", ErrUnavailable, errors.Join(errs...))
+	return "", fmt.Errorf("%w: uid range locks: %w", derrors.Unavailable, errors.Join(errs...))
 }
 
 var _ Runner = (*Bubblewrap)(nil)
@@ -285,8 +287,8 @@ var _ Runner = (*Bubblewrap)(nil)
 // NewBubblewrap returns a Bubblewrap after checking, by running "id -u"
 // in a sandbox once, that it works here: the caller is root, bwrap and
 // prlimit exist, and the kernel lets an unprivileged uid create the
-// namespaces. Failures wrap [ErrUnavailable] or, for a bad cfg,
-// [ErrInvalid].
+// namespaces. Failures wrap [derrors.Unavailable] or, for a bad cfg,
+// [derrors.Invalid].
 func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 	var claim *os.File
 	if cfg.UIDBase == 0 && os.Geteuid() == 0 {
@@ -303,21 +305,21 @@ func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 	}
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("new bubblewrap sandbox: %w: must run as root to start runs as the slot uids %d-%d",
-			ErrUnavailable, cfg.UIDBase, cfg.UIDBase+cfg.Slots-1)
+			derrors.Unavailable, cfg.UIDBase, cfg.UIDBase+cfg.Slots-1)
 	}
 	// A configured range is this worker's own: processes in it are left
 	// over from an earlier run and are killed before each run.
 	if who, used := idsInUse(cfg.UIDBase, cfg.UIDBase+cfg.Slots, false); used {
 		claim.Close()
 		return nil, fmt.Errorf("new bubblewrap sandbox: %w: the sandbox ids %d-%d are in use: %s",
-			ErrInvalid, cfg.UIDBase, cfg.UIDBase+cfg.Slots, who)
+			derrors.Invalid, cfg.UIDBase, cfg.UIDBase+cfg.Slots, who)
 	}
 	bwrap, err := exec.LookPath(cfg.BwrapPath)
 	if err != nil {
-		return nil, fmt.Errorf("new bubblewrap sandbox: %w: %w (install it: apt-get install -y bubblewrap)", ErrUnavailable, err)
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w: %w (install it: apt-get install -y bubblewrap)", derrors.Unavailable, err)
 	}
 	if _, err := os.Stat(prlimitPath); err != nil {
-		return nil, fmt.Errorf("new bubblewrap sandbox: %w: %w (part of util-linux)", ErrUnavailable, err)
+		return nil, fmt.Errorf("new bubblewrap sandbox: %w: %w (part of util-linux)", derrors.Unavailable, err)
 	}
 	b := &Bubblewrap{
 		cfg:      cfg,
@@ -432,7 +434,7 @@ func (b *Bubblewrap) probe() error {
 	}
 	if got := strings.TrimSpace(string(res.Stdout)); res.ExitCode != 0 || got != strconv.Itoa(b.cfg.UIDBase) {
 		return fmt.Errorf("%w: trial run of \"id -u\" as uid %d: %s, stdout %q, stderr %q",
-			ErrUnavailable, b.cfg.UIDBase, res.Reason, got, bytes.TrimSpace(res.Stderr))
+			derrors.Unavailable, b.cfg.UIDBase, res.Reason, got, bytes.TrimSpace(res.Stderr))
 	}
 	return nil
 }
@@ -441,7 +443,7 @@ func (b *Bubblewrap) probe() error {
 // It waits for a free slot first. See [Runner] for what is an error.
 func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 	if strings.TrimSpace(s.Command) == "" {
-		return nil, fmt.Errorf("sandbox run: %w: Spec.Command is empty", ErrInvalid)
+		return nil, fmt.Errorf("sandbox run: %w: Spec.Command is empty", derrors.Invalid)
 	}
 	if err := s.Limits.validate(); err != nil {
 		return nil, fmt.Errorf("sandbox run: %w", err)
@@ -478,7 +480,7 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 	// this run's RLIMIT_NPROC.
 	if _, remain := sweep(uid, 0); remain {
 		healthy = false
-		return nil, fmt.Errorf("sandbox run: %w: processes of uid %d survive SIGKILL; slot %d is out of service", ErrUnavailable, uid, slot)
+		return nil, fmt.Errorf("sandbox run: %w: processes of uid %d survive SIGKILL; slot %d is out of service", derrors.Unavailable, uid, slot)
 	}
 	if fi, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
@@ -517,7 +519,7 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 
 // errSurvivors is run's error when processes of the run's uid outlive
 // SIGKILL.
-var errSurvivors = fmt.Errorf("%w: processes of the run survive SIGKILL", ErrUnavailable)
+var errSurvivors = fmt.Errorf("%w: processes of the run survive SIGKILL", derrors.Unavailable)
 
 // readOnlyBinds checks Spec.ReadOnly: each source an existing file or
 // directory the sandbox users can reach, each target a relative path
@@ -528,10 +530,10 @@ func (b *Bubblewrap) readOnlyBinds(in []Bind) ([]Bind, error) {
 	for i, m := range in {
 		target := path.Clean(m.Target)
 		if m.Target == "" || !filepath.IsLocal(target) || strings.ContainsRune(target, 0) {
-			return nil, fmt.Errorf("%w: Spec.ReadOnly[%d].Target %q is not a relative path inside /work", ErrInvalid, i, m.Target)
+			return nil, fmt.Errorf("%w: Spec.ReadOnly[%d].Target %q is not a relative path inside /work", derrors.Invalid, i, m.Target)
 		}
 		if seen[target] {
-			return nil, fmt.Errorf("%w: Spec.ReadOnly[%d].Target %q is given twice", ErrInvalid, i, m.Target)
+			return nil, fmt.Errorf("%w: Spec.ReadOnly[%d].Target %q is given twice", derrors.Invalid, i, m.Target)
 		}
 		seen[target] = true
 		src, err := b.checkReachable(fmt.Sprintf("Spec.ReadOnly[%d].Source", i), m.Source, false)
@@ -557,7 +559,7 @@ func makeParents(dir string, binds []Bind) error {
 	defer root.Close()
 	for _, m := range binds {
 		if fi, err := root.Lstat(m.Target); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return fmt.Errorf("%w: %s is a symbolic link", ErrInvalid, m.Target)
+			return fmt.Errorf("%w: %s is a symbolic link", derrors.Invalid, m.Target)
 		}
 		dirs := parentDirs(m.Target)
 		if len(dirs) == 0 {
@@ -565,11 +567,11 @@ func makeParents(dir string, binds []Bind) error {
 		}
 		d := dirs[len(dirs)-1]
 		if err := root.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("%w: directory %s for %s: %w", ErrInvalid, d, m.Target, err)
+			return fmt.Errorf("%w: directory %s for %s: %w", derrors.Invalid, d, m.Target, err)
 		}
 		for _, p := range dirs {
 			if fi, err := root.Lstat(p); err != nil || !fi.IsDir() {
-				return fmt.Errorf("%w: %s, above %s, is not a directory", ErrInvalid, p, m.Target)
+				return fmt.Errorf("%w: %s, above %s, is not a directory", derrors.Invalid, p, m.Target)
 			}
 		}
 	}
@@ -582,7 +584,7 @@ func parseEnv(env []string) ([][2]string, error) {
 	for _, e := range env {
 		k, v, ok := strings.Cut(e, "=")
 		if !ok || k == "" || strings.ContainsRune(e, 0) {
-			return nil, fmt.Errorf("%w: Spec.Env entry %q is not KEY=VALUE", ErrInvalid, e)
+			return nil, fmt.Errorf("%w: Spec.Env entry %q is not KEY=VALUE", derrors.Invalid, e)
 		}
 		kv = append(kv, [2]string{k, v})
 	}
@@ -746,7 +748,7 @@ const setupTimeout = 30 * time.Second
 const killedSetup = "setup"
 
 // run runs one command as uid and returns its Result. The error wraps
-// ErrUnavailable when bwrap failed before the command started, or is
+// derrors.Unavailable when bwrap failed before the command started, or is
 // ctx's error when ctx ended first (with the partial Result, if the
 // command had started).
 func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (*Result, error) {
@@ -770,7 +772,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 	for i := range p {
 		r, w, err := pipe()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return nil, fmt.Errorf("%w: %w", derrors.Unavailable, err)
 		}
 		p[i] = [2]*os.File{r, w}
 	}
@@ -783,7 +785,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 	for _, data := range [][]byte{[]byte(passwd), []byte(group), []byte(hosts)} {
 		f, err := dataPipe(data)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return nil, fmt.Errorf("%w: %w", derrors.Unavailable, err)
 		}
 		closers = append(closers, f)
 		extra = append(extra, f)
@@ -791,7 +793,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 	extra = append(extra, infoW)
 	filter, err := dataPipe(b.seccomp)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", derrors.Unavailable, err)
 	}
 	closers = append(closers, filter)
 	extra = append(extra, filter)
@@ -808,7 +810,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 		defer func() { _ = rc.remove() }()
 		var gateR *os.File
 		if gateR, gateW, err = pipe(); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return nil, fmt.Errorf("%w: %w", derrors.Unavailable, err)
 		}
 		extra = append(extra, gateR)
 		cmd = exec.Command("/bin/sh", append([]string{"-c", gateScript, b.bwrap}, b.args(ra, lim)...)...)
@@ -831,7 +833,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%w: start bwrap: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: start bwrap: %w", derrors.Unavailable, err)
 	}
 	// Only the sandbox may hold the write ends now, so that the readers
 	// see EOF when it is gone.
@@ -847,7 +849,7 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 		if err != nil {
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			_ = cmd.Wait()
-			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return nil, fmt.Errorf("%w: %w", derrors.Unavailable, err)
 		}
 	}
 
@@ -911,14 +913,14 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 	if why == killedSetup {
 		// Even if the command started just as the timer fired: the run
 		// was cut short by the platform, not by what it did.
-		return nil, fmt.Errorf("%w: bwrap did not start the command within %s", ErrUnavailable, setupTimeout)
+		return nil, fmt.Errorf("%w: bwrap did not start the command within %s", derrors.Unavailable, setupTimeout)
 	}
 	if !ready {
 		if why == killedCanceled {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("%w: bwrap failed to set up the sandbox (exit status %d): %s",
-			ErrUnavailable, status, bytes.TrimSpace(stderr))
+			derrors.Unavailable, status, bytes.TrimSpace(stderr))
 	}
 	if startedAt.IsZero() {
 		// The command was done before its start was noticed.

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // nextUIDBase gives every test's Bubblewrap its own uid range, so that
@@ -525,8 +527,8 @@ func TestRun_Validation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := tb.sb.Run(context.Background(), tt.spec)
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) || res != nil {
-				t.Errorf("Run: %+v, %v; want ErrInvalid mentioning %q", res, err, tt.want)
+			if !errors.Is(err, derrors.Invalid) || !strings.Contains(err.Error(), tt.want) || res != nil {
+				t.Errorf("Run: %+v, %v; want derrors.Invalid mentioning %q", res, err, tt.want)
 			}
 		})
 	}
@@ -542,11 +544,11 @@ func TestNewBubblewrap_Validation(t *testing.T) {
 		cfg  Config
 		want error
 	}{
-		{"missing bwrap", Config{BwrapPath: "/nonexistent/bwrap"}, ErrUnavailable},
-		{"not bwrap", Config{BwrapPath: "/bin/false"}, ErrUnavailable},
-		{"root uid range", Config{UIDBase: 1}, ErrInvalid},
-		{"negative slots", Config{Slots: -1}, ErrInvalid},
-		{"missing read-only path", Config{ReadOnlyPaths: []string{"/nonexistent"}}, ErrInvalid},
+		{"missing bwrap", Config{BwrapPath: "/nonexistent/bwrap"}, derrors.Unavailable},
+		{"not bwrap", Config{BwrapPath: "/bin/false"}, derrors.Unavailable},
+		{"root uid range", Config{UIDBase: 1}, derrors.Invalid},
+		{"negative slots", Config{Slots: -1}, derrors.Invalid},
+		{"missing read-only path", Config{ReadOnlyPaths: []string{"/nonexistent"}}, derrors.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

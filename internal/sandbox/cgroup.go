@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // Cgroup versions in [Isolation.Cgroup].
@@ -295,7 +297,7 @@ func (m *cgroupManager) create(lim Limits) (*runCgroup, error) {
 	quota := strconv.Itoa(int(lim.CPUs * float64(period)))
 	fail := func(err error) (*runCgroup, error) {
 		_ = rc.remove()
-		return nil, fmt.Errorf("%w: cgroup: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: cgroup: %w", derrors.Unavailable, err)
 	}
 	mk := func(parent string) (string, error) {
 		dir := filepath.Join(parent, name)
@@ -364,7 +366,7 @@ func (m *cgroupManager) create(lim Limits) (*runCgroup, error) {
 func (rc *runCgroup) add(pid int) error {
 	for _, d := range rc.dirs {
 		if err := writeFile(filepath.Join(d, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
-			return fmt.Errorf("%w: move process into cgroup %s: %w", ErrUnavailable, d, err)
+			return fmt.Errorf("%w: move process into cgroup %s: %w", derrors.Unavailable, d, err)
 		}
 	}
 	return nil

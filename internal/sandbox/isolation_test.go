@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // hostHasCgroups reports whether this host offers a cgroup hierarchy with
@@ -265,8 +267,8 @@ func TestRun_ReadOnlyBinds(t *testing.T) {
 		{Source: "relative", Target: "x"},
 		{Source: filepath.Join(tests.Path, "missing"), Target: "x"},
 	} {
-		if _, err := tb.sb.Run(context.Background(), Spec{Dir: w.Path, Command: "true", ReadOnly: []Bind{bad}}); !errors.Is(err, ErrInvalid) {
-			t.Errorf("bind %+v: %v, want ErrInvalid", bad, err)
+		if _, err := tb.sb.Run(context.Background(), Spec{Dir: w.Path, Command: "true", ReadOnly: []Bind{bad}}); !errors.Is(err, derrors.Invalid) {
+			t.Errorf("bind %+v: %v, want derrors.Invalid", bad, err)
 		}
 	}
 }
@@ -363,7 +365,7 @@ func TestWorkRoot_Refused(t *testing.T) {
 		{"relative", "not an absolute path"},
 	} {
 		err := checkRoot(tt.root)
-		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.root) {
+		if !errors.Is(err, derrors.Invalid) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.root) {
 			t.Errorf("checkRoot(%s) = %v, want an error naming it and saying %q", tt.root, err, tt.want)
 		}
 		if _, err := NewBubblewrap(Config{WorkRoot: tt.root, UIDBase: int(nextUIDBase.Add(16)) - 16, Slots: 1}); err == nil ||
@@ -408,7 +410,7 @@ func TestWorkRoot_RefusedParents(t *testing.T) {
 		{filepath.Join(users, "work"), "parent " + users + " is owned by uid 1234"},
 		{filepath.Join(open, "work"), "parent " + open + " is writable by others"},
 	} {
-		if err := checkRoot(tt.root); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+		if err := checkRoot(tt.root); !errors.Is(err, derrors.Invalid) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("checkRoot(%s) = %v, want %q", tt.root, err, tt.want)
 		}
 	}
@@ -435,12 +437,12 @@ func TestUIDRangeInUse(t *testing.T) {
 	// bob's container ids cover the sandbox's.
 	idFiles.subgid = write("subgid", fmt.Sprintf("alice:100000:65536\nbob:%d:65536\n", base-100))
 	_, err := NewBubblewrap(Config{UIDBase: base, Slots: 1})
-	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "gives bob the ids") {
+	if !errors.Is(err, derrors.Invalid) || !strings.Contains(err.Error(), "gives bob the ids") {
 		t.Errorf("a range inside /etc/subgid: %v, want refused naming bob", err)
 	}
 	idFiles.subgid = write("subgid", "")
 	idFiles.group = write("group", fmt.Sprintf("root:x:0:\nsneaky:x:%d:\n", base+1))
-	if _, err := NewBubblewrap(Config{UIDBase: base, Slots: 1}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "sneaky") {
+	if _, err := NewBubblewrap(Config{UIDBase: base, Slots: 1}); !errors.Is(err, derrors.Invalid) || !strings.Contains(err.Error(), "sneaky") {
 		t.Errorf("the shared group is a host group: %v, want refused", err)
 	}
 	// A claimed range skips one in use.

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"fmt"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // Defaults for a zero [Limits] field.
@@ -117,7 +119,7 @@ func (l Limits) validate() error {
 		{"CPUs", int64(l.CPUs * 1000)},
 	} {
 		if f.v < 0 {
-			return fmt.Errorf("%w: Limits.%s is negative (%d); use 0 for the default", ErrInvalid, f.name, f.v)
+			return fmt.Errorf("%w: Limits.%s is negative (%d); use 0 for the default", derrors.Invalid, f.name, f.v)
 		}
 	}
 	return nil

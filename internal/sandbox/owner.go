@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,40 +19,40 @@ import (
 // parents but for the group of the Bubblewrap's own work directory.
 func (b *Bubblewrap) checkReachable(what, p string, dir bool) (string, error) {
 	if p == "" {
-		return "", fmt.Errorf("%w: %s is empty", ErrInvalid, what)
+		return "", fmt.Errorf("%w: %s is empty", derrors.Invalid, what)
 	}
 	if !filepath.IsAbs(p) {
-		return "", fmt.Errorf("%w: %s %q is not absolute", ErrInvalid, what, p)
+		return "", fmt.Errorf("%w: %s %q is not absolute", derrors.Invalid, what, p)
 	}
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
+		return "", fmt.Errorf("%w: %s: %w", derrors.Invalid, what, err)
 	}
 	// A work dir is chowned recursively: refuse / and its direct
 	// children (/usr, /etc, /home, ...) outright.
 	if strings.Count(real, "/") < 2 {
-		return "", fmt.Errorf("%w: %s %q must be at least two levels below /", ErrInvalid, what, real)
+		return "", fmt.Errorf("%w: %s %q must be at least two levels below /", derrors.Invalid, what, real)
 	}
 	fi, err := os.Stat(real)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
+		return "", fmt.Errorf("%w: %s: %w", derrors.Invalid, what, err)
 	}
 	switch {
 	case dir && !fi.IsDir():
-		return "", fmt.Errorf("%w: %s %q is not a directory", ErrInvalid, what, real)
+		return "", fmt.Errorf("%w: %s %q is not a directory", derrors.Invalid, what, real)
 	case !dir && !fi.IsDir() && !fi.Mode().IsRegular():
-		return "", fmt.Errorf("%w: %s %q is neither a regular file nor a directory", ErrInvalid, what, real)
+		return "", fmt.Errorf("%w: %s %q is neither a regular file nor a directory", derrors.Invalid, what, real)
 	}
 	for q := filepath.Dir(real); ; q = filepath.Dir(q) {
 		fi, err := os.Stat(q)
 		if err != nil {
-			return "", fmt.Errorf("%w: %s parent: %w", ErrInvalid, what, err)
+			return "", fmt.Errorf("%w: %s parent: %w", derrors.Invalid, what, err)
 		}
 		st, _ := fi.Sys().(*syscall.Stat_t)
 		byGroup := st != nil && int(st.Gid) == b.gid && fi.Mode().Perm()&0o010 != 0
 		if fi.Mode().Perm()&0o001 == 0 && !byGroup {
 			return "", fmt.Errorf("%w: %s parent %s has mode %04o, which the sandbox users cannot search; give it o+x (0711)",
-				ErrInvalid, what, q, fi.Mode().Perm())
+				derrors.Invalid, what, q, fi.Mode().Perm())
 		}
 		if q == "/" {
 			break

@@ -2,19 +2,13 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
-var (
-	// ErrInvalid is returned for a Spec or Config that cannot be run: a
-	// bad Dir, a malformed Env entry, a negative limit.
-	ErrInvalid = errors.New("invalid")
-	// ErrUnavailable is returned when the sandbox itself does not work:
-	// not running as root, bwrap missing, namespaces not permitted, bwrap
-	// failing to set up a run.
-	ErrUnavailable = errors.New("sandbox unavailable")
-)
+// Errors: a Spec or Config that cannot be run (a bad Dir, a malformed Env
+// entry, a negative limit) wraps derrors.Invalid; a sandbox that does not
+// work (not running as root, bwrap missing, namespaces not permitted, bwrap
+// failing to set up a run) wraps derrors.Unavailable.
 
 // Spec is one command to run.
 type Spec struct {
@@ -79,7 +73,7 @@ type Result struct {
 // Runner runs one command in a sandbox.
 //
 // The error is for a sandbox that could not run at all (wrapping
-// [ErrInvalid] or [ErrUnavailable]), or for a ctx that ended before the
+// [derrors.Invalid] or [derrors.Unavailable]), or for a ctx that ended before the
 // command did, in which case the partial Result comes with it. Anything
 // the program does — failing, crashing, hitting a limit — is in the
 // Result, with a nil error.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // DiskBytesDefault is the size of a [WorkDir] made with size 0.
@@ -79,26 +81,26 @@ func (w *WorkDir) Close() error {
 // them.
 func (b *Bubblewrap) NewWorkDir(size int64) (*WorkDir, error) {
 	if size < 0 {
-		return nil, fmt.Errorf("new work dir: %w: size %d is negative", ErrInvalid, size)
+		return nil, fmt.Errorf("new work dir: %w: size %d is negative", derrors.Invalid, size)
 	}
 	if size == 0 {
 		size = DiskBytesDefault
 	}
 	dir, err := os.MkdirTemp(b.workDir, "run-")
 	if err != nil {
-		return nil, fmt.Errorf("new work dir: %w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("new work dir: %w: %w", derrors.Unavailable, err)
 	}
 	w := &WorkDir{Path: dir, owner: b}
 	if b.isolation.DiskLimit {
 		opts := fmt.Sprintf("size=%d,nr_inodes=%d,mode=0755", size, inodesFor(size))
 		if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, opts); err != nil {
 			_ = os.Remove(dir)
-			return nil, fmt.Errorf("new work dir: %w: mount tmpfs: %w", ErrUnavailable, err)
+			return nil, fmt.Errorf("new work dir: %w: mount tmpfs: %w", derrors.Unavailable, err)
 		}
 		w.mounted, w.Size = true, size
 	} else if err := os.Chmod(dir, 0o755); err != nil {
 		_ = os.Remove(dir)
-		return nil, fmt.Errorf("new work dir: %w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("new work dir: %w: %w", derrors.Unavailable, err)
 	}
 	b.mu.Lock()
 	b.workDirs[dir] = w.Size
@@ -141,7 +143,7 @@ func (b *Bubblewrap) diskLimitOf(dir string) int64 {
 func openWorkRoot(root string, gid int) (dir string, lock *os.File, err error) {
 	if _, err := os.Lstat(root); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(root, 0o711); err != nil {
-			return "", nil, fmt.Errorf("%w: work root: %w", ErrInvalid, err)
+			return "", nil, fmt.Errorf("%w: work root: %w", derrors.Invalid, err)
 		}
 	}
 	if err := checkRoot(root); err != nil {
@@ -150,11 +152,11 @@ func openWorkRoot(root string, gid int) (dir string, lock *os.File, err error) {
 	removeStaleWorkDirs(root)
 	dir, err = os.MkdirTemp(root, workPrefix)
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: work dir: %w", ErrUnavailable, err)
+		return "", nil, fmt.Errorf("%w: work dir: %w", derrors.Unavailable, err)
 	}
 	fail := func(err error) (string, *os.File, error) {
 		_ = os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("%w: work dir %s: %w", ErrUnavailable, dir, err)
+		return "", nil, fmt.Errorf("%w: work dir %s: %w", derrors.Unavailable, dir, err)
 	}
 	if err := os.Chown(dir, os.Geteuid(), gid); err != nil {
 		return fail(err)
@@ -181,45 +183,45 @@ func openWorkRoot(root string, gid int) (dir string, lock *os.File, err error) {
 // no one can swap the work root for another directory later.
 func checkRoot(root string) error {
 	if !filepath.IsAbs(root) {
-		return fmt.Errorf("%w: work root %q is not an absolute path", ErrInvalid, root)
+		return fmt.Errorf("%w: work root %q is not an absolute path", derrors.Invalid, root)
 	}
 	fi, err := os.Lstat(root)
 	if err != nil {
-		return fmt.Errorf("%w: work root: %w", ErrInvalid, err)
+		return fmt.Errorf("%w: work root: %w", derrors.Invalid, err)
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%w: work root %s is a symbolic link; give the real directory", ErrInvalid, root)
+		return fmt.Errorf("%w: work root %s is a symbolic link; give the real directory", derrors.Invalid, root)
 	case !fi.IsDir():
-		return fmt.Errorf("%w: work root %s is not a directory", ErrInvalid, root)
+		return fmt.Errorf("%w: work root %s is not a directory", derrors.Invalid, root)
 	case !ok:
-		return fmt.Errorf("%w: work root %s: no owner information", ErrInvalid, root)
+		return fmt.Errorf("%w: work root %s: no owner information", derrors.Invalid, root)
 	case fi.Mode()&fs.ModeSticky != 0 && st.Uid == 0:
 		// /tmp: others write here, but cannot touch what is ours
 	case int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("%w: work root %s is owned by uid %d, not by this process (uid %d)", ErrInvalid, root, st.Uid, os.Geteuid())
+		return fmt.Errorf("%w: work root %s is owned by uid %d, not by this process (uid %d)", derrors.Invalid, root, st.Uid, os.Geteuid())
 	case fi.Mode().Perm()&0o022 != 0:
-		return fmt.Errorf("%w: work root %s is writable by others (mode %04o)", ErrInvalid, root, fi.Mode().Perm())
+		return fmt.Errorf("%w: work root %s is writable by others (mode %04o)", derrors.Invalid, root, fi.Mode().Perm())
 	}
 	if fi.Mode().Perm()&0o001 == 0 {
-		return fmt.Errorf("%w: work root %s has mode %04o, which the sandbox users cannot search; give it o+x (0711)", ErrInvalid, root, fi.Mode().Perm())
+		return fmt.Errorf("%w: work root %s has mode %04o, which the sandbox users cannot search; give it o+x (0711)", derrors.Invalid, root, fi.Mode().Perm())
 	}
 	for p := filepath.Dir(root); ; p = filepath.Dir(p) {
 		fi, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("%w: work root parent: %w", ErrInvalid, err)
+			return fmt.Errorf("%w: work root parent: %w", derrors.Invalid, err)
 		}
 		st, ok := fi.Sys().(*syscall.Stat_t)
 		switch {
 		case !ok:
-			return fmt.Errorf("%w: work root parent %s: no owner information", ErrInvalid, p)
+			return fmt.Errorf("%w: work root parent %s: no owner information", derrors.Invalid, p)
 		case st.Uid != 0 && int(st.Uid) != os.Geteuid():
-			return fmt.Errorf("%w: work root parent %s is owned by uid %d, who could replace the work root", ErrInvalid, p, st.Uid)
+			return fmt.Errorf("%w: work root parent %s is owned by uid %d, who could replace the work root", derrors.Invalid, p, st.Uid)
 		case fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
-			return fmt.Errorf("%w: work root parent %s is writable by others (mode %04o), who could replace the work root", ErrInvalid, p, fi.Mode().Perm())
+			return fmt.Errorf("%w: work root parent %s is writable by others (mode %04o), who could replace the work root", derrors.Invalid, p, fi.Mode().Perm())
 		case fi.Mode().Perm()&0o001 == 0:
-			return fmt.Errorf("%w: work root parent %s has mode %04o, which the sandbox users cannot search; give it o+x (0711)", ErrInvalid, p, fi.Mode().Perm())
+			return fmt.Errorf("%w: work root parent %s has mode %04o, which the sandbox users cannot search; give it o+x (0711)", derrors.Invalid, p, fi.Mode().Perm())
 		}
 		if p == "/" {
 			return nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // URL schemes Open understands.
@@ -28,7 +30,7 @@ const (
 //   - postgres://... or postgresql://...: a PostgreSQL database, with any
 //     parameter pgx takes (sslmode, search_path, ...).
 //
-// A bad or unknown url is ErrInvalid. Migrations are safe when several
+// A bad or unknown url is derrors.Invalid. Migrations are safe when several
 // processes open the same PostgreSQL database at once.
 func Open(ctx context.Context, url string) (Store, error) {
 	kind, target, err := parseURL(url)
@@ -47,26 +49,26 @@ func Open(ctx context.Context, url string) (Store, error) {
 // file path, or SchemePostgres and the url itself.
 func parseURL(url string) (kind, target string, err error) {
 	if strings.TrimSpace(url) == "" {
-		return "", "", fmt.Errorf("open store: %w: the database url is empty", ErrInvalid)
+		return "", "", fmt.Errorf("open store: %w: the database url is empty", derrors.Invalid)
 	}
 	scheme, rest, hasScheme := strings.Cut(url, "://")
 	if !hasScheme {
 		if strings.HasPrefix(url, SchemeSQLite+":") {
-			return "", "", fmt.Errorf("open store: %w: %q: write sqlite:///abs/path/computor.db", ErrInvalid, url)
+			return "", "", fmt.Errorf("open store: %w: %q: write sqlite:///abs/path/computor.db", derrors.Invalid, url)
 		}
 		return SchemeSQLite, url, nil
 	}
 	switch strings.ToLower(scheme) {
 	case SchemeSQLite:
 		if rest == "" {
-			return "", "", fmt.Errorf("open store: %w: %q has no file path", ErrInvalid, url)
+			return "", "", fmt.Errorf("open store: %w: %q has no file path", derrors.Invalid, url)
 		}
 		if strings.ContainsAny(rest, "?#") {
-			return "", "", fmt.Errorf("open store: %w: %q: a sqlite url takes no parameters", ErrInvalid, url)
+			return "", "", fmt.Errorf("open store: %w: %q: a sqlite url takes no parameters", derrors.Invalid, url)
 		}
 		return SchemeSQLite, rest, nil
 	case SchemePostgres, SchemePostgresql:
 		return SchemePostgres, url, nil
 	}
-	return "", "", fmt.Errorf("open store: %w: unknown database scheme %q; use sqlite:// or postgres://", ErrInvalid, scheme)
+	return "", "", fmt.Errorf("open store: %w: unknown database scheme %q; use sqlite:// or postgres://", derrors.Invalid, scheme)
 }

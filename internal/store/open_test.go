@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 func TestParseURL(t *testing.T) {
@@ -22,12 +24,12 @@ func TestParseURL(t *testing.T) {
 		{"computor.db", SchemeSQLite, "computor.db", nil},
 		{"postgres://u:p@host:5432/db?sslmode=disable", SchemePostgres, "postgres://u:p@host:5432/db?sslmode=disable", nil},
 		{"postgresql://host/db", SchemePostgres, "postgresql://host/db", nil},
-		{"", "", "", ErrInvalid},
-		{"  ", "", "", ErrInvalid},
-		{"sqlite://", "", "", ErrInvalid},
-		{"sqlite:x.db", "", "", ErrInvalid},
-		{"sqlite:///x.db?mode=ro", "", "", ErrInvalid},
-		{"mysql://host/db", "", "", ErrInvalid},
+		{"", "", "", derrors.Invalid},
+		{"  ", "", "", derrors.Invalid},
+		{"sqlite://", "", "", derrors.Invalid},
+		{"sqlite:x.db", "", "", derrors.Invalid},
+		{"sqlite:///x.db?mode=ro", "", "", derrors.Invalid},
+		{"mysql://host/db", "", "", derrors.Invalid},
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			kind, target, err := parseURL(tc.url)
@@ -72,8 +74,8 @@ func TestOpenErrors(t *testing.T) {
 		wantErr   error
 		notIn     string // a secret the error must not show
 	}{
-		{"unknown scheme", "mysql://localhost/db", ErrInvalid, ""},
-		{"empty", "", ErrInvalid, ""},
+		{"unknown scheme", "mysql://localhost/db", derrors.Invalid, ""},
+		{"empty", "", derrors.Invalid, ""},
 		{"postgres down", "postgres://u:s3cret@127.0.0.1:1/db?sslmode=disable&connect_timeout=2", nil, "s3cret"},
 		{"postgres bad url", "postgres://u:s3cret@127.0.0.1:notaport/db", nil, "s3cret"},
 		{"sqlite in a file", "sqlite://" + filepath.Join(os.Args[0], "x.db"), nil, ""},

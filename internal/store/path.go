@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/google/uuid"
 )
 
@@ -27,20 +28,20 @@ const PathSeparator = "."
 // course path: 1 to 64 characters of lowercase a-z, 0-9, '-' and '_',
 // starting with a letter or a digit. A segment has no dots (dots join
 // segments into full paths) and is not a UUID, which would be read as an
-// id. The error wraps ErrInvalid and says why.
+// id. The error wraps derrors.Invalid and says why.
 func ValidPathSegment(s string) error {
 	if err := checkName(s, PathSegmentMaxLen, isSegmentChar, "lowercase letters, digits, '-' and '_'"); err != nil {
 		return fmt.Errorf("path segment %q: %w", s, err)
 	}
 	if isUUID(s) {
-		return fmt.Errorf("path segment %q: %w: a UUID would be taken for an id", s, ErrInvalid)
+		return fmt.Errorf("path segment %q: %w: a UUID would be taken for an id", s, derrors.Invalid)
 	}
 	return nil
 }
 
 // ValidUsername checks a username (a token's sub): 1 to 64 characters of
 // lowercase a-z, 0-9, '.', '-' and '_', starting with a letter or a digit.
-// The error wraps ErrInvalid and says why.
+// The error wraps derrors.Invalid and says why.
 func ValidUsername(s string) error {
 	if err := checkName(s, UsernameMaxLen, isUsernameChar, "lowercase letters, digits, '.', '-' and '_'"); err != nil {
 		return fmt.Errorf("username %q: %w", s, err)
@@ -52,10 +53,10 @@ func ValidUsername(s string) error {
 // assignments repository: relative slash-separated segments of A-Z, a-z,
 // 0-9, '.', '-' and '_', at most 200 characters, with no empty, "." or
 // ".." segment and not a UUID (which would be read as an id). The error
-// wraps ErrInvalid and says why.
+// wraps derrors.Invalid and says why.
 func ValidContentPath(s string) error {
 	wrap := func(why string) error {
-		return fmt.Errorf("content path %q: %w: %s", s, ErrInvalid, why)
+		return fmt.Errorf("content path %q: %w: %s", s, derrors.Invalid, why)
 	}
 	switch {
 	case s == "":
@@ -86,19 +87,19 @@ func ValidContentPath(s string) error {
 }
 
 // checkName checks a name of 1 to maxLen bytes of allowed characters that
-// starts with a letter or a digit. Its error wraps ErrInvalid.
+// starts with a letter or a digit. Its error wraps derrors.Invalid.
 func checkName(s string, maxLen int, allowed func(byte) bool, want string) error {
 	switch {
 	case s == "":
-		return fmt.Errorf("%w: is empty", ErrInvalid)
+		return fmt.Errorf("%w: is empty", derrors.Invalid)
 	case len(s) > maxLen:
-		return fmt.Errorf("%w: is longer than %d characters", ErrInvalid, maxLen)
+		return fmt.Errorf("%w: is longer than %d characters", derrors.Invalid, maxLen)
 	case !isLowerAlnum(s[0]):
-		return fmt.Errorf("%w: must start with a lowercase letter or a digit", ErrInvalid)
+		return fmt.Errorf("%w: must start with a lowercase letter or a digit", derrors.Invalid)
 	}
 	for i := 0; i < len(s); i++ {
 		if !allowed(s[i]) {
-			return fmt.Errorf("%w: character %q at %d is not allowed; use %s", ErrInvalid, rune(s[i]), i, want)
+			return fmt.Errorf("%w: character %q at %d is not allowed; use %s", derrors.Invalid, rune(s[i]), i, want)
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/google/uuid"
 )
 
@@ -42,8 +43,8 @@ func TestValidPathSegment(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("ValidPathSegment(%q) = %v, want ErrInvalid", tc.seg, err)
+			if !errors.Is(err, derrors.Invalid) {
+				t.Fatalf("ValidPathSegment(%q) = %v, want derrors.Invalid", tc.seg, err)
 			}
 			if !strings.Contains(err.Error(), tc.why) {
 				t.Errorf("error %q does not say %q", err, tc.why)
@@ -74,7 +75,7 @@ func TestValidUsername(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := ValidUsername(tc.name)
-			if tc.ok != (err == nil) || err != nil && !errors.Is(err, ErrInvalid) {
+			if tc.ok != (err == nil) || err != nil && !errors.Is(err, derrors.Invalid) {
 				t.Errorf("ValidUsername(%q) = %v, want ok %v", tc.name, err, tc.ok)
 			}
 		})
@@ -109,7 +110,7 @@ func TestValidContentPath(t *testing.T) {
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			err := ValidContentPath(tc.path)
-			if tc.ok != (err == nil) || err != nil && !errors.Is(err, ErrInvalid) {
+			if tc.ok != (err == nil) || err != nil && !errors.Is(err, derrors.Invalid) {
 				t.Errorf("ValidContentPath(%q) = %v, want ok %v", tc.path, err, tc.ok)
 			}
 		})
@@ -133,7 +134,7 @@ func TestValidCommit(t *testing.T) {
 	} {
 		t.Run(tc.commit, func(t *testing.T) {
 			err := ValidCommit(tc.commit)
-			if tc.ok != (err == nil) || err != nil && !errors.Is(err, ErrInvalid) {
+			if tc.ok != (err == nil) || err != nil && !errors.Is(err, derrors.Invalid) {
 				t.Errorf("ValidCommit(%q) = %v, want ok %v", tc.commit, err, tc.ok)
 			}
 		})
@@ -150,8 +151,8 @@ func FuzzValidPathSegment(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		err := ValidPathSegment(s)
 		if err != nil {
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("ValidPathSegment(%q) = %v, not ErrInvalid", s, err)
+			if !errors.Is(err, derrors.Invalid) {
+				t.Fatalf("ValidPathSegment(%q) = %v, not derrors.Invalid", s, err)
 			}
 			if segmentRule.MatchString(s) && !isUUID(s) {
 				t.Fatalf("ValidPathSegment(%q) = %v, but it fits the rule", s, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
@@ -34,7 +35,7 @@ const (
 func openPostgres(ctx context.Context, url string) (Store, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w: bad url: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("open postgres: %w: bad url: %v", derrors.Invalid, err)
 	}
 	db.SetMaxOpenConns(postgresMaxConns)
 	db.SetMaxIdleConns(postgresMaxIdleConns)
@@ -79,7 +80,7 @@ func postgresLockID(ctx context.Context, db *sql.DB) (int64, error) {
 		return 0, fmt.Errorf("read current schema: %v", err)
 	}
 	if !schema.Valid {
-		return 0, fmt.Errorf("%w: no schema of the search_path exists in database %q", ErrInvalid, database)
+		return 0, fmt.Errorf("%w: no schema of the search_path exists in database %q", derrors.Invalid, database)
 	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "computor store migrations\x00%s\x00%s", database, schema.String)

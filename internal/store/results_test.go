@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/google/uuid"
 )
 
@@ -122,7 +123,7 @@ func testTestResult(t *testing.T, b *bundle) {
 		{CourseMemberID: a.alice.ID, CourseContentID: a.bonus.ID, Commit: commitA, TaskID: "t1"},
 	} {
 		_, err := s.TestResultStart(ctx, p)
-		wantErr(t, err, ErrConflict)
+		wantErr(t, err, derrors.Conflict)
 	}
 	got, err := s.TestResultGetByTask(ctx, "t1")
 	wantErr(t, err, nil)
@@ -166,7 +167,7 @@ func testTestResult(t *testing.T, b *bundle) {
 		{TaskID: "t1", Status: ResultFinished, Score: 0.75},
 	} {
 		_, err := s.TestResultFinish(ctx, p)
-		wantErr(t, err, ErrConflict)
+		wantErr(t, err, derrors.Conflict)
 	}
 	// A start retried after the finish gets the finished row.
 	again, err = s.TestResultStart(ctx, TestResultStartParams{CourseMemberID: a.alice.ID, CourseContentID: a.hello.ID, Commit: commitA, TaskID: "t1"})
@@ -201,9 +202,9 @@ func testTestResult(t *testing.T, b *bundle) {
 		}
 	}
 	_, err = s.TestResultGetByTask(ctx, "nope")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	_, err = s.TestResultGetByTask(ctx, "")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 }
 
 func testTestResultValidation(t *testing.T, b *bundle) {
@@ -216,17 +217,17 @@ func testTestResultValidation(t *testing.T, b *bundle) {
 		edit func(p *TestResultStartParams)
 		want error
 	}{
-		{"bad member id", func(p *TestResultStartParams) { p.CourseMemberID = "alice" }, ErrInvalid},
-		{"bad content id", func(p *TestResultStartParams) { p.CourseContentID = "week1/hello" }, ErrInvalid},
-		{"unknown member", func(p *TestResultStartParams) { p.CourseMemberID = uuid.NewString() }, ErrNotFound},
-		{"unknown content", func(p *TestResultStartParams) { p.CourseContentID = uuid.NewString() }, ErrNotFound},
-		{"content of another course", func(p *TestResultStartParams) { p.CourseContentID = a.otherContent.ID }, ErrInvalid},
-		{"member of another course", func(p *TestResultStartParams) { p.CourseMemberID = a.otherMember.ID }, ErrInvalid},
-		{"empty commit", func(p *TestResultStartParams) { p.Commit = "" }, ErrInvalid},
-		{"branch", func(p *TestResultStartParams) { p.Commit = "main" }, ErrInvalid},
-		{"long commit", func(p *TestResultStartParams) { p.Commit = strings.Repeat("a", 65) }, ErrInvalid},
-		{"empty task", func(p *TestResultStartParams) { p.TaskID = "" }, ErrInvalid},
-		{"negative limit", func(p *TestResultStartParams) { p.MaxRuns = -1 }, ErrInvalid},
+		{"bad member id", func(p *TestResultStartParams) { p.CourseMemberID = "alice" }, derrors.Invalid},
+		{"bad content id", func(p *TestResultStartParams) { p.CourseContentID = "week1/hello" }, derrors.Invalid},
+		{"unknown member", func(p *TestResultStartParams) { p.CourseMemberID = uuid.NewString() }, derrors.NotFound},
+		{"unknown content", func(p *TestResultStartParams) { p.CourseContentID = uuid.NewString() }, derrors.NotFound},
+		{"content of another course", func(p *TestResultStartParams) { p.CourseContentID = a.otherContent.ID }, derrors.Invalid},
+		{"member of another course", func(p *TestResultStartParams) { p.CourseMemberID = a.otherMember.ID }, derrors.Invalid},
+		{"empty commit", func(p *TestResultStartParams) { p.Commit = "" }, derrors.Invalid},
+		{"branch", func(p *TestResultStartParams) { p.Commit = "main" }, derrors.Invalid},
+		{"long commit", func(p *TestResultStartParams) { p.Commit = strings.Repeat("a", 65) }, derrors.Invalid},
+		{"empty task", func(p *TestResultStartParams) { p.TaskID = "" }, derrors.Invalid},
+		{"negative limit", func(p *TestResultStartParams) { p.MaxRuns = -1 }, derrors.Invalid},
 	} {
 		t.Run("start "+tc.name, func(t *testing.T) {
 			p := ok
@@ -236,7 +237,7 @@ func testTestResultValidation(t *testing.T, b *bundle) {
 		})
 	}
 	_, err := s.TestResultGetByTask(ctx, "t")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 
 	running := start(t, s, a.alice, a.hello, "t")
 	for _, tc := range []struct {
@@ -244,21 +245,21 @@ func testTestResultValidation(t *testing.T, b *bundle) {
 		p    TestResultFinishParams
 		want error
 	}{
-		{"running", TestResultFinishParams{TaskID: "t", Status: ResultRunning}, ErrInvalid},
-		{"no status", TestResultFinishParams{TaskID: "t"}, ErrInvalid},
-		{"unknown status", TestResultFinishParams{TaskID: "t", Status: "passed"}, ErrInvalid},
-		{"negative score", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Score: -0.01}, ErrInvalid},
-		{"score above 1", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Score: 1.5}, ErrInvalid},
-		{"NaN score", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Score: math.NaN()}, ErrInvalid},
-		{"infinite score", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Score: math.Inf(1)}, ErrInvalid},
-		{"truncated summary", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`{"a":`)}, ErrInvalid},
-		{"two values", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`{} {}`)}, ErrInvalid},
-		{"not JSON", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`passed`)}, ErrInvalid},
-		{"NUL", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`{"out":"a\u0000b"}`)}, ErrInvalid},
-		{"NUL in a key", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`{"\u0000":1}`)}, ErrInvalid},
-		{"not UTF-8", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage("{\"out\":\"\xff\"}")}, ErrInvalid},
-		{"unknown task", TestResultFinishParams{TaskID: "nope", Status: ResultFinished}, ErrNotFound},
-		{"empty task", TestResultFinishParams{Status: ResultFinished}, ErrNotFound},
+		{"running", TestResultFinishParams{TaskID: "t", Status: ResultRunning}, derrors.Invalid},
+		{"no status", TestResultFinishParams{TaskID: "t"}, derrors.Invalid},
+		{"unknown status", TestResultFinishParams{TaskID: "t", Status: "passed"}, derrors.Invalid},
+		{"negative score", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Score: -0.01}, derrors.Invalid},
+		{"score above 1", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Score: 1.5}, derrors.Invalid},
+		{"NaN score", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Score: math.NaN()}, derrors.Invalid},
+		{"infinite score", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Score: math.Inf(1)}, derrors.Invalid},
+		{"truncated summary", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`{"a":`)}, derrors.Invalid},
+		{"two values", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`{} {}`)}, derrors.Invalid},
+		{"not JSON", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`passed`)}, derrors.Invalid},
+		{"NUL", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`{"out":"a\u0000b"}`)}, derrors.Invalid},
+		{"NUL in a key", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage(`{"\u0000":1}`)}, derrors.Invalid},
+		{"not UTF-8", TestResultFinishParams{TaskID: "t", Status: ResultFinished, Summary: json.RawMessage("{\"out\":\"\xff\"}")}, derrors.Invalid},
+		{"unknown task", TestResultFinishParams{TaskID: "nope", Status: ResultFinished}, derrors.NotFound},
+		{"empty task", TestResultFinishParams{Status: ResultFinished}, derrors.NotFound},
 	} {
 		t.Run("finish "+tc.name, func(t *testing.T) {
 			_, err := s.TestResultFinish(ctx, tc.p)
@@ -286,12 +287,12 @@ func testTestResultLimit(t *testing.T, b *bundle) {
 	_, err := s.TestResultFinish(ctx, TestResultFinishParams{TaskID: "t1", Status: ResultFailed})
 	wantErr(t, err, nil)
 	err = startLimited(a.alice, a.hello, "t3", 2)
-	wantErr(t, err, ErrLimitReached)
+	wantErr(t, err, derrors.LimitReached)
 	if !strings.Contains(err.Error(), "2 test runs") {
 		t.Errorf("error %q does not tell the limit", err)
 	}
 	_, err = s.TestResultGetByTask(ctx, "t3")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	// A task that has its run gets it back at the limit.
 	wantErr(t, startLimited(a.alice, a.hello, "t2", 2), nil)
 	wantErr(t, startLimited(a.alice, a.hello, "t1", 1), nil)
@@ -301,7 +302,7 @@ func testTestResultLimit(t *testing.T, b *bundle) {
 	// Zero is no limit; a higher limit leaves room.
 	wantErr(t, startLimited(a.alice, a.hello, "t6", 0), nil)
 	wantErr(t, startLimited(a.alice, a.hello, "t7", 4), nil)
-	wantErr(t, startLimited(a.alice, a.hello, "t8", 4), ErrLimitReached)
+	wantErr(t, startLimited(a.alice, a.hello, "t8", 4), derrors.LimitReached)
 	list, err := s.TestResultList(ctx, TestResultFilter{CourseMemberID: a.alice.ID, CourseContentID: a.hello.ID})
 	wantErr(t, err, nil)
 	if len(list) != 4 {
@@ -350,7 +351,7 @@ func testConcurrentLimit(t *testing.T, b *bundle) {
 					won++
 					continue
 				}
-				wantErr(t, err, ErrLimitReached)
+				wantErr(t, err, derrors.LimitReached)
 			}
 			if won != limit {
 				t.Errorf("%d creates won, want %d", won, limit)
@@ -386,7 +387,7 @@ func testConcurrentLimit(t *testing.T, b *bundle) {
 					t.Errorf("start %d got %s, want %s", i, ids[i], r.ID)
 				}
 			} else {
-				wantErr(t, err, ErrConflict)
+				wantErr(t, err, derrors.Conflict)
 			}
 		}
 	})
@@ -456,12 +457,12 @@ func testTestResultList(t *testing.T, b *bundle) {
 		f    TestResultFilter
 		want error
 	}{
-		{"negative limit", TestResultFilter{Limit: -1}, ErrInvalid},
-		{"unknown course", TestResultFilter{CourseID: uuid.NewString()}, ErrNotFound},
-		{"course path", TestResultFilter{CourseID: "tugraz.progphys.2026"}, ErrNotFound},
-		{"unknown member", TestResultFilter{CourseMemberID: uuid.NewString()}, ErrNotFound},
-		{"unknown content", TestResultFilter{CourseContentID: uuid.NewString()}, ErrNotFound},
-		{"content path", TestResultFilter{CourseContentID: "week1/hello"}, ErrNotFound},
+		{"negative limit", TestResultFilter{Limit: -1}, derrors.Invalid},
+		{"unknown course", TestResultFilter{CourseID: uuid.NewString()}, derrors.NotFound},
+		{"course path", TestResultFilter{CourseID: "tugraz.progphys.2026"}, derrors.NotFound},
+		{"unknown member", TestResultFilter{CourseMemberID: uuid.NewString()}, derrors.NotFound},
+		{"unknown content", TestResultFilter{CourseContentID: uuid.NewString()}, derrors.NotFound},
+		{"content path", TestResultFilter{CourseContentID: "week1/hello"}, derrors.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.TestResultList(ctx, tc.f)
@@ -501,19 +502,19 @@ func testSubmission(t *testing.T, b *bundle) {
 		t.Errorf("retried submission = %+v, want %+v", again, sub)
 	}
 	_, err = submit(a.alice, a.hello, commitA, "s1", 2)
-	wantErr(t, err, ErrConflict)
+	wantErr(t, err, derrors.Conflict)
 	_, err = submit(a.bob, a.hello, "abcdef0", "s1", 2)
-	wantErr(t, err, ErrConflict)
+	wantErr(t, err, derrors.Conflict)
 	// The limit.
 	_, err = submit(a.alice, a.hello, commitA, "s2", 2)
 	wantErr(t, err, nil)
 	_, err = submit(a.alice, a.hello, commitA, "s3", 2)
-	wantErr(t, err, ErrLimitReached)
+	wantErr(t, err, derrors.LimitReached)
 	if !strings.Contains(err.Error(), "2 submissions") {
 		t.Errorf("error %q does not tell the limit", err)
 	}
 	_, err = s.SubmissionGetByTask(ctx, "s3")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	again, err = submit(a.alice, a.hello, "abcdef0", "s1", 2)
 	wantErr(t, err, nil)
 	if *again != *sub {
@@ -537,7 +538,7 @@ func testSubmission(t *testing.T, b *bundle) {
 		t.Errorf("get = %+v, want %+v", got, sub)
 	}
 	_, err = s.SubmissionGetByTask(ctx, "nope")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 
 	ok := SubmissionCreateParams{CourseMemberID: a.alice.ID, CourseContentID: a.bonus.ID, Commit: commitA, TaskID: "bad"}
 	for _, tc := range []struct {
@@ -545,15 +546,15 @@ func testSubmission(t *testing.T, b *bundle) {
 		edit func(p *SubmissionCreateParams)
 		want error
 	}{
-		{"bad member id", func(p *SubmissionCreateParams) { p.CourseMemberID = "" }, ErrInvalid},
-		{"bad content id", func(p *SubmissionCreateParams) { p.CourseContentID = "x" }, ErrInvalid},
-		{"unknown member", func(p *SubmissionCreateParams) { p.CourseMemberID = uuid.NewString() }, ErrNotFound},
-		{"unknown content", func(p *SubmissionCreateParams) { p.CourseContentID = uuid.NewString() }, ErrNotFound},
-		{"content of another course", func(p *SubmissionCreateParams) { p.CourseContentID = a.otherContent.ID }, ErrInvalid},
-		{"short commit", func(p *SubmissionCreateParams) { p.Commit = "abc" }, ErrInvalid},
-		{"not hex", func(p *SubmissionCreateParams) { p.Commit = "HEAD" }, ErrInvalid},
-		{"empty task", func(p *SubmissionCreateParams) { p.TaskID = "" }, ErrInvalid},
-		{"negative limit", func(p *SubmissionCreateParams) { p.MaxSubmissions = -2 }, ErrInvalid},
+		{"bad member id", func(p *SubmissionCreateParams) { p.CourseMemberID = "" }, derrors.Invalid},
+		{"bad content id", func(p *SubmissionCreateParams) { p.CourseContentID = "x" }, derrors.Invalid},
+		{"unknown member", func(p *SubmissionCreateParams) { p.CourseMemberID = uuid.NewString() }, derrors.NotFound},
+		{"unknown content", func(p *SubmissionCreateParams) { p.CourseContentID = uuid.NewString() }, derrors.NotFound},
+		{"content of another course", func(p *SubmissionCreateParams) { p.CourseContentID = a.otherContent.ID }, derrors.Invalid},
+		{"short commit", func(p *SubmissionCreateParams) { p.Commit = "abc" }, derrors.Invalid},
+		{"not hex", func(p *SubmissionCreateParams) { p.Commit = "HEAD" }, derrors.Invalid},
+		{"empty task", func(p *SubmissionCreateParams) { p.TaskID = "" }, derrors.Invalid},
+		{"negative limit", func(p *SubmissionCreateParams) { p.MaxSubmissions = -2 }, derrors.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := ok
@@ -618,15 +619,15 @@ func testSubmissionSetResult(t *testing.T, b *bundle) {
 		name, sub, res string
 		want           error
 	}{
-		{"submission graded already", sub.ID, r2.ID, ErrConflict},
-		{"result grades another", sub2.ID, r.ID, ErrConflict},
-		{"result of another member", sub2.ID, bobs.ID, ErrInvalid},
-		{"result of another content", sub2.ID, bonus.ID, ErrInvalid},
-		{"result of another commit", sub2.ID, other.ID, ErrInvalid},
-		{"unknown submission", uuid.NewString(), r2.ID, ErrNotFound},
-		{"bad submission id", "submit2", r2.ID, ErrNotFound},
-		{"unknown result", sub2.ID, uuid.NewString(), ErrNotFound},
-		{"bad result id", sub2.ID, "", ErrNotFound},
+		{"submission graded already", sub.ID, r2.ID, derrors.Conflict},
+		{"result grades another", sub2.ID, r.ID, derrors.Conflict},
+		{"result of another member", sub2.ID, bobs.ID, derrors.Invalid},
+		{"result of another content", sub2.ID, bonus.ID, derrors.Invalid},
+		{"result of another commit", sub2.ID, other.ID, derrors.Invalid},
+		{"unknown submission", uuid.NewString(), r2.ID, derrors.NotFound},
+		{"bad submission id", "submit2", r2.ID, derrors.NotFound},
+		{"unknown result", sub2.ID, uuid.NewString(), derrors.NotFound},
+		{"bad result id", sub2.ID, "", derrors.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.SubmissionSetResult(ctx, tc.sub, tc.res)
@@ -669,7 +670,7 @@ func testSubmissionSetResult(t *testing.T, b *bundle) {
 			won++
 			continue
 		}
-		if !errors.Is(err, ErrConflict) {
+		if !errors.Is(err, derrors.Conflict) {
 			t.Errorf("racing link: %v", err)
 		}
 	}

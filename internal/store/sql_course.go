@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 var courseSelect = `SELECT ` + metaColumns("c") + `,
@@ -60,7 +62,7 @@ func (s *sqlStore) CourseGet(ctx context.Context, idOrPath string) (*Course, err
 	}
 	segs, ok := splitFullPath(idOrPath, 3)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w: a full path is organization.family.course", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w: a full path is organization.family.course", what, derrors.NotFound)
 	}
 	return queryOne(ctx, s, what, scanCourse,
 		courseSelect+` WHERE o.path = $1 AND f.path = $2 AND c.path = $3`, segs[0], segs[1], segs[2])
@@ -71,18 +73,18 @@ func (s *sqlStore) CourseList(ctx context.Context) ([]Course, error) {
 	return queryList(ctx, s, "courses", scanCourse, courseSelect+` ORDER BY o.path, f.path, c.path`)
 }
 
-// courseExists returns ErrNotFound when no course has the id, which must
+// courseExists returns derrors.NotFound when no course has the id, which must
 // be canonical.
 func (s *sqlStore) courseExists(ctx context.Context, id string) error {
 	return s.exists(ctx, fmt.Sprintf("course %q", id), `SELECT 1 FROM courses WHERE id = $1`, id)
 }
 
 // courseID returns the canonical id of a course that exists, or
-// ErrNotFound.
+// derrors.NotFound.
 func (s *sqlStore) courseID(ctx context.Context, id string) (string, error) {
 	canonical, ok := parseID(id)
 	if !ok {
-		return "", fmt.Errorf("course %q: %w", id, ErrNotFound)
+		return "", fmt.Errorf("course %q: %w", id, derrors.NotFound)
 	}
 	if err := s.courseExists(ctx, canonical); err != nil {
 		return "", err

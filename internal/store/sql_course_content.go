@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 var courseContentSelect = `SELECT ` + metaColumns("cc") + `,
@@ -35,7 +37,7 @@ func (s *sqlStore) CourseContentUpsert(ctx context.Context, p CourseContentUpser
 		return nil, err
 	}
 	if p.MaxTestRuns < 0 || p.MaxSubmissions < 0 {
-		return nil, fmt.Errorf("course content %q: %w: max test runs and max submissions must not be negative", p.Path, ErrInvalid)
+		return nil, fmt.Errorf("course content %q: %w: max test runs and max submissions must not be negative", p.Path, derrors.Invalid)
 	}
 	what := fmt.Sprintf("course content %q", p.Path)
 	_, err = s.db.ExecContext(ctx, `INSERT INTO course_contents (id, created_at, updated_at, created_by, created_by_task,
@@ -62,7 +64,7 @@ func (s *sqlStore) CourseContentGet(ctx context.Context, courseID, idOrPath stri
 	what := fmt.Sprintf("course content %q of course %q", idOrPath, courseID)
 	course, ok := parseID(courseID)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
 	if id, ok := parseID(idOrPath); ok {
 		return queryOne(ctx, s, what, scanCourseContent,
@@ -73,7 +75,7 @@ func (s *sqlStore) CourseContentGet(ctx context.Context, courseID, idOrPath stri
 }
 
 // CourseContentList lists a course's contents by path; an unknown course
-// is ErrNotFound.
+// is derrors.NotFound.
 func (s *sqlStore) CourseContentList(ctx context.Context, courseID string) ([]CourseContent, error) {
 	id, err := s.courseID(ctx, courseID)
 	if err != nil {
@@ -84,10 +86,10 @@ func (s *sqlStore) CourseContentList(ctx context.Context, courseID string) ([]Co
 }
 
 // ValidCommit checks a git commit id: 4 to 64 hexadecimal digits (a SHA-1
-// or SHA-256 object name, or an abbreviation). The error wraps ErrInvalid.
+// or SHA-256 object name, or an abbreviation). The error wraps derrors.Invalid.
 func ValidCommit(commit string) error {
 	if len(commit) < 4 || len(commit) > 64 || strings.Trim(strings.ToLower(commit), "0123456789abcdef") != "" {
-		return fmt.Errorf("commit %q: %w: want 4 to 64 hexadecimal digits", commit, ErrInvalid)
+		return fmt.Errorf("commit %q: %w: want 4 to 64 hexadecimal digits", commit, derrors.Invalid)
 	}
 	return nil
 }
@@ -98,7 +100,7 @@ func (s *sqlStore) CourseContentRelease(ctx context.Context, id, commit string, 
 	what := fmt.Sprintf("course content %q", id)
 	canonical, ok := parseID(id)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
 	if err := ValidCommit(commit); err != nil {
 		return nil, fmt.Errorf("release %s: %w", what, err)
@@ -118,7 +120,7 @@ func (s *sqlStore) CourseContentRelease(ctx context.Context, id, commit string, 
 		return nil, s.fail(ctx, "release "+what, err)
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
 	return queryOne(ctx, s, what, scanCourseContent, courseContentSelect+` WHERE cc.id = $1`, canonical)
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 var courseFamilySelect = `SELECT ` + metaColumns("f") + `,
@@ -58,7 +60,7 @@ func (s *sqlStore) CourseFamilyGet(ctx context.Context, idOrPath string) (*Cours
 	}
 	segs, ok := splitFullPath(idOrPath, 2)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w: a full path is organization.family", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w: a full path is organization.family", what, derrors.NotFound)
 	}
 	return queryOne(ctx, s, what, scanCourseFamily,
 		courseFamilySelect+` WHERE o.path = $1 AND f.path = $2`, segs[0], segs[1])

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 var courseGroupSelect = `SELECT ` + metaColumns("g") + `, g.course_id, g.title
@@ -22,11 +24,11 @@ func scanCourseGroup(r rowScanner) (*CourseGroup, error) {
 func validGroupTitle(title string) error {
 	switch {
 	case title == "":
-		return fmt.Errorf("course group title: %w: is empty", ErrInvalid)
+		return fmt.Errorf("course group title: %w: is empty", derrors.Invalid)
 	case len(title) > TitleMaxLen:
-		return fmt.Errorf("course group title: %w: is longer than %d characters", ErrInvalid, TitleMaxLen)
+		return fmt.Errorf("course group title: %w: is longer than %d characters", derrors.Invalid, TitleMaxLen)
 	case strings.TrimSpace(title) != title:
-		return fmt.Errorf("course group title %q: %w: has leading or trailing space", title, ErrInvalid)
+		return fmt.Errorf("course group title %q: %w: has leading or trailing space", title, derrors.Invalid)
 	}
 	return nil
 }
@@ -62,7 +64,7 @@ ON CONFLICT (course_id, title) DO NOTHING`,
 }
 
 // CourseGroupList lists a course's groups by title; an unknown course is
-// ErrNotFound.
+// derrors.NotFound.
 func (s *sqlStore) CourseGroupList(ctx context.Context, courseID string) ([]CourseGroup, error) {
 	id, err := s.courseID(ctx, courseID)
 	if err != nil {

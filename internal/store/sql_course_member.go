@@ -5,15 +5,17 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // Roles lists the course roles, from most to least privileged.
 var Roles = []string{RoleOwner, RoleMaintainer, RoleLecturer, RoleTutor, RoleStudent}
 
-// ValidRole checks that role is one of Roles; the error wraps ErrInvalid.
+// ValidRole checks that role is one of Roles; the error wraps derrors.Invalid.
 func ValidRole(role string) error {
 	if !slices.Contains(Roles, role) {
-		return fmt.Errorf("course role %q: %w: use one of %v", role, ErrInvalid, Roles)
+		return fmt.Errorf("course role %q: %w: use one of %v", role, derrors.Invalid, Roles)
 	}
 	return nil
 }
@@ -84,7 +86,7 @@ ON CONFLICT (course_id, user_id) DO NOTHING`,
 				if err := s.exists(ctx, group, `SELECT 1 FROM course_groups WHERE id = $1`, groupID.String); err != nil {
 					return err
 				}
-				return fmt.Errorf("%s: %w: it is not a group of course %s", group, ErrInvalid, courseID)
+				return fmt.Errorf("%s: %w: it is not a group of course %s", group, derrors.Invalid, courseID)
 			}
 			return nil
 		},
@@ -96,7 +98,7 @@ func (s *sqlStore) CourseMemberGet(ctx context.Context, id string) (*CourseMembe
 	what := fmt.Sprintf("course member %q", id)
 	canonical, ok := parseID(id)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
 	return queryOne(ctx, s, what, scanCourseMember, courseMemberSelect+` WHERE m.id = $1`, canonical)
 }
@@ -107,14 +109,14 @@ func (s *sqlStore) CourseMemberGetByUser(ctx context.Context, courseID, username
 	what := fmt.Sprintf("course member %q of course %q", username, courseID)
 	canonical, ok := parseID(courseID)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
 	return queryOne(ctx, s, what, scanCourseMember,
 		courseMemberSelect+` WHERE m.course_id = $1 AND u.username = $2`, canonical, username)
 }
 
 // CourseMemberList lists a course's members by username; an unknown
-// course is ErrNotFound.
+// course is derrors.NotFound.
 func (s *sqlStore) CourseMemberList(ctx context.Context, courseID string) ([]CourseMember, error) {
 	id, err := s.courseID(ctx, courseID)
 	if err != nil {

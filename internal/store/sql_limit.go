@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // memberRow is what a member's row of a content (a test result, a
@@ -18,7 +20,7 @@ type memberRow struct {
 
 // newMemberRow checks the fields of a member's new row of a content, what,
 // and returns them canonical. A bad id, commit, task or limit is
-// ErrInvalid.
+// derrors.Invalid.
 func newMemberRow(what, memberID, contentID, commit, task string, limit int) (memberRow, error) {
 	member, err := requireID(what+": course member id", memberID)
 	if err != nil {
@@ -32,10 +34,10 @@ func newMemberRow(what, memberID, contentID, commit, task string, limit int) (me
 		return memberRow{}, fmt.Errorf("%s: %w", what, err)
 	}
 	if task == "" {
-		return memberRow{}, fmt.Errorf("%s: task id: %w: is empty", what, ErrInvalid)
+		return memberRow{}, fmt.Errorf("%s: task id: %w: is empty", what, derrors.Invalid)
 	}
 	if limit < 0 {
-		return memberRow{}, fmt.Errorf("%s: limit %d: %w: must not be negative (0 means no limit)", what, limit, ErrInvalid)
+		return memberRow{}, fmt.Errorf("%s: limit %d: %w: must not be negative (0 means no limit)", what, limit, derrors.Invalid)
 	}
 	return memberRow{memberID: member, contentID: content, commit: strings.ToLower(commit), task: task}, nil
 }
@@ -64,8 +66,8 @@ type limitedCreation[T any] struct {
 
 // createLimited inserts a member's row of a content unless its task made
 // one already, which it returns when it is of the same member, content
-// and commit and which is ErrConflict otherwise. A used-up limit is
-// ErrLimitReached. The row is checked, counted and inserted in one
+// and commit and which is derrors.Conflict otherwise. A used-up limit is
+// derrors.LimitReached. The row is checked, counted and inserted in one
 // transaction that holds the member's row lock (on SQLite, the database's
 // write lock), so concurrent creates for a member take turns and never
 // pass the limit together.
@@ -77,7 +79,7 @@ func createLimited[T any](ctx context.Context, s *sqlStore, c limitedCreation[T]
 			return err
 		}
 		row, err = c.find(ctx, tx)
-		if !errors.Is(err, ErrNotFound) {
+		if !errors.Is(err, derrors.NotFound) {
 			return err // the task's row, or a failure
 		}
 		if err := s.contentInCourse(ctx, tx, c.row.contentID, courseID); err != nil {
@@ -92,7 +94,7 @@ WHERE course_member_id = $1 AND course_content_id = $2`, c.row.memberID, c.row.c
 			}
 			if n >= c.limit {
 				return fmt.Errorf("%s: %w: course member %s has used all %d %s of course content %s",
-					c.what, ErrLimitReached, c.row.memberID, c.limit, c.unit, c.row.contentID)
+					c.what, derrors.LimitReached, c.row.memberID, c.limit, c.unit, c.row.contentID)
 			}
 		}
 		query, args := c.insert(courseID)
@@ -102,7 +104,7 @@ WHERE course_member_id = $1 AND course_content_id = $2`, c.row.memberID, c.row.c
 		row, err = c.find(ctx, tx)
 		return err
 	})
-	if errors.Is(err, ErrConflict) {
+	if errors.Is(err, derrors.Conflict) {
 		// The task's row of another member was inserted meanwhile: the
 		// task id is unique.
 		row, err = c.find(ctx, s.db)
@@ -112,19 +114,19 @@ WHERE course_member_id = $1 AND course_content_id = $2`, c.row.memberID, c.row.c
 	}
 	if got := c.key(row); got != c.row {
 		return nil, fmt.Errorf("%s: %w: the task recorded commit %s of course content %s by course member %s",
-			c.what, ErrConflict, got.commit, got.contentID, got.memberID)
+			c.what, derrors.Conflict, got.commit, got.contentID, got.memberID)
 	}
 	return row, nil
 }
 
 // lockMember returns the course of a member, whose id must be canonical,
 // and locks the member's row until tx ends; an unknown member is
-// ErrNotFound.
+// derrors.NotFound.
 func (s *sqlStore) lockMember(ctx context.Context, tx *sql.Tx, memberID string) (string, error) {
 	var courseID string
 	err := tx.QueryRowContext(ctx, `SELECT course_id FROM course_members WHERE id = $1`+s.dialect.forUpdate(), memberID).Scan(&courseID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("course member %q: %w", memberID, ErrNotFound)
+		return "", fmt.Errorf("course member %q: %w", memberID, derrors.NotFound)
 	}
 	if err != nil {
 		return "", s.fail(ctx, "lock course member "+memberID, err)
@@ -133,20 +135,20 @@ func (s *sqlStore) lockMember(ctx context.Context, tx *sql.Tx, memberID string) 
 }
 
 // contentInCourse checks that a content, whose id must be canonical, is
-// one of the course: an unknown content is ErrNotFound, a content of
-// another course ErrInvalid.
+// one of the course: an unknown content is derrors.NotFound, a content of
+// another course derrors.Invalid.
 func (s *sqlStore) contentInCourse(ctx context.Context, q querier, contentID, courseID string) error {
 	var course string
 	err := q.QueryRowContext(ctx, `SELECT course_id FROM course_contents WHERE id = $1`, contentID).Scan(&course)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("course content %q: %w", contentID, ErrNotFound)
+		return fmt.Errorf("course content %q: %w", contentID, derrors.NotFound)
 	}
 	if err != nil {
 		return s.fail(ctx, "find course content "+contentID, err)
 	}
 	if course != courseID {
 		return fmt.Errorf("course content %q: %w: it is a content of course %s, not of the member's course %s",
-			contentID, ErrInvalid, course, courseID)
+			contentID, derrors.Invalid, course, courseID)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/google/uuid"
 )
 
@@ -90,11 +91,11 @@ func parseID(s string) (string, bool) {
 	return id.String(), true
 }
 
-// requireID returns the canonical form of the id of field, or ErrInvalid.
+// requireID returns the canonical form of the id of field, or derrors.Invalid.
 func requireID(field, s string) (string, error) {
 	id, ok := parseID(s)
 	if !ok {
-		return "", fmt.Errorf("%s %q: %w: not a UUID", field, s, ErrInvalid)
+		return "", fmt.Errorf("%s %q: %w: not a UUID", field, s, derrors.Invalid)
 	}
 	return id, nil
 }
@@ -185,7 +186,7 @@ func (s *sqlStore) inTx(ctx context.Context, doing string, f func(tx *sql.Tx) er
 	return nil
 }
 
-// queryOne runs a query for one row; no row is ErrNotFound about what.
+// queryOne runs a query for one row; no row is derrors.NotFound about what.
 func queryOne[T any](ctx context.Context, s *sqlStore, what string, scan func(rowScanner) (*T, error), query string, args ...any) (*T, error) {
 	return queryOneIn(ctx, s, s.db, what, scan, query, args...)
 }
@@ -194,7 +195,7 @@ func queryOne[T any](ctx context.Context, s *sqlStore, what string, scan func(ro
 func queryOneIn[T any](ctx context.Context, s *sqlStore, q querier, what string, scan func(rowScanner) (*T, error), query string, args ...any) (*T, error) {
 	v, err := scan(q.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
 	if err != nil {
 		return nil, s.fail(ctx, "get "+what, err)
@@ -241,11 +242,11 @@ type creation[T any] struct {
 	find func(ctx context.Context) (*T, error)
 	// meta returns the row's Meta.
 	meta func(*T) *Meta
-	// name, when set, names an existing row in the ErrConflict error
+	// name, when set, names an existing row in the derrors.Conflict error
 	// better than what does (with its full path).
 	name func(*T) string
 	// missingParent explains a foreign key violation: it returns the
-	// ErrNotFound or ErrInvalid error of the parent that is missing.
+	// derrors.NotFound or derrors.Invalid error of the parent that is missing.
 	missingParent func(ctx context.Context) error
 }
 
@@ -254,7 +255,7 @@ type creation[T any] struct {
 // key: exactly one insert takes, and both load the same row. A row that
 // was there before is returned when c.findOrCreate is set or when the same
 // non-empty task made it (an activity retried); otherwise the create is
-// ErrConflict.
+// derrors.Conflict.
 func createRow[T any](ctx context.Context, s *sqlStore, c creation[T]) (*T, error) {
 	res, err := s.db.ExecContext(ctx, c.insert, c.args...)
 	if err != nil {
@@ -278,34 +279,34 @@ func createRow[T any](ctx context.Context, s *sqlStore, c creation[T]) (*T, erro
 	if c.name != nil {
 		what = c.name(row)
 	}
-	return nil, fmt.Errorf("%s: %w", what, ErrConflict)
+	return nil, fmt.Errorf("%s: %w", what, derrors.Conflict)
 }
 
 // insertError turns the error of an insert or update into one of ours.
 func (s *sqlStore) insertError(ctx context.Context, what string, err error, missingParent func(context.Context) error) error {
 	switch s.dialect.violation(err) {
 	case violationUnique:
-		return fmt.Errorf("%s: %w", what, ErrConflict)
+		return fmt.Errorf("%s: %w", what, derrors.Conflict)
 	case violationCheck:
-		return fmt.Errorf("%s: %w: %v", what, ErrInvalid, err)
+		return fmt.Errorf("%s: %w: %v", what, derrors.Invalid, err)
 	case violationForeignKey:
 		if missingParent != nil {
 			if perr := missingParent(ctx); perr != nil {
 				return fmt.Errorf("%s: %w", what, perr)
 			}
 		}
-		return fmt.Errorf("%s: %w: a row it refers to does not exist", what, ErrNotFound)
+		return fmt.Errorf("%s: %w: a row it refers to does not exist", what, derrors.NotFound)
 	}
 	return s.fail(ctx, "write "+what, err)
 }
 
-// exists reports whether query finds a row; no row is ErrNotFound about
+// exists reports whether query finds a row; no row is derrors.NotFound about
 // what.
 func (s *sqlStore) exists(ctx context.Context, what, query string, args ...any) error {
 	var one int
 	err := s.db.QueryRowContext(ctx, query, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, ErrNotFound)
+		return fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
 	if err != nil {
 		return s.fail(ctx, "find "+what, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // submissionSelect reads submissions with the id of the result that grades
@@ -62,11 +64,11 @@ func (s *sqlStore) SubmissionSetResult(ctx context.Context, submissionID, result
 	what := fmt.Sprintf("submission %q", submissionID)
 	subID, ok := parseID(submissionID)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
 	resID, ok := parseID(resultID)
 	if !ok {
-		return nil, fmt.Errorf("test result %q: %w", resultID, ErrNotFound)
+		return nil, fmt.Errorf("test result %q: %w", resultID, derrors.NotFound)
 	}
 	getSubmission := func(ctx context.Context, q querier) (*Submission, error) {
 		return queryOneIn(ctx, s, q, what, scanSubmission, submissionSelect+` WHERE s.id = $1`, subID)
@@ -94,11 +96,11 @@ func (s *sqlStore) SubmissionSetResult(ctx context.Context, submissionID, result
 			linked = sub
 			return nil
 		case res.SubmissionID != "":
-			return fmt.Errorf("%s: %w: test result %s grades submission %s already", what, ErrConflict, res.ID, res.SubmissionID)
+			return fmt.Errorf("%s: %w: test result %s grades submission %s already", what, derrors.Conflict, res.ID, res.SubmissionID)
 		case sub.ResultID != "":
-			return fmt.Errorf("%s: %w: test result %s grades it already", what, ErrConflict, sub.ResultID)
+			return fmt.Errorf("%s: %w: test result %s grades it already", what, derrors.Conflict, sub.ResultID)
 		case res.CourseMemberID != sub.CourseMemberID || res.CourseContentID != sub.CourseContentID || res.Commit != sub.Commit:
-			return fmt.Errorf("%s: %w: test result %s is of another member, content or commit", what, ErrInvalid, res.ID)
+			return fmt.Errorf("%s: %w: test result %s is of another member, content or commit", what, derrors.Invalid, res.ID)
 		}
 		t := s.dialect.timeArg(now())
 		if _, err := tx.ExecContext(ctx, `UPDATE test_results SET submission_id = $1, updated_at = $2 WHERE id = $3`, subID, t, resID); err != nil {

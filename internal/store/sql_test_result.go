@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 var testResultSelect = `SELECT ` + metaColumns("r") + `,
@@ -69,10 +71,10 @@ VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $4, $9)`,
 func (s *sqlStore) TestResultFinish(ctx context.Context, p TestResultFinishParams) (*TestResult, error) {
 	what := fmt.Sprintf("test result of task %q", p.TaskID)
 	if p.Status != ResultFinished && p.Status != ResultFailed {
-		return nil, fmt.Errorf("finish %s: status %q: %w: use %q or %q", what, p.Status, ErrInvalid, ResultFinished, ResultFailed)
+		return nil, fmt.Errorf("finish %s: status %q: %w: use %q or %q", what, p.Status, derrors.Invalid, ResultFinished, ResultFailed)
 	}
 	if math.IsNaN(p.Score) || p.Score < 0 || p.Score > 1 {
-		return nil, fmt.Errorf("finish %s: score %v: %w: must be within [0, 1]", what, p.Score, ErrInvalid)
+		return nil, fmt.Errorf("finish %s: score %v: %w: must be within [0, 1]", what, p.Score, derrors.Invalid)
 	}
 	summary, err := normalizeSummary(p.Summary)
 	if err != nil {
@@ -105,7 +107,7 @@ WHERE task_id = $5 AND status = $6`, p.Status, p.Score, summaryArg, t, p.TaskID,
 		return r, nil
 	}
 	return nil, fmt.Errorf("finish %s: %w: it is %s already, with score %v; finishing again needs the same status, score and summary",
-		what, ErrConflict, r.Status, r.Score)
+		what, derrors.Conflict, r.Status, r.Score)
 }
 
 // TestResultGetByTask finds the result of a task.
@@ -120,7 +122,7 @@ func (s *sqlStore) TestResultList(ctx context.Context, f TestResultFilter) ([]Te
 	switch {
 	case limit < 0:
 		return nil, fmt.Errorf("list test results: limit %d: %w: must not be negative (0 means %d)",
-			limit, ErrInvalid, TestResultListLimitDefault)
+			limit, derrors.Invalid, TestResultListLimitDefault)
 	case limit == 0:
 		limit = TestResultListLimitDefault
 	case limit > TestResultListLimitMax:
@@ -139,7 +141,7 @@ func (s *sqlStore) TestResultList(ctx context.Context, f TestResultFilter) ([]Te
 		what := fmt.Sprintf("%s %q", c.what, c.id)
 		id, ok := parseID(c.id)
 		if !ok {
-			return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
+			return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 		}
 		if err := s.exists(ctx, what, `SELECT 1 FROM `+c.table+` WHERE id = $1`, id); err != nil {
 			return nil, err
@@ -159,17 +161,17 @@ func (s *sqlStore) TestResultList(ctx context.Context, f TestResultFilter) ([]Te
 // normalizeSummary checks a grading summary and returns it compact, or nil
 // for none (empty or a JSON null). It must be valid JSON in UTF-8 whose
 // strings have no NUL character, which PostgreSQL's jsonb cannot hold; the
-// error wraps ErrInvalid.
+// error wraps derrors.Invalid.
 func normalizeSummary(summary json.RawMessage) (json.RawMessage, error) {
 	if len(bytes.TrimSpace(summary)) == 0 {
 		return nil, nil
 	}
 	if !utf8.Valid(summary) {
-		return nil, fmt.Errorf("summary: %w: not valid UTF-8", ErrInvalid)
+		return nil, fmt.Errorf("summary: %w: not valid UTF-8", derrors.Invalid)
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, summary); err != nil {
-		return nil, fmt.Errorf("summary: %w: not valid JSON: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("summary: %w: not valid JSON: %v", derrors.Invalid, err)
 	}
 	if b.String() == "null" {
 		return nil, nil
@@ -182,10 +184,10 @@ func normalizeSummary(summary json.RawMessage) (json.RawMessage, error) {
 				break
 			}
 			if err != nil {
-				return nil, fmt.Errorf("summary: %w: not valid JSON: %v", ErrInvalid, err)
+				return nil, fmt.Errorf("summary: %w: not valid JSON: %v", derrors.Invalid, err)
 			}
 			if str, ok := tok.(string); ok && strings.ContainsRune(str, 0) {
-				return nil, fmt.Errorf("summary: %w: a string holds a NUL character (\\u0000)", ErrInvalid)
+				return nil, fmt.Errorf("summary: %w: a string holds a NUL character (\\u0000)", derrors.Invalid)
 			}
 		}
 	}

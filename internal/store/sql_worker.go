@@ -5,13 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // WorkerSave records a worker's announcement: made on its first, updated
 // (queues, sandbox, seen now) on every later one.
 func (s *sqlStore) WorkerSave(ctx context.Context, p WorkerSaveParams) error {
 	if p.Identity == "" || len(p.Identity) > 1000 {
-		return fmt.Errorf("worker identity %q: %w: empty or longer than 1000 bytes", p.Identity, ErrInvalid)
+		return fmt.Errorf("worker identity %q: %w: empty or longer than 1000 bytes", p.Identity, derrors.Invalid)
 	}
 	queues, err := json.Marshal(p.Queues)
 	if err != nil || p.Queues == nil {
@@ -20,7 +22,7 @@ func (s *sqlStore) WorkerSave(ctx context.Context, p WorkerSaveParams) error {
 	var sandbox any
 	if len(p.Sandbox) > 0 && string(p.Sandbox) != "null" {
 		if !json.Valid(p.Sandbox) {
-			return fmt.Errorf("worker %s: sandbox: %w: not JSON", p.Identity, ErrInvalid)
+			return fmt.Errorf("worker %s: sandbox: %w: not JSON", p.Identity, derrors.Invalid)
 		}
 		sandbox = string(p.Sandbox)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -37,7 +38,7 @@ const (
 func openSQLite(ctx context.Context, path string) (Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w: %v", path, ErrInvalid, err)
+		return nil, fmt.Errorf("open sqlite %s: %w: %v", path, derrors.Invalid, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)

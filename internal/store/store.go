@@ -8,29 +8,20 @@
 // Every create is find-or-create keyed by the row's natural key and the
 // task that makes it, so an activity retried after a crash makes nothing
 // twice: a second create by the same task returns the first row, while a
-// create by another task of a key that exists is ErrConflict.
+// create by another task of a key that exists is derrors.Conflict.
 package store
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 )
 
-// Errors every implementation returns, wrapped with context. Driver errors
-// never leave the package.
-var (
-	// ErrNotFound: no row matches.
-	ErrNotFound = errors.New("not found")
-	// ErrConflict: the natural key exists already, made by someone else.
-	ErrConflict = errors.New("already exists")
-	// ErrInvalid: a value does not fit (bad path segment, unknown role).
-	ErrInvalid = errors.New("invalid")
-	// ErrLimitReached: a per-assignment limit (max_test_runs,
-	// max_submissions) is used up.
-	ErrLimitReached = errors.New("limit reached")
-)
+// Every implementation's errors wrap, with context, derrors.NotFound (no
+// row matches), derrors.Conflict (the natural key exists already, made by
+// someone else), derrors.Invalid (a value does not fit: bad path segment,
+// unknown role) or derrors.LimitReached (max_test_runs or max_submissions
+// used up). Driver errors never leave the package.
 
 // Course roles, from most to least privileged.
 const (
@@ -210,16 +201,16 @@ type Submission struct {
 
 // Store is the domain database. Open returns one.
 //
-// Lookups that find nothing are ErrNotFound; values that do not fit
+// Lookups that find nothing are derrors.NotFound; values that do not fit
 // (ValidPathSegment, ValidUsername, ValidContentPath, ValidRole, ids that
-// are not UUIDs) are ErrInvalid; creates of a natural key that another
-// task made are ErrConflict; a used-up per-assignment limit is
-// ErrLimitReached. Lists are ordered (by path, title or username; test
+// are not UUIDs) are derrors.Invalid; creates of a natural key that another
+// task made are derrors.Conflict; a used-up per-assignment limit is
+// derrors.LimitReached. Lists are ordered (by path, title or username; test
 // results newest first) and empty lists are non-nil. Times are UTC.
 type Store interface {
 	// WorkerSave records a worker process's announcement of itself; its
 	// key is the identity. An empty identity or a sandbox that is not JSON
-	// is ErrInvalid.
+	// is derrors.Invalid.
 	WorkerSave(ctx context.Context, p WorkerSaveParams) error
 	// WorkerList lists the workers seen at or after since, by identity.
 	WorkerList(ctx context.Context, since time.Time) ([]Worker, error)
@@ -239,7 +230,7 @@ type Store interface {
 	OrganizationList(ctx context.Context) ([]Organization, error)
 
 	// CourseFamilyCreate makes a course family; its natural key is
-	// (organization, path). An unknown organization is ErrNotFound.
+	// (organization, path). An unknown organization is derrors.NotFound.
 	CourseFamilyCreate(ctx context.Context, p CourseFamilyCreateParams) (*CourseFamily, error)
 	// CourseFamilyGet finds by id or by full path (organization.family).
 	CourseFamilyGet(ctx context.Context, idOrPath string) (*CourseFamily, error)
@@ -247,7 +238,7 @@ type Store interface {
 	CourseFamilyList(ctx context.Context) ([]CourseFamily, error)
 
 	// CourseCreate makes a course; its natural key is (course family,
-	// path). An unknown course family is ErrNotFound.
+	// path). An unknown course family is derrors.NotFound.
 	CourseCreate(ctx context.Context, p CourseCreateParams) (*Course, error)
 	// CourseGet finds by id or by full path (organization.family.course).
 	CourseGet(ctx context.Context, idOrPath string) (*Course, error)
@@ -258,13 +249,13 @@ type Store interface {
 	// course's group of that title, whoever made it.
 	CourseGroupFindOrCreate(ctx context.Context, p CourseGroupCreateParams) (*CourseGroup, error)
 	// CourseGroupList lists a course's groups by title; an unknown course
-	// is ErrNotFound.
+	// is derrors.NotFound.
 	CourseGroupList(ctx context.Context, courseID string) ([]CourseGroup, error)
 
 	// CourseMemberFindOrCreate makes the membership, or returns the existing
 	// one of that user in that course whatever its role. An unknown
-	// course, user or group is ErrNotFound; a group of another course is
-	// ErrInvalid.
+	// course, user or group is derrors.NotFound; a group of another course is
+	// derrors.Invalid.
 	CourseMemberFindOrCreate(ctx context.Context, p CourseMemberCreateParams) (*CourseMember, error)
 	// CourseMemberGet finds a membership by id.
 	CourseMemberGet(ctx context.Context, id string) (*CourseMember, error)
@@ -272,7 +263,7 @@ type Store interface {
 	// in a course, by id.
 	CourseMemberGetByUser(ctx context.Context, courseID, username string) (*CourseMember, error)
 	// CourseMemberList lists a course's members by username; an unknown
-	// course is ErrNotFound.
+	// course is derrors.NotFound.
 	CourseMemberList(ctx context.Context, courseID string) ([]CourseMember, error)
 	// MembershipsOf lists every membership of a user, for permission checks,
 	// by the course's full path; an unknown user has none.
@@ -285,7 +276,7 @@ type Store interface {
 	// CourseContentGet finds a content of a course by id or by path.
 	CourseContentGet(ctx context.Context, courseID, idOrPath string) (*CourseContent, error)
 	// CourseContentList lists a course's contents by path; an unknown
-	// course is ErrNotFound.
+	// course is derrors.NotFound.
 	CourseContentList(ctx context.Context, courseID string) ([]CourseContent, error)
 	// CourseContentRelease records the released commit (ValidCommit,
 	// stored in lowercase) and its time; a zero time means now.
@@ -295,28 +286,28 @@ type Store interface {
 	// content for the task TaskID, with the member's course. It is
 	// idempotent by TaskID: called again by the same task it returns the
 	// same row, as it is now; a task's row of another member, content or
-	// commit is ErrConflict. When MaxRuns > 0 and the member has MaxRuns
+	// commit is derrors.Conflict. When MaxRuns > 0 and the member has MaxRuns
 	// results of the content already (whatever their status, this task's
-	// not counted), it is ErrLimitReached. The check and the insert are
+	// not counted), it is derrors.LimitReached. The check and the insert are
 	// atomic, so two concurrent starts cannot both take the last run. An
-	// unknown member or content is ErrNotFound; a content of another course
+	// unknown member or content is derrors.NotFound; a content of another course
 	// than the member's, a bad commit (ValidCommit), an empty task or a
-	// negative MaxRuns is ErrInvalid.
+	// negative MaxRuns is derrors.Invalid.
 	TestResultStart(ctx context.Context, p TestResultStartParams) (*TestResult, error)
 	// TestResultFinish sets the status (ResultFinished or ResultFailed),
 	// score (in [0, 1]), summary (valid JSON or empty; a JSON null is no
 	// summary) and finish time of the result of TaskID. It is idempotent:
 	// finishing a finished result again with the same values (the summary
 	// compared as JSON) returns the row unchanged, while other values are
-	// ErrConflict. An unknown task is ErrNotFound; bad values are
-	// ErrInvalid.
+	// derrors.Conflict. An unknown task is derrors.NotFound; bad values are
+	// derrors.Invalid.
 	TestResultFinish(ctx context.Context, p TestResultFinishParams) (*TestResult, error)
 	// TestResultGetByTask finds the result of a task.
 	TestResultGetByTask(ctx context.Context, taskID string) (*TestResult, error)
 	// TestResultList lists the results that match every non-empty id of
 	// the filter, newest first, at most f.Limit of them. An id that names
-	// no course, member or content is ErrNotFound; a negative limit is
-	// ErrInvalid.
+	// no course, member or content is derrors.NotFound; a negative limit is
+	// derrors.Invalid.
 	TestResultList(ctx context.Context, f TestResultFilter) ([]TestResult, error)
 
 	// SubmissionCreate records a member's submission of a commit of a
@@ -329,8 +320,8 @@ type Store interface {
 	// grades it, which sets both Submission.ResultID and
 	// TestResult.SubmissionID, and returns the submission. Linking a linked
 	// pair again returns it; a submission or result linked to another is
-	// ErrConflict. The result must be of the submission's member, content
-	// and commit, or it is ErrInvalid. Unknown ids are ErrNotFound.
+	// derrors.Conflict. The result must be of the submission's member, content
+	// and commit, or it is derrors.Invalid. Unknown ids are derrors.NotFound.
 	SubmissionSetResult(ctx context.Context, submissionID, resultID string) (*Submission, error)
 	// SubmissionGetByTask finds the submission of a task.
 	SubmissionGetByTask(ctx context.Context, taskID string) (*Submission, error)

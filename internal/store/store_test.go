@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -256,8 +257,8 @@ func testWorker(t *testing.T, b *bundle) {
 	if len(ws) != 0 {
 		t.Errorf("workers seen in the future: %+v", ws)
 	}
-	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: ""}), ErrInvalid)
-	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: "x", Sandbox: json.RawMessage("{")}), ErrInvalid)
+	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: ""}), derrors.Invalid)
+	wantErr(t, s.WorkerSave(ctx, WorkerSaveParams{Identity: "x", Sandbox: json.RawMessage("{")}), derrors.Invalid)
 }
 
 func testPing(t *testing.T, b *bundle) {
@@ -287,13 +288,13 @@ func testUser(t *testing.T, b *bundle) {
 		t.Errorf("get = %+v, want %+v", got, u)
 	}
 	_, err = s.UserGetByUsername(ctx, "bob")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	if !strings.Contains(err.Error(), `"bob"`) {
 		t.Errorf("error %q does not name the user", err)
 	}
 	for _, name := range []string{"", "Alice", ".alice", "al ice", strings.Repeat("a", 65)} {
 		_, err := s.UserFindOrCreate(ctx, UserCreateParams{Username: name})
-		wantErr(t, err, ErrInvalid)
+		wantErr(t, err, derrors.Invalid)
 	}
 	// A token's sub may be a UUID.
 	sub := uuid.NewString()
@@ -317,14 +318,14 @@ func testOrganizationCreate(t *testing.T, b *bundle) {
 		wantErr error
 	}{
 		{"same task returns the row", "t1", nil},
-		{"another task conflicts", "t2", ErrConflict},
-		{"no task conflicts", "", ErrConflict},
+		{"another task conflicts", "t2", derrors.Conflict},
+		{"no task conflicts", "", derrors.Conflict},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.OrganizationCreate(ctx, OrganizationCreateParams{Path: "tugraz", Title: "changed", CreatedByTask: tc.task})
 			wantErr(t, err, tc.wantErr)
 			if tc.wantErr != nil {
-				if want := `organization "tugraz": already exists`; err.Error() != want {
+				if want := `organization "tugraz": conflict`; err.Error() != want {
 					t.Errorf("error = %q, want %q", err, want)
 				}
 				return
@@ -338,7 +339,7 @@ func testOrganizationCreate(t *testing.T, b *bundle) {
 	_, err = s.OrganizationCreate(ctx, OrganizationCreateParams{Path: "notask"})
 	wantErr(t, err, nil)
 	_, err = s.OrganizationCreate(ctx, OrganizationCreateParams{Path: "notask"})
-	wantErr(t, err, ErrConflict)
+	wantErr(t, err, derrors.Conflict)
 }
 
 func testOrganizationGetList(t *testing.T, b *bundle) {
@@ -372,10 +373,10 @@ func testOrganizationGetList(t *testing.T, b *bundle) {
 		{"by id", zeta.ID, nil},
 		{"by upper-case id", strings.ToUpper(zeta.ID), nil},
 		{"by path", "zeta", nil},
-		{"unknown path", "nope", ErrNotFound},
-		{"unknown id", uuid.NewString(), ErrNotFound},
-		{"empty", "", ErrNotFound},
-		{"full path", "zeta.x", ErrNotFound},
+		{"unknown path", "nope", derrors.NotFound},
+		{"unknown id", uuid.NewString(), derrors.NotFound},
+		{"empty", "", derrors.NotFound},
+		{"full path", "zeta.x", derrors.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.OrganizationGet(ctx, tc.arg)
@@ -417,15 +418,15 @@ func testCourseFamily(t *testing.T, b *bundle) {
 		t.Errorf("retry = %+v, want %+v", again, f)
 	}
 	_, err = s.CourseFamilyCreate(ctx, CourseFamilyCreateParams{OrganizationID: tug.ID, Path: "progphys", CreatedByTask: "t2"})
-	wantErr(t, err, ErrConflict)
-	if want := `course family "tugraz.progphys": already exists`; err.Error() != want {
+	wantErr(t, err, derrors.Conflict)
+	if want := `course family "tugraz.progphys": conflict`; err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 	// Parents.
 	_, err = s.CourseFamilyCreate(ctx, CourseFamilyCreateParams{OrganizationID: uuid.NewString(), Path: "x"})
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	_, err = s.CourseFamilyCreate(ctx, CourseFamilyCreateParams{OrganizationID: "tugraz", Path: "x"})
-	wantErr(t, err, ErrInvalid)
+	wantErr(t, err, derrors.Invalid)
 
 	for _, tc := range []struct {
 		name, arg string
@@ -435,10 +436,10 @@ func testCourseFamily(t *testing.T, b *bundle) {
 		{"by id", f.ID, f, nil},
 		{"by full path", "tugraz.progphys", f, nil},
 		{"other by full path", "unigraz.progphys", other, nil},
-		{"by bare path", "progphys", nil, ErrNotFound},
-		{"unknown", "tugraz.nope", nil, ErrNotFound},
-		{"too long", "tugraz.progphys.2026", nil, ErrNotFound},
-		{"unknown id", uuid.NewString(), nil, ErrNotFound},
+		{"by bare path", "progphys", nil, derrors.NotFound},
+		{"unknown", "tugraz.nope", nil, derrors.NotFound},
+		{"too long", "tugraz.progphys.2026", nil, derrors.NotFound},
+		{"unknown id", uuid.NewString(), nil, derrors.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.CourseFamilyGet(ctx, tc.arg)
@@ -480,14 +481,14 @@ func testCourse(t *testing.T, b *bundle) {
 		t.Errorf("retry = %+v, want %+v", again, c)
 	}
 	_, err = s.CourseCreate(ctx, CourseCreateParams{CourseFamilyID: h.family.ID, Path: "2027", CreatedByTask: "t2"})
-	wantErr(t, err, ErrConflict)
-	if want := `course "tugraz.progphys.2027": already exists`; err.Error() != want {
+	wantErr(t, err, derrors.Conflict)
+	if want := `course "tugraz.progphys.2027": conflict`; err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 	_, err = s.CourseCreate(ctx, CourseCreateParams{CourseFamilyID: uuid.NewString(), Path: "x"})
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	_, err = s.CourseCreate(ctx, CourseCreateParams{CourseFamilyID: "", Path: "x"})
-	wantErr(t, err, ErrInvalid)
+	wantErr(t, err, derrors.Invalid)
 
 	for _, tc := range []struct {
 		name, arg string
@@ -497,9 +498,9 @@ func testCourse(t *testing.T, b *bundle) {
 		{"by id", c.ID, c, nil},
 		{"by full path", "tugraz.progphys.2027", c, nil},
 		{"other", "tugraz.algo.2026", other, nil},
-		{"family path", "tugraz.progphys", nil, ErrNotFound},
-		{"unknown", "tugraz.algo.2027", nil, ErrNotFound},
-		{"unknown id", uuid.NewString(), nil, ErrNotFound},
+		{"family path", "tugraz.progphys", nil, derrors.NotFound},
+		{"unknown", "tugraz.algo.2027", nil, derrors.NotFound},
+		{"unknown id", uuid.NewString(), nil, derrors.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.CourseGet(ctx, tc.arg)
@@ -527,11 +528,11 @@ func testInvalidPathSegments(t *testing.T, b *bundle) {
 	for _, seg := range []string{"", "Tugraz", "tu.graz", "-x", "_x", "tu graz", "tü", strings.Repeat("a", 65), uuid.NewString()} {
 		t.Run(fmt.Sprintf("%q", seg), func(t *testing.T) {
 			_, err := s.OrganizationCreate(ctx, OrganizationCreateParams{Path: seg})
-			wantErr(t, err, ErrInvalid)
+			wantErr(t, err, derrors.Invalid)
 			_, err = s.CourseFamilyCreate(ctx, CourseFamilyCreateParams{OrganizationID: h.org.ID, Path: seg})
-			wantErr(t, err, ErrInvalid)
+			wantErr(t, err, derrors.Invalid)
 			_, err = s.CourseCreate(ctx, CourseCreateParams{CourseFamilyID: h.family.ID, Path: seg})
-			wantErr(t, err, ErrInvalid)
+			wantErr(t, err, derrors.Invalid)
 		})
 	}
 }
@@ -563,11 +564,11 @@ func testCourseGroup(t *testing.T, b *bundle) {
 		name, course, title string
 		wantErr             error
 	}{
-		{"unknown course", uuid.NewString(), "x", ErrNotFound},
-		{"bad course id", "tugraz.progphys.2026", "x", ErrInvalid},
-		{"empty title", h.course.ID, "", ErrInvalid},
-		{"padded title", h.course.ID, " x", ErrInvalid},
-		{"long title", h.course.ID, strings.Repeat("x", 256), ErrInvalid},
+		{"unknown course", uuid.NewString(), "x", derrors.NotFound},
+		{"bad course id", "tugraz.progphys.2026", "x", derrors.Invalid},
+		{"empty title", h.course.ID, "", derrors.Invalid},
+		{"padded title", h.course.ID, " x", derrors.Invalid},
+		{"long title", h.course.ID, strings.Repeat("x", 256), derrors.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CourseGroupFindOrCreate(ctx, CourseGroupCreateParams{CourseID: tc.course, Title: tc.title})
@@ -575,9 +576,9 @@ func testCourseGroup(t *testing.T, b *bundle) {
 		})
 	}
 	_, err = s.CourseGroupList(ctx, uuid.NewString())
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	_, err = s.CourseGroupList(ctx, "nope")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 }
 
 func testCourseMember(t *testing.T, b *bundle) {
@@ -637,14 +638,14 @@ func testCourseMember(t *testing.T, b *bundle) {
 		p       CourseMemberCreateParams
 		wantErr error
 	}{
-		{"unknown role", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID, Role: "_admin"}, ErrInvalid},
-		{"empty role", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID}, ErrInvalid},
-		{"unknown course", CourseMemberCreateParams{CourseID: uuid.NewString(), UserID: carol.ID, Role: RoleStudent}, ErrNotFound},
-		{"unknown user", CourseMemberCreateParams{CourseID: h.course.ID, UserID: uuid.NewString(), Role: RoleStudent}, ErrNotFound},
-		{"unknown group", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID, Role: RoleStudent, CourseGroupID: uuid.NewString()}, ErrNotFound},
-		{"group of another course", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID, Role: RoleStudent, CourseGroupID: otherGroup.ID}, ErrInvalid},
-		{"bad user id", CourseMemberCreateParams{CourseID: h.course.ID, UserID: "carol", Role: RoleStudent}, ErrInvalid},
-		{"bad group id", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID, Role: RoleStudent, CourseGroupID: "A"}, ErrInvalid},
+		{"unknown role", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID, Role: "_admin"}, derrors.Invalid},
+		{"empty role", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID}, derrors.Invalid},
+		{"unknown course", CourseMemberCreateParams{CourseID: uuid.NewString(), UserID: carol.ID, Role: RoleStudent}, derrors.NotFound},
+		{"unknown user", CourseMemberCreateParams{CourseID: h.course.ID, UserID: uuid.NewString(), Role: RoleStudent}, derrors.NotFound},
+		{"unknown group", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID, Role: RoleStudent, CourseGroupID: uuid.NewString()}, derrors.NotFound},
+		{"group of another course", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID, Role: RoleStudent, CourseGroupID: otherGroup.ID}, derrors.Invalid},
+		{"bad user id", CourseMemberCreateParams{CourseID: h.course.ID, UserID: "carol", Role: RoleStudent}, derrors.Invalid},
+		{"bad group id", CourseMemberCreateParams{CourseID: h.course.ID, UserID: carol.ID, Role: RoleStudent, CourseGroupID: "A"}, derrors.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CourseMemberFindOrCreate(ctx, tc.p)
@@ -672,15 +673,15 @@ func testCourseMember(t *testing.T, b *bundle) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CourseMemberGetByUser(ctx, tc.course, tc.user)
-			wantErr(t, err, ErrNotFound)
+			wantErr(t, err, derrors.NotFound)
 		})
 	}
 	_, err = s.CourseMemberGet(ctx, uuid.NewString())
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	_, err = s.CourseMemberGet(ctx, "x")
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 	_, err = s.CourseMemberList(ctx, uuid.NewString())
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 }
 
 func testMembershipsOf(t *testing.T, b *bundle) {
@@ -769,10 +770,10 @@ func testCourseContent(t *testing.T, b *bundle) {
 		{"by id", h.course.ID, c.ID, up, nil},
 		{"by path", h.course.ID, "week1/hello", up, nil},
 		{"mixed case path", h.course.ID, "Week1/Bonus.v2", b1, nil},
-		{"unknown path", h.course.ID, "week2", nil, ErrNotFound},
-		{"unknown id", h.course.ID, uuid.NewString(), nil, ErrNotFound},
-		{"another course", uuid.NewString(), c.ID, nil, ErrNotFound},
-		{"bad course id", "x", "week1/hello", nil, ErrNotFound},
+		{"unknown path", h.course.ID, "week2", nil, derrors.NotFound},
+		{"unknown id", h.course.ID, uuid.NewString(), nil, derrors.NotFound},
+		{"another course", uuid.NewString(), c.ID, nil, derrors.NotFound},
+		{"bad course id", "x", "week1/hello", nil, derrors.NotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.CourseContentGet(ctx, tc.course, tc.arg)
@@ -788,19 +789,19 @@ func testCourseContent(t *testing.T, b *bundle) {
 		t.Errorf("list = %+v", list)
 	}
 	_, err = s.CourseContentList(ctx, uuid.NewString())
-	wantErr(t, err, ErrNotFound)
+	wantErr(t, err, derrors.NotFound)
 
 	for _, tc := range []struct {
 		name string
 		p    CourseContentUpsertParams
 		want error
 	}{
-		{"unknown course", CourseContentUpsertParams{CourseID: uuid.NewString(), Path: "a"}, ErrNotFound},
-		{"bad course id", CourseContentUpsertParams{CourseID: "c", Path: "a"}, ErrInvalid},
-		{"dot-dot", CourseContentUpsertParams{CourseID: h.course.ID, Path: "a/../b"}, ErrInvalid},
-		{"absolute", CourseContentUpsertParams{CourseID: h.course.ID, Path: "/a"}, ErrInvalid},
-		{"negative runs", CourseContentUpsertParams{CourseID: h.course.ID, Path: "a", MaxTestRuns: -1}, ErrInvalid},
-		{"negative submissions", CourseContentUpsertParams{CourseID: h.course.ID, Path: "a", MaxSubmissions: -1}, ErrInvalid},
+		{"unknown course", CourseContentUpsertParams{CourseID: uuid.NewString(), Path: "a"}, derrors.NotFound},
+		{"bad course id", CourseContentUpsertParams{CourseID: "c", Path: "a"}, derrors.Invalid},
+		{"dot-dot", CourseContentUpsertParams{CourseID: h.course.ID, Path: "a/../b"}, derrors.Invalid},
+		{"absolute", CourseContentUpsertParams{CourseID: h.course.ID, Path: "/a"}, derrors.Invalid},
+		{"negative runs", CourseContentUpsertParams{CourseID: h.course.ID, Path: "a", MaxTestRuns: -1}, derrors.Invalid},
+		{"negative submissions", CourseContentUpsertParams{CourseID: h.course.ID, Path: "a", MaxSubmissions: -1}, derrors.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CourseContentUpsert(ctx, tc.p)
@@ -847,11 +848,11 @@ func testCourseContentRelease(t *testing.T, b *bundle) {
 		name, id, commit string
 		want             error
 	}{
-		{"unknown id", uuid.NewString(), "abcd", ErrNotFound},
-		{"bad id", "a", "abcd", ErrNotFound},
-		{"empty commit", c.ID, "", ErrInvalid},
-		{"not hex", c.ID, "main", ErrInvalid},
-		{"too long", c.ID, strings.Repeat("a", 65), ErrInvalid},
+		{"unknown id", uuid.NewString(), "abcd", derrors.NotFound},
+		{"bad id", "a", "abcd", derrors.NotFound},
+		{"empty commit", c.ID, "", derrors.Invalid},
+		{"not hex", c.ID, "main", derrors.Invalid},
+		{"too long", c.ID, strings.Repeat("a", 65), derrors.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CourseContentRelease(ctx, tc.id, tc.commit, at)
@@ -908,7 +909,7 @@ func testConcurrentCreate(t *testing.T, b *bundle) {
 				won++
 				continue
 			}
-			wantErr(t, err, ErrConflict)
+			wantErr(t, err, derrors.Conflict)
 		}
 		if won != 1 {
 			t.Errorf("%d creates won, want 1", won)

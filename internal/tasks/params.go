@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 // Params is a task type's typed parameters. Kind is the task type's stable
@@ -22,31 +24,6 @@ import (
 type Params interface {
 	Kind() string
 	Validate() error
-}
-
-// FieldError names one parameter that does not fit and says why.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-// ValidationError lists every bad field of one set of parameters.
-type ValidationError struct {
-	Fields []FieldError
-}
-
-// Error lists the bad fields.
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Field + ": " + f.Message
-	}
-	return "invalid parameters: " + strings.Join(parts, "; ")
-}
-
-// Invalid returns a ValidationError for a single field, for use in Validate.
-func Invalid(field, format string, args ...any) error {
-	return &ValidationError{Fields: []FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
 }
 
 // rules are the constraints of one field, parsed from its param tag.
@@ -133,11 +110,11 @@ func structFields(t reflect.Type) ([]field, error) {
 // decoder decodes JSON into a value of a Params type, collecting every bad
 // field instead of stopping at the first.
 type decoder struct {
-	errs []FieldError
+	errs []derrors.FieldError
 }
 
 func (d *decoder) fail(path, format string, args ...any) {
-	d.errs = append(d.errs, FieldError{Field: path, Message: fmt.Sprintf(format, args...)})
+	d.errs = append(d.errs, derrors.FieldError{Field: path, Message: fmt.Sprintf(format, args...)})
 }
 
 func join(path, name string) string {
@@ -293,14 +270,14 @@ func describeType(t reflect.Type) string {
 }
 
 // decodeParams decodes raw JSON over defaults (a struct value) and validates
-// it, returning the typed value or a *ValidationError naming each bad field.
+// it, returning the typed value or a *derrors.InvalidError naming each bad field.
 func decodeParams[P Params](defaults P, raw json.RawMessage) (P, error) {
 	p := defaults
 	v := reflect.ValueOf(&p).Elem()
 	var d decoder
 	d.decodeStruct(v, raw, "")
 	if len(d.errs) > 0 {
-		return p, &ValidationError{Fields: d.errs}
+		return p, &derrors.InvalidError{Fields: d.errs}
 	}
 	if err := p.Validate(); err != nil {
 		return p, err

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/computor-org/computor-go/internal/derrors"
 )
 
 type testStudent struct {
@@ -26,7 +28,7 @@ func (testParams) Kind() string { return "test_task" }
 
 func (p testParams) Validate() error {
 	if p.Loud && p.Mode == "slow" {
-		return Invalid("loud", "cannot be true when mode is slow")
+		return derrors.InvalidField("loud", "cannot be true when mode is slow")
 	}
 	return nil
 }
@@ -74,9 +76,9 @@ func TestDecodeParams(t *testing.T) {
 				}
 				return
 			}
-			var verr *ValidationError
+			var verr *derrors.InvalidError
 			if !errors.As(err, &verr) {
-				t.Fatalf("error = %v, want *ValidationError", err)
+				t.Fatalf("error = %v, want *derrors.InvalidError", err)
 			}
 			var fields []string
 			for _, f := range verr.Fields {
@@ -141,9 +143,9 @@ func FuzzDecodeParams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, err := decodeParams(testDefaults, raw)
 		if err != nil {
-			var verr *ValidationError
+			var verr *derrors.InvalidError
 			if !errors.As(err, &verr) || len(verr.Fields) == 0 {
-				t.Fatalf("error is not a ValidationError naming fields: %v", err)
+				t.Fatalf("error is not a derrors.InvalidError naming fields: %v", err)
 			}
 			return
 		}

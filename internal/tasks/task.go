@@ -3,13 +3,13 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -23,11 +23,13 @@ type Spec[P Params, R any] struct {
 	// Roles may submit the task; empty means any signed-in user. Admins may
 	// always submit.
 	Roles []string
+	// AdminOnly leaves the task to admins.
+	AdminOnly bool
 	// Access says in words who may submit, for GET /tasks/types/{name},
 	// when Roles and Authorize together say more than a list of roles.
 	Access string
 	// Check verifies the parameters against the world at submit time (the
-	// course exists, the path is free); a *ValidationError is a 422. Nil
+	// course exists, the path is free); a *derrors.InvalidError is a 422. Nil
 	// when decoding suffices.
 	Check func(ctx context.Context, p P) error
 	// Authorize decides whether the caller may submit these parameters,
@@ -57,6 +59,7 @@ type Type struct {
 	name        string
 	description string
 	roles       []string
+	adminOnly   bool
 	access      string
 	check       func(context.Context, Params) error
 	authorize   func(context.Context, Caller, Params) error
@@ -75,6 +78,7 @@ func New[P Params, R any](s Spec[P, R]) *Type {
 		name:        defaults.Kind(),
 		description: s.Description,
 		roles:       slices.Clone(s.Roles),
+		adminOnly:   s.AdminOnly,
 		access:      s.Access,
 		schema:      schemaFor(reflect.ValueOf(defaults)),
 		decode: func(raw json.RawMessage) (Params, error) {
@@ -114,15 +118,13 @@ type Caller struct {
 	Admin bool
 }
 
-// ErrForbidden is returned (wrapped, with the reason) by Authorize when
-// the caller may not submit.
-var ErrForbidden = errors.New("forbidden")
-
 // Access says who may submit the task, in words.
 func (t *Type) Access() string {
 	switch {
 	case t.access != "":
 		return t.access
+	case t.adminOnly:
+		return "admin"
 	case len(t.roles) == 0:
 		return "any signed-in user"
 	default:
@@ -133,15 +135,18 @@ func (t *Type) Access() string {
 // Gate is the check before the parameters are read: a caller whose roles
 // can never submit the task is refused at once.
 func (t *Type) Gate(c Caller) error {
+	if t.adminOnly && !c.Admin {
+		return fmt.Errorf("%w: task %q needs the admin role", derrors.Forbidden, t.name)
+	}
 	if c.Admin || t.authorize != nil || t.Allows(c.Roles, false) {
 		return nil
 	}
-	return fmt.Errorf("%w: task %q needs one of the roles %s", ErrForbidden, t.name, strings.Join(t.roles, ", "))
+	return fmt.Errorf("%w: task %q needs one of the roles %s", derrors.Forbidden, t.name, strings.Join(t.roles, ", "))
 }
 
 // Admit checks a caller's submitted parameters: first whether the caller
-// may submit them (Roles and Authorize, ErrForbidden), then whether they fit
-// the world (Check, a *ValidationError). Authorizing first keeps a caller
+// may submit them (Roles and Authorize, derrors.Forbidden), then whether they fit
+// the world (Check, a *derrors.InvalidError). Authorizing first keeps a caller
 // from learning about courses they are not in.
 func (t *Type) Admit(ctx context.Context, c Caller, p Params) error {
 	if !c.Admin {
@@ -169,7 +174,12 @@ func (t *Type) Description() string { return t.description }
 
 // Roles lists the roles that may submit the task; empty means any signed-in
 // user.
-func (t *Type) Roles() []string { return slices.Clone(t.roles) }
+func (t *Type) Roles() []string {
+	if t.adminOnly {
+		return []string{"admin"}
+	}
+	return slices.Clone(t.roles)
+}
 
 // Timeout bounds the whole task; zero means no bound.
 func (t *Type) Timeout() time.Duration { return t.timeout }
@@ -178,14 +188,20 @@ func (t *Type) Timeout() time.Duration { return t.timeout }
 func (t *Type) Schema() map[string]any { return t.schema }
 
 // DecodeParams decodes and validates submitted parameters. A
-// *ValidationError names each field that does not fit.
+// *derrors.InvalidError names each field that does not fit.
 func (t *Type) DecodeParams(raw json.RawMessage) (Params, error) {
 	return t.decode(raw)
 }
 
 // Allows reports whether a caller with these roles may submit the task.
 func (t *Type) Allows(roles []string, admin bool) bool {
-	if admin || len(t.roles) == 0 {
+	if admin {
+		return true
+	}
+	if t.adminOnly {
+		return false
+	}
+	if len(t.roles) == 0 {
 		return true
 	}
 	for _, r := range roles {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/git"
 )
 
@@ -119,7 +120,7 @@ func testEnsureGroup(t *testing.T, s *suite) {
 	// Repositories go into the group.
 	s.repo(t, "tugraz/progphys/2026/assignments", nil)
 	for _, bad := range []string{"", "../x", "a/../b", "/abs", "a//b", "a/.hidden"} {
-		wantErr(t, fmt.Sprintf("EnsureGroup(%q)", bad), s.svc.EnsureGroup(s.ctx, bad), git.ErrInvalid)
+		wantErr(t, fmt.Sprintf("EnsureGroup(%q)", bad), s.svc.EnsureGroup(s.ctx, bad), derrors.Invalid)
 	}
 }
 
@@ -188,13 +189,13 @@ func testEnsureRepoValidation(t *testing.T, s *suite) {
 	}
 	for _, tt := range tests {
 		_, err := s.svc.EnsureRepo(s.ctx, tt.path, tt.files, tt.message)
-		wantErr(t, tt.name, err, git.ErrInvalid)
+		wantErr(t, tt.name, err, derrors.Invalid)
 	}
 	if ok, _ := s.svc.Exists(s.ctx, "a/b"); ok {
 		t.Error("a rejected EnsureRepo made the repository")
 	}
 	_, err := s.svc.Exists(s.ctx, "a/../b")
-	wantErr(t, "Exists with a bad path", err, git.ErrInvalid)
+	wantErr(t, "Exists with a bad path", err, derrors.Invalid)
 }
 
 func testForkRepo(t *testing.T, s *suite) {
@@ -238,12 +239,12 @@ func testForkRepo(t *testing.T, s *suite) {
 	}
 
 	_, err = s.svc.ForkRepo(s.ctx, "course/missing", "course/students/bob")
-	wantErr(t, "fork of a missing repository", err, git.ErrNotFound)
+	wantErr(t, "fork of a missing repository", err, derrors.NotFound)
 	if ok, _ := s.svc.Exists(s.ctx, "course/students/bob"); ok {
 		t.Error("a failed fork left a repository")
 	}
 	_, err = s.svc.ForkRepo(s.ctx, src, "../evil")
-	wantErr(t, "fork to a bad path", err, git.ErrInvalid)
+	wantErr(t, "fork to a bad path", err, derrors.Invalid)
 }
 
 func testRead(t *testing.T, s *suite) {
@@ -270,8 +271,8 @@ func testRead(t *testing.T, s *suite) {
 		{"main", second, nil},
 		{first, first, nil},
 		{first[:8], first, nil},
-		{"nope", "", git.ErrNotFound},
-		{strings.Repeat("0", len(first)), "", git.ErrNotFound},
+		{"nope", "", derrors.NotFound},
+		{strings.Repeat("0", len(first)), "", derrors.NotFound},
 	}
 	for _, tt := range resolves {
 		got, err := s.svc.Resolve(s.ctx, path, tt.ref)
@@ -280,7 +281,7 @@ func testRead(t *testing.T, s *suite) {
 		}
 	}
 	_, err := s.svc.Resolve(s.ctx, "org/missing", "main")
-	wantErr(t, "Resolve in a missing repository", err, git.ErrNotFound)
+	wantErr(t, "Resolve in a missing repository", err, derrors.NotFound)
 
 	lists := []struct {
 		commit, dir string
@@ -291,12 +292,12 @@ func testRead(t *testing.T, s *suite) {
 		{second, "", []string{"README.md", "data/blob.bin", "src.txt", "src/lib/util.py", "src/main.py"}, nil},
 		{first, "src", []string{"src/lib/util.py", "src/main.py"}, nil},
 		{first, "src/lib", []string{"src/lib/util.py"}, nil},
-		{second, "tests", nil, git.ErrNotFound},
-		{first, "nope", nil, git.ErrNotFound},
-		{first, "README.md", nil, git.ErrNotFound},
-		{"nope", "", nil, git.ErrNotFound},
-		{first, "../x", nil, git.ErrInvalid},
-		{first, "/src", nil, git.ErrInvalid},
+		{second, "tests", nil, derrors.NotFound},
+		{first, "nope", nil, derrors.NotFound},
+		{first, "README.md", nil, derrors.NotFound},
+		{"nope", "", nil, derrors.NotFound},
+		{first, "../x", nil, derrors.Invalid},
+		{first, "/src", nil, derrors.Invalid},
 	}
 	for _, tt := range lists {
 		got, err := s.svc.ListFiles(s.ctx, path, tt.commit, tt.dir)
@@ -314,12 +315,12 @@ func testRead(t *testing.T, s *suite) {
 		{first, "src/lib/util.py", []byte{}, nil},
 		{second, "data/blob.bin", binary, nil},
 		{first, "tests/test_main.py", []byte("assert True\n"), nil},
-		{second, "tests/test_main.py", nil, git.ErrNotFound},
-		{first, "data/blob.bin", nil, git.ErrNotFound},
-		{first, "src", nil, git.ErrNotFound},
-		{"nope", "README.md", nil, git.ErrNotFound},
-		{first, "../README.md", nil, git.ErrInvalid},
-		{first, "/README.md", nil, git.ErrInvalid},
+		{second, "tests/test_main.py", nil, derrors.NotFound},
+		{first, "data/blob.bin", nil, derrors.NotFound},
+		{first, "src", nil, derrors.NotFound},
+		{"nope", "README.md", nil, derrors.NotFound},
+		{first, "../README.md", nil, derrors.Invalid},
+		{first, "/README.md", nil, derrors.Invalid},
 	}
 	for _, tt := range reads {
 		got, err := s.svc.ReadFile(s.ctx, path, tt.commit, tt.file)
@@ -344,11 +345,11 @@ func testRead(t *testing.T, s *suite) {
 		{first, "src", all, 1 << 20, []file{{"lib/util.py", ""}, {"main.py", "print(1)\n"}}, nil},
 		{first, "", func(p string) bool { return strings.HasSuffix(p, ".md") }, 1 << 20, []file{{"README.md", "hello\n"}}, nil},
 		{second, "data", all, 1 << 20, []file{{"blob.bin", string(binary)}}, nil},
-		{first, "", all, 10, nil, git.ErrTooLarge},
+		{first, "", all, 10, nil, derrors.TooLarge},
 		{first, "", func(p string) bool { return p == "README.md" }, 6, []file{{"README.md", "hello\n"}}, nil},
-		{second, "tests", all, 1 << 20, nil, git.ErrNotFound},
-		{"nope", "", all, 1 << 20, nil, git.ErrNotFound},
-		{first, "../x", all, 1 << 20, nil, git.ErrInvalid},
+		{second, "tests", all, 1 << 20, nil, derrors.NotFound},
+		{"nope", "", all, 1 << 20, nil, derrors.NotFound},
+		{first, "../x", all, 1 << 20, nil, derrors.Invalid},
 	}
 	for _, tt := range readAll {
 		got, err := s.svc.ReadFiles(s.ctx, path, tt.commit, tt.dir, tt.keep, tt.max)
@@ -377,7 +378,7 @@ func testRead(t *testing.T, s *suite) {
 		}
 	}
 	_, err = s.svc.HasCommit(s.ctx, "org/missing", first)
-	wantErr(t, "HasCommit in a missing repository", err, git.ErrNotFound)
+	wantErr(t, "HasCommit in a missing repository", err, derrors.NotFound)
 }
 
 func testCommit(t *testing.T, s *suite) {
@@ -430,14 +431,14 @@ func testCommit(t *testing.T, s *suite) {
 	// A stale or unknown parent is a conflict; nothing is rebased.
 	for _, parent := range []string{base, strings.Repeat("ab", len(base)/2), ""} {
 		_, _, err := s.svc.Commit(s.ctx, path, git.CommitParams{Parent: parent, Write: Files("x", "y"), Message: "late"})
-		wantErr(t, fmt.Sprintf("Commit on parent %q", parent), err, git.ErrConflict)
+		wantErr(t, fmt.Sprintf("Commit on parent %q", parent), err, derrors.Conflict)
 	}
 	if head := s.resolve(t, path, "main"); head != commit {
 		t.Errorf("main moved to %s on a no-op or conflict, want %s", head, commit)
 	}
 
 	_, _, err = s.svc.Commit(s.ctx, "org/missing", git.CommitParams{Parent: commit, Message: "m"})
-	wantErr(t, "Commit to a missing repository", err, git.ErrNotFound)
+	wantErr(t, "Commit to a missing repository", err, derrors.NotFound)
 }
 
 func testCommitRetry(t *testing.T, s *suite) {
@@ -457,7 +458,7 @@ func testCommitRetry(t *testing.T, s *suite) {
 		{Parent: base, Write: Files("a", "2"), Message: "Another message"},
 	} {
 		_, _, err := s.svc.Commit(s.ctx, path, other)
-		wantErr(t, "another change on a stale parent", err, git.ErrConflict)
+		wantErr(t, "another change on a stale parent", err, derrors.Conflict)
 	}
 	if head := s.resolve(t, path, "main"); head != first {
 		t.Errorf("main = %s, want %s", head, first)
@@ -490,10 +491,10 @@ func testCommitValidation(t *testing.T, s *suite) {
 	}
 	for _, tt := range tests {
 		_, _, err := s.svc.Commit(s.ctx, path, tt.c)
-		wantErr(t, tt.name, err, git.ErrInvalid)
+		wantErr(t, tt.name, err, derrors.Invalid)
 	}
 	_, _, err := s.svc.Commit(s.ctx, "org/../valid", git.CommitParams{Parent: base, Message: "m"})
-	wantErr(t, "bad repository path", err, git.ErrInvalid)
+	wantErr(t, "bad repository path", err, derrors.Invalid)
 	if head := s.resolve(t, path, "main"); head != base {
 		t.Errorf("main moved to %s", head)
 	}
@@ -521,7 +522,7 @@ func testCommitConcurrent(t *testing.T, s *suite) {
 		switch {
 		case err == nil:
 			wins++
-		case !errors.Is(err, git.ErrConflict):
+		case !errors.Is(err, derrors.Conflict):
 			t.Errorf("goroutine %d: %v, want success or ErrConflict", i, err)
 		}
 	}
@@ -547,7 +548,7 @@ func testCommitConcurrent(t *testing.T, s *suite) {
 					Write:   Files(fmt.Sprintf("queue/%d", i), "x"),
 					Message: fmt.Sprintf("queue %d", i),
 				})
-				if !errors.Is(err, git.ErrConflict) {
+				if !errors.Is(err, derrors.Conflict) {
 					results[i] = err
 					return
 				}

@@ -5,16 +5,16 @@ package catalog
 
 import (
 	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/course/createcourse"
+	"github.com/computor-org/computor-go/internal/tasks/course/createcoursefamily"
+	"github.com/computor-org/computor-go/internal/tasks/course/createorganization"
+	"github.com/computor-org/computor-go/internal/tasks/course/releasecourse"
+	"github.com/computor-org/computor-go/internal/tasks/course/releasestudents"
 	"github.com/computor-org/computor-go/internal/tasks/examples/dataprocessing"
 	"github.com/computor-org/computor-go/internal/tasks/examples/errorhandling"
 	"github.com/computor-org/computor-go/internal/tasks/examples/longrunning"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createcourse"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createcoursefamily"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy/createorganization"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy/releasecourse"
-	"github.com/computor-org/computor-go/internal/tasks/hierarchy/releasestudents"
-	"github.com/computor-org/computor-go/internal/tasks/testing/studenttesting"
-	"github.com/computor-org/computor-go/internal/tasks/testing/submissionprocessing"
+	"github.com/computor-org/computor-go/internal/tasks/grading/studenttesting"
+	"github.com/computor-org/computor-go/internal/tasks/grading/submissionprocessing"
 )
 
 // Deps are the outside systems the task types act on.
@@ -32,7 +32,7 @@ func New(d Deps, testing bool) (*tasks.Registry, error) {
 	if testing {
 		all = append(all,
 			studenttesting.Task(d),
-			submissionprocessing.Task(d),
+			submissionprocessing.Task(d, studenttesting.Kind),
 		)
 	}
 	all = append(all,

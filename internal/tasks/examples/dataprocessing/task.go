@@ -16,6 +16,7 @@ package dataprocessing
 import (
 	"time"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
@@ -61,14 +62,14 @@ func (Params) Kind() string { return Kind }
 // Validate checks that the data set needs at most MaxChunks chunks.
 func (p Params) Validate() error {
 	if p.ChunkSize < 1 {
-		return tasks.Invalid("chunk_size", "must be at least 1")
+		return derrors.InvalidField("chunk_size", "must be at least 1")
 	}
 	if p.DataSize < 1 {
-		return tasks.Invalid("data_size", "must be at least 1")
+		return derrors.InvalidField("data_size", "must be at least 1")
 	}
 	if n := p.Chunks(); n > MaxChunks {
 		need := (p.DataSize + MaxChunks - 1) / MaxChunks
-		return tasks.Invalid("chunk_size", "gives %d chunks, more than the %d allowed; use a chunk size of at least %d for data_size %d",
+		return derrors.InvalidField("chunk_size", "gives %d chunks, more than the %d allowed; use a chunk size of at least %d for data_size %d",
 			n, MaxChunks, need, p.DataSize)
 	}
 	return nil

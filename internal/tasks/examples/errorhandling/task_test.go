@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
@@ -39,7 +40,7 @@ func TestDecodeParams(t *testing.T) {
 				}
 				return
 			}
-			var verr *tasks.ValidationError
+			var verr *derrors.InvalidError
 			if !errors.As(err, &verr) || len(verr.Fields) != 1 || verr.Fields[0].Field != tt.wantField {
 				t.Fatalf("error = %v, want one bad field %q", err, tt.wantField)
 			}

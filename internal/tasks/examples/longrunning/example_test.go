@@ -26,5 +26,5 @@ func ExampleTask() {
 	// Output:
 	// example_long_running {Duration:5 Message:}
 	// {Duration:10 Message:hi}
-	// invalid parameters: duration: must be at most 3600
+	// invalid: duration: must be at most 3600
 }

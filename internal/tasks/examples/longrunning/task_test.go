@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
 
@@ -42,7 +43,7 @@ func TestDecodeParams(t *testing.T) {
 				}
 				return
 			}
-			var verr *tasks.ValidationError
+			var verr *derrors.InvalidError
 			if !errors.As(err, &verr) || len(verr.Fields) != 1 || verr.Fields[0].Field != tt.wantField {
 				t.Fatalf("error = %v, want one bad field %q", err, tt.wantField)
 			}

@@ -1,0 +1,130 @@
+package course
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MetaFile names an assignment: a directory of the assignments repository
+// is an assignment when it holds one.
+const MetaFile = "meta.yaml"
+
+// TestSpecFile is an assignment's test specification (see package grading).
+const TestSpecFile = "test.yaml"
+
+// Meta is an assignment's meta.yaml.
+type Meta struct {
+	Title string `yaml:"title"`
+	// StudentFiles are globs (path.Match, relative to the assignment
+	// directory) of the files released to students; everything else stays
+	// back.
+	StudentFiles []string `yaml:"student_files"`
+	// SubmissionFiles are globs of what is graded from a student's
+	// repository.
+	SubmissionFiles []string `yaml:"submission_files"`
+	// TestFiles are globs of the kept-back files the tests need, such as
+	// test_sum.py: they are shown read-only to the command and junit
+	// tests, and nothing else kept back (solutions, test.yaml) ever
+	// reaches a test run.
+	TestFiles      []string `yaml:"test_files"`
+	MaxTestRuns    int      `yaml:"max_test_runs"`
+	MaxSubmissions int      `yaml:"max_submissions"`
+}
+
+// ParseMeta reads a meta.yaml strictly: an unknown key, a wrong type or a
+// missing title is an error that names the line.
+func ParseMeta(b []byte) (*Meta, error) {
+	var m Meta
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("meta.yaml is empty")
+		}
+		return nil, fmt.Errorf("meta.yaml: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(b, &root)
+	// yaml.v3 reads 1.5 into an int as 1; a limit must be a whole number.
+	if len(root.Content) > 0 {
+		m := root.Content[0].Content
+		for i := 0; i+1 < len(m); i += 2 {
+			if k := m[i].Value; (k == "max_test_runs" || k == "max_submissions") && m[i+1].Tag != "!!int" {
+				return nil, fmt.Errorf("meta.yaml: line %d: %s must be a whole number", m[i].Line, k)
+			}
+		}
+	}
+	line := func(key string) int {
+		if len(root.Content) == 0 {
+			return 1
+		}
+		for i := 0; i+1 < len(root.Content[0].Content); i += 2 {
+			if root.Content[0].Content[i].Value == key {
+				return root.Content[0].Content[i].Line
+			}
+		}
+		return 1
+	}
+	switch {
+	case strings.TrimSpace(m.Title) == "":
+		return nil, fmt.Errorf("meta.yaml: line %d: title is required", line("title"))
+	case len(m.StudentFiles) == 0:
+		return nil, fmt.Errorf("meta.yaml: line %d: student_files must list at least one glob", line("student_files"))
+	case m.MaxTestRuns < 0:
+		return nil, fmt.Errorf("meta.yaml: line %d: max_test_runs must not be negative", line("max_test_runs"))
+	case m.MaxSubmissions < 0:
+		return nil, fmt.Errorf("meta.yaml: line %d: max_submissions must not be negative", line("max_submissions"))
+	}
+	for _, l := range []struct {
+		key   string
+		globs []string
+	}{{"student_files", m.StudentFiles}, {"submission_files", m.SubmissionFiles}, {"test_files", m.TestFiles}} {
+		for _, g := range l.globs {
+			if _, err := path.Match(g, ""); err != nil || g == "" || strings.HasPrefix(g, "/") || strings.Contains(g, "..") {
+				return nil, fmt.Errorf("meta.yaml: line %d: %q is not a relative glob", line(l.key), g)
+			}
+		}
+	}
+	return &m, nil
+}
+
+// StudentFile reports whether a file (relative to the assignment
+// directory) is released to students. A glob matches the whole relative
+// path, as path.Match does: "hello.py" and "*.py" match files at the top of
+// the assignment only, "src/*.c" those in src. A glob never reaches into a
+// directory it does not name, so solution/hello.py stays back however the
+// top-level files are named.
+func (m *Meta) StudentFile(rel string) bool {
+	return matchAny(m.StudentFiles, rel)
+}
+
+// SubmissionFile reports whether a file (relative to the assignment
+// directory) of a student's repository is graded: the submission_files, or
+// the student_files when there are none.
+func (m *Meta) SubmissionFile(rel string) bool {
+	if len(m.SubmissionFiles) == 0 {
+		return m.StudentFile(rel)
+	}
+	return matchAny(m.SubmissionFiles, rel)
+}
+
+// TestFile reports whether a file of the assignment is a test file that
+// test runs get. meta.yaml and test.yaml never are.
+func (m *Meta) TestFile(rel string) bool {
+	return rel != MetaFile && rel != TestSpecFile && matchAny(m.TestFiles, rel)
+}
+
+func matchAny(globs []string, rel string) bool {
+	for _, g := range globs {
+		if ok, _ := path.Match(g, rel); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,70 @@
+package course
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/computor-org/computor-go/internal/derrors"
+	"github.com/computor-org/computor-go/internal/git"
+	"github.com/computor-org/computor-go/internal/store"
+)
+
+// Target is what a test run is about: a member of a course, a released
+// assignment of that course, and a commit of the member's repository.
+type Target struct {
+	Course  *store.Course
+	Member  *store.CourseMember
+	Content *store.CourseContent
+	Commit  string
+}
+
+// ResolveTarget finds the member (by id), the released content of their
+// course (by path or id) and the commit (default: the head of the
+// student's repository). What the parameters get wrong is an
+// *derrors.InvalidError naming course_member, content or commit; other
+// errors are the platform's.
+func ResolveTarget(ctx context.Context, s store.Store, repos git.Service, member, content, commit string) (*Target, error) {
+	m, err := s.CourseMemberGet(ctx, member)
+	if err != nil {
+		return nil, lookup("course_member", err)
+	}
+	c, err := s.CourseGet(ctx, m.CourseID)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := s.CourseContentGet(ctx, c.ID, content)
+	if err != nil {
+		return nil, lookup("content", err)
+	}
+	if cc.ReleasedCommit == "" {
+		return nil, derrors.InvalidField("content", "%s is not released yet", cc.Path)
+	}
+	repo := StudentRepoPath(c, m.Username)
+	if commit == "" {
+		if commit, err = repos.Resolve(ctx, repo, "main"); err != nil {
+			return nil, lookup("course_member", fmt.Errorf("repository of %s: %w", m.Username, err))
+		}
+	} else {
+		ok, err := repos.HasCommit(ctx, repo, commit)
+		if err != nil {
+			return nil, lookup("commit", err)
+		}
+		if !ok {
+			return nil, derrors.InvalidField("commit", "%s is not a commit of %s's repository", commit, m.Username)
+		}
+		if commit, err = repos.Resolve(ctx, repo, commit); err != nil {
+			return nil, lookup("commit", err)
+		}
+	}
+	return &Target{Course: c, Member: m, Content: cc, Commit: commit}, nil
+}
+
+// lookup turns a lookup that found nothing, or was given something
+// malformed, into an error on the field; others pass.
+func lookup(field string, err error) error {
+	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
+		return derrors.AsInvalidField(field, err)
+	}
+	return err
+}

@@ -1,0 +1,107 @@
+package tasks
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/computor-org/computor-go/internal/derrors"
+	"github.com/computor-org/computor-go/internal/engine"
+)
+
+// Error types of non-retryable activity failures, as Temporal records
+// them: the one place where an error of package derrors becomes a
+// Temporal error type.
+const (
+	ErrTypeNotFound     = "NotFound"
+	ErrTypeConflict     = "Conflict"
+	ErrTypeInvalid      = "Invalid"
+	ErrTypeForbidden    = "Forbidden"
+	ErrTypeLimitReached = "LimitReached"
+	ErrTypeTooLarge     = "TooLarge"
+)
+
+// activityErrorTypes maps the sentinels a retry cannot fix to their types.
+var activityErrorTypes = []struct {
+	err error
+	typ string
+}{
+	{derrors.NotFound, ErrTypeNotFound},
+	{derrors.Conflict, ErrTypeConflict},
+	{derrors.Invalid, ErrTypeInvalid},
+	{derrors.Forbidden, ErrTypeForbidden},
+	{derrors.LimitReached, ErrTypeLimitReached},
+	{derrors.TooLarge, ErrTypeTooLarge},
+}
+
+// ActivityError marks an error a retry cannot fix (not found, conflict,
+// invalid, forbidden, a limit reached, too large) as non-retryable, with
+// its type, and leaves the rest (a database, disk or sandbox hiccup,
+// derrors.Unavailable) retryable.
+func ActivityError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return err // decided already
+	}
+	for _, row := range activityErrorTypes {
+		if errors.Is(err, row.err) {
+			return temporal.NewNonRetryableApplicationError(err.Error(), row.typ, err)
+		}
+	}
+	return err
+}
+
+// ActivityOptions are the defaults of short activities that act on the
+// database and git: a minute each, retried with backoff while either
+// hiccups.
+func ActivityOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Second,
+			MaximumAttempts:    10,
+		},
+	}
+}
+
+// Origin says on whose behalf and by which task an activity acts; it makes
+// creates idempotent (store rows remember their task).
+type Origin struct {
+	TaskID    string `json:"task_id"`
+	Submitter string `json:"submitter"`
+}
+
+// OriginOf returns the origin of the running task.
+func OriginOf(ctx workflow.Context) Origin {
+	sub, _ := workflow.GetTypedSearchAttributes(ctx).GetKeyword(engine.SubmitterKey)
+	return Origin{TaskID: workflow.GetInfo(ctx).WorkflowExecution.ID, Submitter: sub}
+}
+
+// CheckLookup turns a lookup that found nothing, or was given something
+// malformed, into a 422 on the field; other errors pass.
+func CheckLookup(field string, err error) error {
+	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
+		return derrors.AsInvalidField(field, err)
+	}
+	return err
+}
+
+// CheckFree turns the lookup of a path that a create would take into a
+// 422 on "path" when it exists: err is the lookup's error, what names the
+// taken row.
+func CheckFree(err error, what string) error {
+	switch {
+	case err == nil:
+		return derrors.InvalidField("path", "%s exists already", what)
+	case errors.Is(err, derrors.NotFound):
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,158 @@
+// Package studenttesting is the student_testing task: it tests a commit of
+// a student's repository against the kept-back tests of an assignment, in
+// the sandbox, and stores the result. A student may test only their own
+// repository, course staff any in their course; the assignment's
+// max_test_runs bounds the runs per student. Runs are dispatched fairly
+// across students: the fairness key is the course member.
+package studenttesting
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/derrors"
+	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks"
+)
+
+// Kind is the task's durable name.
+const Kind = "student_testing"
+
+// Durable activity names.
+const (
+	ActivityStart  = "student_testing.start"
+	ActivityRun    = "student_testing.run"
+	ActivityFinish = "student_testing.finish"
+)
+
+// ErrTypeTestSpec is the error type of a test.yaml or meta.yaml that
+// cannot be read: not retried, and its message is stored for the student.
+const ErrTypeTestSpec = "InvalidTestSpec"
+
+// Params are the task's parameters.
+type Params struct {
+	CourseMember string `json:"course_member" param:"required,minlen=1" doc:"The course member (id) whose repository is tested."`
+	Content      string `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
+	Commit       string `json:"commit" param:"maxlen=64" doc:"Commit of the student's repository; default: the head of main."`
+}
+
+// Kind implements tasks.Params.
+func (Params) Kind() string { return Kind }
+
+// Validate implements tasks.Params.
+func (p Params) Validate() error {
+	if p.Commit != "" {
+		if err := store.ValidCommit(p.Commit); err != nil {
+			return derrors.AsInvalidField("commit", err)
+		}
+	}
+	return nil
+}
+
+// Result is what the task returns and stores.
+type Result struct {
+	ResultID string           `json:"result_id"`
+	Commit   string           `json:"commit"`
+	Status   string           `json:"status"`
+	Score    float64          `json:"score"`
+	Summary  *grading.Summary `json:"summary"`
+}
+
+// Task returns the task type.
+func Task(d tasks.Deps) *tasks.Type {
+	a := &Activities{deps: d}
+	return tasks.New(tasks.Spec[Params, *Result]{
+		Description: "Tests a commit of a student's repository against an assignment's tests in the sandbox and stores the result.",
+		Access:      "admin, course staff, or the student whose repository it is",
+		Defaults:    Params{},
+		Workflow:    Workflow,
+		Activities: map[string]any{
+			ActivityStart:  a.Start,
+			ActivityRun:    a.Run,
+			ActivityFinish: a.Finish,
+		},
+		Timeout:  time.Hour,
+		Fairness: func(p Params) string { return p.CourseMember },
+		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
+			return course.AuthorizeMember(ctx, d.Store, c.Subject, p.CourseMember)
+		},
+		Check: func(ctx context.Context, p Params) error {
+			_, err := course.ResolveTarget(ctx, d.Store, d.Repos, p.CourseMember, p.Content, p.Commit)
+			return err
+		},
+	})
+}
+
+// Input is what the start activity gets.
+type Input struct {
+	Params
+	tasks.Origin
+}
+
+// ActivityOptions are the options of the short steps; the run gets more
+// time and a heartbeat.
+func activityOptions(member string) (short, run workflow.ActivityOptions) {
+	short = tasks.ActivityOptions()
+	short.Priority = temporal.Priority{FairnessKey: member}
+	run = workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Minute,
+		// The run heartbeats while tests run; a worker that died is noticed
+		// within this and the run starts again, storing one result.
+		HeartbeatTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 3,
+			NonRetryableErrorTypes: []string{ErrTypeTestSpec},
+		},
+		Priority: temporal.Priority{FairnessKey: member},
+	}
+	return short, run
+}
+
+// Workflow starts a stored result, runs the tests, and finishes the result.
+func Workflow(ctx workflow.Context, p Params) (*Result, error) {
+	short, run := activityOptions(p.CourseMember)
+	sctx := workflow.WithActivityOptions(ctx, short)
+	var r Run
+	if err := workflow.ExecuteActivity(sctx, ActivityStart, Input{Params: p, Origin: tasks.OriginOf(ctx)}).Get(ctx, &r); err != nil {
+		return nil, err
+	}
+	var sum grading.Summary
+	runErr := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, run), ActivityRun, r).Get(ctx, &sum)
+	fin := FinishInput{TaskID: r.TaskID, Status: store.ResultFinished, Score: sum.Score, Summary: &sum}
+	if runErr != nil {
+		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFailed, Error: storedError(runErr)}
+	}
+	// The result is finished even when the task was cancelled.
+	dctx, cancel := workflow.NewDisconnectedContext(sctx)
+	defer cancel()
+	if err := workflow.ExecuteActivity(dctx, ActivityFinish, fin).Get(dctx, nil); err != nil {
+		return nil, err
+	}
+	if runErr != nil {
+		return nil, runErr
+	}
+	return &Result{ResultID: r.ResultID, Commit: r.Commit, Status: store.ResultFinished, Score: sum.Score, Summary: &sum}, nil
+}
+
+// storedError is what a failed run's stored result says, which students
+// read: the message of an invalid test.yaml or meta.yaml, which names the
+// line to fix; for anything else only that the platform failed, since the
+// worker's own error may name host paths. The task's history in Temporal
+// keeps the whole error.
+func storedError(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == ErrTypeTestSpec {
+		return app.Message()
+	}
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) {
+		return "the test run was cancelled"
+	}
+	return "the test run failed on the worker, not because of the submission; the task's history has the details"
+}

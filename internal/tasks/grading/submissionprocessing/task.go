@@ -1,0 +1,170 @@
+// Package submissionprocessing is the submission_processing task: it checks
+// that the commit exists in the student's repository and that the
+// assignment's max_submissions is not used up, records a submission, runs
+// student_testing on it as a child workflow, and marks that stored result
+// as the graded submission.
+package submissionprocessing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/derrors"
+	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks"
+)
+
+// Kind is the task's durable name.
+const Kind = "submission_processing"
+
+// Durable activity names.
+const (
+	ActivitySubmit = "submission_processing.submit"
+	ActivityLink   = "submission_processing.link"
+)
+
+// Params are the task's parameters.
+type Params struct {
+	CourseMember string `json:"course_member" param:"required,minlen=1" doc:"The course member (id) who submits."`
+	Content      string `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
+	Commit       string `json:"commit" param:"required,minlen=4,maxlen=64" doc:"The commit of the student's repository to grade."`
+}
+
+// Kind implements tasks.Params.
+func (Params) Kind() string { return Kind }
+
+// Validate implements tasks.Params.
+func (p Params) Validate() error {
+	if err := store.ValidCommit(p.Commit); err != nil {
+		return derrors.AsInvalidField("commit", err)
+	}
+	return nil
+}
+
+// Result is what the task returns.
+type Result struct {
+	SubmissionID string   `json:"submission_id"`
+	Test         *TestRun `json:"test"`
+}
+
+// TestRun is the test run of the submission: the result of the testing
+// task (student_testing) that runs as a child workflow. Only its JSON,
+// like its parameters (testParams), binds the two task types.
+type TestRun struct {
+	ResultID string           `json:"result_id"`
+	Commit   string           `json:"commit"`
+	Status   string           `json:"status"`
+	Score    float64          `json:"score"`
+	Summary  *grading.Summary `json:"summary"`
+}
+
+// testParams are the testing task's parameters.
+type testParams struct {
+	CourseMember string `json:"course_member"`
+	Content      string `json:"content"`
+	Commit       string `json:"commit"`
+}
+
+// Task returns the task type; testing is the durable name of the task
+// type that tests a commit (student_testing), run as a child workflow.
+func Task(d tasks.Deps, testing string) *tasks.Type {
+	a := &Activities{deps: d}
+	return tasks.New(tasks.Spec[Params, *Result]{
+		Description: "Records a submission of a commit, grades it with student_testing and marks the result as the graded submission.",
+		Access:      "admin, course staff, or the student whose repository it is",
+		Defaults:    Params{},
+		Workflow:    workflowTesting(testing),
+		Activities: map[string]any{
+			ActivitySubmit: a.Submit,
+			ActivityLink:   a.Link,
+		},
+		Timeout:  time.Hour,
+		Fairness: func(p Params) string { return p.CourseMember },
+		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
+			return course.AuthorizeMember(ctx, d.Store, c.Subject, p.CourseMember)
+		},
+		Check: func(ctx context.Context, p Params) error {
+			_, err := course.ResolveTarget(ctx, d.Store, d.Repos, p.CourseMember, p.Content, p.Commit)
+			return err
+		},
+	})
+}
+
+// Input is what the submit activity gets.
+type Input struct {
+	Params
+	tasks.Origin
+}
+
+// workflowTesting is Workflow with the child's task type.
+func workflowTesting(testing string) func(workflow.Context, Params) (*Result, error) {
+	return func(ctx workflow.Context, p Params) (*Result, error) { return Workflow(ctx, p, testing) }
+}
+
+// Workflow records the submission, tests it as a child of task type
+// testing, and links the two.
+func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
+	ao := tasks.ActivityOptions()
+	ao.Priority = temporal.Priority{FairnessKey: p.CourseMember}
+	ctx = workflow.WithActivityOptions(ctx, ao)
+	origin := tasks.OriginOf(ctx)
+	var sub store.Submission
+	if err := workflow.ExecuteActivity(ctx, ActivitySubmit, Input{Params: p, Origin: origin}).Get(ctx, &sub); err != nil {
+		return nil, err
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID: origin.TaskID + "-test",
+		Priority:   temporal.Priority{FairnessKey: p.CourseMember},
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			engine.SubmitterKey.ValueSet(origin.Submitter),
+		),
+	})
+	var test TestRun
+	err := workflow.ExecuteChildWorkflow(cctx, testing, testParams{
+		CourseMember: p.CourseMember, Content: p.Content, Commit: sub.Commit,
+	}).Get(ctx, &test)
+	if err != nil {
+		return nil, err
+	}
+	if err := workflow.ExecuteActivity(ctx, ActivityLink, sub.ID, test.ResultID).Get(ctx, nil); err != nil {
+		return nil, err
+	}
+	return &Result{SubmissionID: sub.ID, Test: &test}, nil
+}
+
+// Activities hold the task's dependencies.
+type Activities struct {
+	deps tasks.Deps
+}
+
+// Submit checks the commit and the limit and records the submission, once
+// per task.
+func (a *Activities) Submit(ctx context.Context, in Input) (*store.Submission, error) {
+	t, err := course.ResolveTarget(ctx, a.deps.Store, a.deps.Repos, in.CourseMember, in.Content, in.Commit)
+	if err != nil {
+		return nil, tasks.ActivityError(err)
+	}
+	s, err := a.deps.Store.SubmissionCreate(ctx, store.SubmissionCreateParams{
+		CourseMemberID: t.Member.ID, CourseContentID: t.Content.ID, Commit: t.Commit,
+		TaskID: in.TaskID, MaxSubmissions: t.Content.MaxSubmissions, CreatedBy: in.Submitter,
+	})
+	if errors.Is(err, derrors.LimitReached) {
+		return nil, tasks.ActivityError(fmt.Errorf("%w: %s has used all %d submissions of %s",
+			derrors.LimitReached, t.Member.Username, t.Content.MaxSubmissions, t.Content.Path))
+	}
+	return s, tasks.ActivityError(err)
+}
+
+// Link marks the result as the graded one of the submission.
+func (a *Activities) Link(ctx context.Context, submissionID, resultID string) error {
+	_, err := a.deps.Store.SubmissionSetResult(ctx, submissionID, resultID)
+	return tasks.ActivityError(err)
+}
