@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -104,4 +105,68 @@ func CheckFree(err error, what string) error {
 		return nil
 	}
 	return err
+}
+
+// ActivityRef is a typed reference to an activity: its durable name, and
+// the types of its input and output. Workflows call activities through
+// refs, so a call with the wrong input, or a result read into the wrong
+// type, does not compile; Bind ties a ref to its function the same way.
+type ActivityRef[In, Out any] struct {
+	// Name is the activity's durable name; renaming a Go function never
+	// changes it.
+	Name string
+}
+
+// Run executes the activity with ctx's activity options and waits for its
+// result.
+func (r ActivityRef[In, Out]) Run(ctx workflow.Context, in In) (Out, error) {
+	return r.Start(ctx, in).Get(ctx)
+}
+
+// Start executes the activity and returns its future result.
+func (r ActivityRef[In, Out]) Start(ctx workflow.Context, in In) Future[Out] {
+	return Future[Out]{f: workflow.ExecuteActivity(ctx, r.Name, in)}
+}
+
+// Future is the typed future result of an activity.
+type Future[Out any] struct {
+	f workflow.Future
+}
+
+// Get waits for the result.
+func (f Future[Out]) Get(ctx workflow.Context) (Out, error) {
+	var out Out
+	if _, none := any(out).(None); none {
+		return out, f.f.Get(ctx, nil)
+	}
+	err := f.f.Get(ctx, &out)
+	return out, err
+}
+
+// Untyped is the SDK's future, for a workflow.Selector.
+func (f Future[Out]) Untyped() workflow.Future { return f.f }
+
+// None is the output of an activity that returns only an error.
+type None struct{}
+
+// Activity is an activity function bound to its durable name, ready to
+// register on a worker.
+type Activity struct {
+	name string
+	fn   any
+}
+
+// Name is the activity's durable name.
+func (a Activity) Name() string { return a.name }
+
+// Bind ties a ref to the function that implements it; the compiler checks
+// that the function takes In and returns Out.
+func Bind[In, Out any](r ActivityRef[In, Out], fn func(context.Context, In) (Out, error)) Activity {
+	return Activity{name: r.Name, fn: fn}
+}
+
+// BindNoResult ties a ref whose output is None to a function that returns
+// only an error.
+func BindNoResult[In any](r ActivityRef[In, None], fn func(context.Context, In) error) Activity {
+	return Activity{name: r.Name, fn: fn}
 }

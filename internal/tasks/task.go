@@ -44,10 +44,9 @@ type Spec[P Params, R any] struct {
 	Defaults P
 	// Workflow runs the task. It is registered under the Params' Kind.
 	Workflow func(workflow.Context, P) (R, error)
-	// Activities maps each durable activity name to its function (usually a
-	// method value on a struct that holds the dependencies). Nil for a task
-	// that only builds its parameters (the API side).
-	Activities map[string]any
+	// Activities are the task's activities, each bound to its ref (usually
+	// a method value on a struct that holds the dependencies).
+	Activities []Activity
 	// Timeout bounds the whole task (WorkflowExecutionTimeout); zero means
 	// no bound.
 	Timeout time.Duration
@@ -67,7 +66,7 @@ type Type struct {
 	schema      map[string]any
 	decode      func(json.RawMessage) (Params, error)
 	workflow    any
-	activities  map[string]any
+	activities  []Activity
 	timeout     time.Duration
 }
 
@@ -216,13 +215,8 @@ func (t *Type) Allows(roles []string, admin bool) bool {
 // their durable names.
 func (t *Type) Register(r worker.Registry) {
 	r.RegisterWorkflowWithOptions(t.workflow, workflow.RegisterOptions{Name: t.name})
-	names := make([]string, 0, len(t.activities))
-	for name := range t.activities {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		r.RegisterActivityWithOptions(t.activities[name], activity.RegisterOptions{Name: name})
+	for _, a := range t.activities {
+		r.RegisterActivityWithOptions(a.fn, activity.RegisterOptions{Name: a.name})
 	}
 }
 
@@ -244,11 +238,11 @@ func NewRegistry(types ...*Type) (*Registry, error) {
 		if _, dup := r.byName[t.name]; dup {
 			return nil, fmt.Errorf("task type %q registered twice", t.name)
 		}
-		for a := range t.activities {
-			if other, dup := activities[a]; dup {
-				return nil, fmt.Errorf("activity %q registered by both %q and %q", a, other, t.name)
+		for _, a := range t.activities {
+			if other, dup := activities[a.name]; dup {
+				return nil, fmt.Errorf("activity %q registered by both %q and %q", a.name, other, t.name)
 			}
-			activities[a] = t.name
+			activities[a.name] = t.name
 		}
 		r.byName[t.name] = t
 		r.types = append(r.types, t)

@@ -26,6 +26,12 @@ const (
 	ActivityCreateRepos = "create_course.create_repos"
 )
 
+// Typed references to the activities.
+var (
+	createRow   = tasks.ActivityRef[Input, *Result]{Name: ActivityCreateRow}
+	createRepos = tasks.ActivityRef[*store.Course, map[string]string]{Name: ActivityCreateRepos}
+)
+
 // DefaultGroup is the course group every course starts with.
 const DefaultGroup = "default"
 
@@ -63,9 +69,9 @@ func Task(d tasks.Deps) *tasks.Type {
 		AdminOnly:   true,
 		Defaults:    Params{},
 		Workflow:    Workflow,
-		Activities: map[string]any{
-			ActivityCreateRow:   a.CreateRow,
-			ActivityCreateRepos: a.CreateRepos,
+		Activities: []tasks.Activity{
+			tasks.Bind(createRow, a.CreateRow),
+			tasks.Bind(createRepos, a.CreateRepos),
 		},
 		Timeout: 10 * time.Minute,
 		Check: func(ctx context.Context, p Params) error {
@@ -90,14 +96,14 @@ type Input struct {
 func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	ctx = workflow.WithActivityOptions(ctx, tasks.ActivityOptions())
 	in := Input{Params: p, Origin: tasks.OriginOf(ctx)}
-	var res Result
-	if err := workflow.ExecuteActivity(ctx, ActivityCreateRow, in).Get(ctx, &res); err != nil {
+	res, err := createRow.Run(ctx, in)
+	if err != nil {
 		return nil, err
 	}
-	if err := workflow.ExecuteActivity(ctx, ActivityCreateRepos, res.Course).Get(ctx, &res.Repositories); err != nil {
+	if res.Repositories, err = createRepos.Run(ctx, res.Course); err != nil {
 		return nil, err
 	}
-	return &res, nil
+	return res, nil
 }
 
 // Activities hold the task's dependencies.

@@ -21,6 +21,9 @@ const Kind = "create_course_family"
 // ActivityCreate is the durable name of the one activity.
 const ActivityCreate = "create_course_family.create"
 
+// create is the typed reference to [Activities.Create].
+var create = tasks.ActivityRef[Input, *store.CourseFamily]{Name: ActivityCreate}
+
 // Params are the task's parameters.
 type Params struct {
 	Organization string `json:"organization" param:"required,minlen=1" doc:"The organization, by id or path."`
@@ -48,7 +51,7 @@ func Task(d tasks.Deps) *tasks.Type {
 		AdminOnly:   true,
 		Defaults:    Params{},
 		Workflow:    Workflow,
-		Activities:  map[string]any{ActivityCreate: a.Create},
+		Activities:  []tasks.Activity{tasks.Bind(create, a.Create)},
 		Timeout:     10 * time.Minute,
 		Check: func(ctx context.Context, p Params) error {
 			org, err := d.Store.OrganizationGet(ctx, p.Organization)
@@ -70,9 +73,7 @@ type Input struct {
 // Workflow creates the course family.
 func Workflow(ctx workflow.Context, p Params) (*store.CourseFamily, error) {
 	ctx = workflow.WithActivityOptions(ctx, tasks.ActivityOptions())
-	var f *store.CourseFamily
-	err := workflow.ExecuteActivity(ctx, ActivityCreate, Input{Params: p, Origin: tasks.OriginOf(ctx)}).Get(ctx, &f)
-	return f, err
+	return create.Run(ctx, Input{Params: p, Origin: tasks.OriginOf(ctx)})
 }
 
 // Activities hold the task's dependencies.

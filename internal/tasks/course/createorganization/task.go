@@ -20,6 +20,9 @@ const Kind = "create_organization"
 // ActivityCreate is the durable name of the one activity.
 const ActivityCreate = "create_organization.create"
 
+// create is the typed reference to [Activities.Create].
+var create = tasks.ActivityRef[Input, *store.Organization]{Name: ActivityCreate}
+
 // Params are the task's parameters.
 type Params struct {
 	Path        string `json:"path" param:"required" doc:"The organization's path: lowercase letters, digits, - and _."`
@@ -46,7 +49,7 @@ func Task(d tasks.Deps) *tasks.Type {
 		AdminOnly:   true,
 		Defaults:    Params{},
 		Workflow:    Workflow,
-		Activities:  map[string]any{ActivityCreate: a.Create},
+		Activities:  []tasks.Activity{tasks.Bind(create, a.Create)},
 		Timeout:     10 * time.Minute,
 		Check: func(ctx context.Context, p Params) error {
 			_, err := d.Store.OrganizationGet(ctx, p.Path)
@@ -64,9 +67,7 @@ type Input struct {
 // Workflow creates the organization.
 func Workflow(ctx workflow.Context, p Params) (*store.Organization, error) {
 	ctx = workflow.WithActivityOptions(ctx, tasks.ActivityOptions())
-	var org *store.Organization
-	err := workflow.ExecuteActivity(ctx, ActivityCreate, Input{Params: p, Origin: tasks.OriginOf(ctx)}).Get(ctx, &org)
-	return org, err
+	return create.Run(ctx, Input{Params: p, Origin: tasks.OriginOf(ctx)})
 }
 
 // Activities hold the task's dependencies.

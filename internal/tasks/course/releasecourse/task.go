@@ -31,6 +31,9 @@ const Kind = "release_course"
 // ActivityRelease is the durable name of the one activity.
 const ActivityRelease = "release_course.release"
 
+// release is the typed reference to [Activities.Release].
+var release = tasks.ActivityRef[Input, *Result]{Name: ActivityRelease}
+
 // Contents selects assignments: a list of assignment paths, or every
 // assignment when empty or given as the string "all".
 type Contents []string
@@ -115,7 +118,7 @@ func Task(d tasks.Deps) *tasks.Type {
 		Access:      course.ReleaseAccess,
 		Defaults:    Params{Ref: "main"},
 		Workflow:    Workflow,
-		Activities:  map[string]any{ActivityRelease: a.Release},
+		Activities:  []tasks.Activity{tasks.Bind(release, a.Release)},
 		Timeout:     30 * time.Minute,
 		Check: func(ctx context.Context, p Params) error {
 			_, err := makePlan(ctx, d, p)
@@ -136,12 +139,7 @@ type Input struct {
 // Workflow releases in one activity: the release is one commit.
 func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	ctx = workflow.WithActivityOptions(ctx, tasks.ActivityOptions())
-	var res Result
-	err := workflow.ExecuteActivity(ctx, ActivityRelease, Input{Params: p, Origin: tasks.OriginOf(ctx)}).Get(ctx, &res)
-	if err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return release.Run(ctx, Input{Params: p, Origin: tasks.OriginOf(ctx)})
 }
 
 // assignment is one assignment to release.

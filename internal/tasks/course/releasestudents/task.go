@@ -28,6 +28,9 @@ const Kind = "release_students"
 // ActivityReleaseStudent is the durable name of the per-student activity.
 const ActivityReleaseStudent = "release_students.release_student"
 
+// releaseStudent is the typed reference to [Activities.ReleaseStudent].
+var releaseStudent = tasks.ActivityRef[Input, *Outcome]{Name: ActivityReleaseStudent}
+
 // Limits.
 const (
 	// MaxStudents per task.
@@ -106,7 +109,7 @@ func Task(d tasks.Deps) *tasks.Type {
 		Access:      course.ReleaseAccess,
 		Defaults:    Params{},
 		Workflow:    Workflow,
-		Activities:  map[string]any{ActivityReleaseStudent: a.ReleaseStudent},
+		Activities:  []tasks.Activity{tasks.Bind(releaseStudent, a.ReleaseStudent)},
 		Timeout:     2 * time.Hour,
 		Check: func(ctx context.Context, p Params) error {
 			c, err := d.Store.CourseGet(ctx, p.Course)
@@ -151,15 +154,15 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	running, next := 0, 0
 	start := func(i int) {
 		in := Input{Course: p.Course, Student: p.Students[i], Origin: origin}
-		f := workflow.ExecuteActivity(ctx, ActivityReleaseStudent, in)
+		f := releaseStudent.Start(ctx, in)
 		running++
-		sel.AddFuture(f, func(f workflow.Future) {
+		sel.AddFuture(f.Untyped(), func(workflow.Future) {
 			running--
-			var o Outcome
-			if err := f.Get(ctx, &o); err != nil {
-				o = Outcome{Username: p.Students[i].Username, Status: OutcomeFailed, Error: errorText(err)}
+			o, err := f.Get(ctx)
+			if err != nil || o == nil {
+				o = &Outcome{Username: p.Students[i].Username, Status: OutcomeFailed, Error: errorText(err)}
 			}
-			res.Students[i] = o
+			res.Students[i] = *o
 		})
 	}
 	for next < len(p.Students) || running > 0 {
@@ -195,6 +198,9 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 
 // errorText is the readable cause of a failed activity.
 func errorText(err error) string {
+	if err == nil {
+		return "the activity returned no outcome"
+	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
 		return app.Message()

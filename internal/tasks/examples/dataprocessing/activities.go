@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/computor-org/computor-go/internal/tasks"
 	"go.temporal.io/sdk/temporal"
 )
 
 // ActivityProcessChunk is the durable name of [Activities.ProcessChunk].
 const ActivityProcessChunk = "example_data_processing.process_chunk"
+
+// processChunk is the typed reference to [Activities.ProcessChunk].
+var processChunk = tasks.ActivityRef[Chunk, ChunkResult]{Name: ActivityProcessChunk}
 
 // ErrTypeInvalidChunk is the ApplicationError type of a chunk that can never
 // be processed.

@@ -116,7 +116,7 @@ func Task() *tasks.Type {
 		Description: "Processes a generated data set in parallel chunks by transforming, aggregating or filtering it.",
 		Defaults:    Params{DataSize: DataSizeDefault, ProcessingType: TypeTransform, ChunkSize: ChunkSizeDefault},
 		Workflow:    DataProcessingWorkflow,
-		Activities:  map[string]any{ActivityProcessChunk: a.ProcessChunk},
+		Activities:  []tasks.Activity{tasks.Bind(processChunk, a.ProcessChunk)},
 		Timeout:     time.Hour,
 	})
 }

@@ -50,11 +50,11 @@ func DataProcessingWorkflow(ctx workflow.Context, p Params) (Result, error) {
 				End:            min((next+1)*p.ChunkSize, p.DataSize),
 				ProcessingType: p.ProcessingType,
 			}
-			f := workflow.ExecuteActivity(ctx, ActivityProcessChunk, c)
-			sel.AddFuture(f, func(f workflow.Future) {
+			f := processChunk.Start(ctx, c)
+			sel.AddFuture(f.Untyped(), func(workflow.Future) {
 				running--
-				var r ChunkResult
-				if err := f.Get(ctx, &r); err != nil {
+				r, err := f.Get(ctx)
+				if err != nil {
 					if failed == nil {
 						failed = err
 					}

@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/tasks"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 )
 
 // ActivityAttempt is the durable name of [Activities.Attempt].
 const ActivityAttempt = "example_error_handling.attempt"
+
+// attempt is the typed reference to [Activities.Attempt].
+var attempt = tasks.ActivityRef[AttemptInput, AttemptOutput]{Name: ActivityAttempt}
 
 // ApplicationError types of the Attempt activity.
 const (

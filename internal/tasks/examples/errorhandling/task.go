@@ -71,7 +71,7 @@ func Task() *tasks.Type {
 		Description: "Runs an activity that fails on purpose, to show retries, non-retryable errors and timeouts.",
 		Defaults:    Params{ErrorType: ErrorRetryable},
 		Workflow:    ErrorHandlingWorkflow,
-		Activities:  map[string]any{ActivityAttempt: a.Attempt},
+		Activities:  []tasks.Activity{tasks.Bind(attempt, a.Attempt)},
 		Timeout:     10 * time.Minute,
 	})
 }

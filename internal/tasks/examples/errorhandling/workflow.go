@@ -49,9 +49,8 @@ func ErrorHandlingWorkflow(ctx workflow.Context, p Params) (Result, error) {
 	}
 	ctx = workflow.WithActivityOptions(ctx, opts)
 
-	var out AttemptOutput
-	in := AttemptInput{ShouldFail: p.ShouldFail, FailAttempts: p.FailAttempts, ErrorType: p.ErrorType}
-	if err := workflow.ExecuteActivity(ctx, ActivityAttempt, in).Get(ctx, &out); err != nil {
+	out, err := attempt.Run(ctx, AttemptInput{ShouldFail: p.ShouldFail, FailAttempts: p.FailAttempts, ErrorType: p.ErrorType})
+	if err != nil {
 		return Result{}, err
 	}
 	return Result{Attempts: out.Attempt, Message: out.Message}, nil

@@ -14,6 +14,9 @@ import (
 // ActivityWork is the durable name of [Activities.Work].
 const ActivityWork = "example_long_running.work"
 
+// work is the typed reference to [Activities.Work].
+var work = tasks.ActivityRef[WorkInput, WorkOutput]{Name: ActivityWork}
+
 // ErrTypeInvalidInput is the ApplicationError type of an activity input that
 // can never succeed.
 const ErrTypeInvalidInput = "ExampleInvalidInput"

@@ -60,7 +60,7 @@ func Task() *tasks.Type {
 		Description: "Works for the requested number of seconds, reporting progress every second, and echoes a message.",
 		Defaults:    Params{Duration: DurationDefault},
 		Workflow:    LongRunningWorkflow,
-		Activities:  map[string]any{ActivityWork: a.Work},
+		Activities:  []tasks.Activity{tasks.Bind(work, a.Work)},
 		Timeout:     2 * time.Hour,
 	})
 }

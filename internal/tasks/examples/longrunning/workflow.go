@@ -39,8 +39,7 @@ func LongRunningWorkflow(ctx workflow.Context, p Params) (Result, error) {
 		return res, nil
 	}
 
-	var out WorkOutput
-	err := workflow.ExecuteActivity(ctx, ActivityWork, WorkInput{Duration: p.Duration}).Get(ctx, &out)
+	out, err := work.Run(ctx, WorkInput{Duration: p.Duration})
 	if err != nil {
 		return Result{}, err
 	}

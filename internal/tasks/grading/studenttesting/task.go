@@ -31,6 +31,13 @@ const (
 	ActivityFinish = "student_testing.finish"
 )
 
+// Typed references to the activities.
+var (
+	start    = tasks.ActivityRef[Input, *Run]{Name: ActivityStart}
+	runTests = tasks.ActivityRef[Run, *grading.Summary]{Name: ActivityRun}
+	finish   = tasks.ActivityRef[FinishInput, tasks.None]{Name: ActivityFinish}
+)
+
 // ErrTypeTestSpec is the error type of a test.yaml or meta.yaml that
 // cannot be read: not retried, and its message is stored for the student.
 const ErrTypeTestSpec = "InvalidTestSpec"
@@ -72,10 +79,10 @@ func Task(d tasks.Deps) *tasks.Type {
 		Access:      "admin, course staff, or the student whose repository it is",
 		Defaults:    Params{},
 		Workflow:    Workflow,
-		Activities: map[string]any{
-			ActivityStart:  a.Start,
-			ActivityRun:    a.Run,
-			ActivityFinish: a.Finish,
+		Activities: []tasks.Activity{
+			tasks.Bind(start, a.Start),
+			tasks.Bind(runTests, a.Run),
+			tasks.BindNoResult(finish, a.Finish),
 		},
 		Timeout:  time.Hour,
 		Fairness: func(p Params) string { return p.CourseMember },
@@ -118,26 +125,30 @@ func activityOptions(member string) (short, run workflow.ActivityOptions) {
 func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	short, run := activityOptions(p.CourseMember)
 	sctx := workflow.WithActivityOptions(ctx, short)
-	var r Run
-	if err := workflow.ExecuteActivity(sctx, ActivityStart, Input{Params: p, Origin: tasks.OriginOf(ctx)}).Get(ctx, &r); err != nil {
+	r, err := start.Run(sctx, Input{Params: p, Origin: tasks.OriginOf(ctx)})
+	if err != nil {
 		return nil, err
 	}
-	var sum grading.Summary
-	runErr := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, run), ActivityRun, r).Get(ctx, &sum)
-	fin := FinishInput{TaskID: r.TaskID, Status: store.ResultFinished, Score: sum.Score, Summary: &sum}
+	sum, runErr := runTests.Run(workflow.WithActivityOptions(ctx, run), *r)
+	if runErr == nil && sum == nil {
+		runErr = temporal.NewNonRetryableApplicationError("the test run returned no summary", "NoSummary", nil)
+	}
+	var fin FinishInput
 	if runErr != nil {
 		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFailed, Error: storedError(runErr)}
+	} else {
+		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFinished, Score: sum.Score, Summary: sum}
 	}
 	// The result is finished even when the task was cancelled.
 	dctx, cancel := workflow.NewDisconnectedContext(sctx)
 	defer cancel()
-	if err := workflow.ExecuteActivity(dctx, ActivityFinish, fin).Get(dctx, nil); err != nil {
+	if _, err := finish.Run(dctx, fin); err != nil {
 		return nil, err
 	}
 	if runErr != nil {
 		return nil, runErr
 	}
-	return &Result{ResultID: r.ResultID, Commit: r.Commit, Status: store.ResultFinished, Score: sum.Score, Summary: &sum}, nil
+	return &Result{ResultID: r.ResultID, Commit: r.Commit, Status: store.ResultFinished, Score: sum.Score, Summary: sum}, nil
 }
 
 // storedError is what a failed run's stored result says, which students

@@ -31,6 +31,18 @@ const (
 	ActivityLink   = "submission_processing.link"
 )
 
+// Typed references to the activities.
+var (
+	submit = tasks.ActivityRef[Input, *store.Submission]{Name: ActivitySubmit}
+	link   = tasks.ActivityRef[LinkInput, tasks.None]{Name: ActivityLink}
+)
+
+// LinkInput names a submission and the test result that grades it.
+type LinkInput struct {
+	SubmissionID string `json:"submission_id"`
+	ResultID     string `json:"result_id"`
+}
+
 // Params are the task's parameters.
 type Params struct {
 	CourseMember string `json:"course_member" param:"required,minlen=1" doc:"The course member (id) who submits."`
@@ -82,9 +94,9 @@ func Task(d tasks.Deps, testing string) *tasks.Type {
 		Access:      "admin, course staff, or the student whose repository it is",
 		Defaults:    Params{},
 		Workflow:    workflowTesting(testing),
-		Activities: map[string]any{
-			ActivitySubmit: a.Submit,
-			ActivityLink:   a.Link,
+		Activities: []tasks.Activity{
+			tasks.Bind(submit, a.Submit),
+			tasks.BindNoResult(link, a.Link),
 		},
 		Timeout:  time.Hour,
 		Fairness: func(p Params) string { return p.CourseMember },
@@ -116,8 +128,8 @@ func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
 	ao.Priority = temporal.Priority{FairnessKey: p.CourseMember}
 	ctx = workflow.WithActivityOptions(ctx, ao)
 	origin := tasks.OriginOf(ctx)
-	var sub store.Submission
-	if err := workflow.ExecuteActivity(ctx, ActivitySubmit, Input{Params: p, Origin: origin}).Get(ctx, &sub); err != nil {
+	sub, err := submit.Run(ctx, Input{Params: p, Origin: origin})
+	if err != nil {
 		return nil, err
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -128,13 +140,13 @@ func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
 		),
 	})
 	var test TestRun
-	err := workflow.ExecuteChildWorkflow(cctx, testing, testParams{
+	err = workflow.ExecuteChildWorkflow(cctx, testing, testParams{
 		CourseMember: p.CourseMember, Content: p.Content, Commit: sub.Commit,
 	}).Get(ctx, &test)
 	if err != nil {
 		return nil, err
 	}
-	if err := workflow.ExecuteActivity(ctx, ActivityLink, sub.ID, test.ResultID).Get(ctx, nil); err != nil {
+	if _, err := link.Run(ctx, LinkInput{SubmissionID: sub.ID, ResultID: test.ResultID}); err != nil {
 		return nil, err
 	}
 	return &Result{SubmissionID: sub.ID, Test: &test}, nil
@@ -164,7 +176,7 @@ func (a *Activities) Submit(ctx context.Context, in Input) (*store.Submission, e
 }
 
 // Link marks the result as the graded one of the submission.
-func (a *Activities) Link(ctx context.Context, submissionID, resultID string) error {
-	_, err := a.deps.Store.SubmissionSetResult(ctx, submissionID, resultID)
+func (a *Activities) Link(ctx context.Context, in LinkInput) error {
+	_, err := a.deps.Store.SubmissionSetResult(ctx, in.SubmissionID, in.ResultID)
 	return tasks.ActivityError(err)
 }
