@@ -20,6 +20,10 @@ import (
 // Deps are the outside systems the task types act on.
 type Deps = tasks.Deps
 
+// Testing names the task types that run student code, offered only where
+// the sandbox works.
+func Testing() []string { return []string{studenttesting.Kind, submissionprocessing.Kind} }
+
 // New returns the registry of all task types. The testing tasks are in it
 // only when testing is set: a worker sets it when its sandbox works, so
 // /tasks/types never lists a task that cannot run.

@@ -77,3 +77,25 @@ func NewWorkflowEnv(t testing.TB, typ *tasks.Type, id, submitter string) *testsu
 	typ.Register(env)
 	return env
 }
+
+// WantIdempotent checks the contract of a find-or-create activity: run
+// again by the same task (a retry) it returns the same row, and run by
+// another task for the same key it fails with a non-retryable Conflict.
+// create runs the activity as taskID and returns the row's id; the first
+// call, as "task-1", must already have succeeded.
+func WantIdempotent(t testing.TB, create func(taskID string) (id string, err error)) {
+	t.Helper()
+	first, err := create("task-1")
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	again, err := create("task-1")
+	if err != nil {
+		t.Fatalf("create again (a retry): %v", err)
+	}
+	if again != first {
+		t.Errorf("a retry returned id %s, want %s", again, first)
+	}
+	_, err = create("task-2")
+	WantAppError(t, err, tasks.ErrTypeConflict)
+}

@@ -1,13 +1,11 @@
 package createcourse
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/computor-org/computor-go/internal/course"
-	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/tasktest"
@@ -153,27 +151,14 @@ func TestCheck(t *testing.T) {
 	b := setup(t)
 	b.family(t)
 	typ := Task(b.Deps)
-	admin := tasks.Caller{Subject: "root", Admin: true}
-	check := func(p Params) error { return typ.Admit(b.Ctx, admin, p) }
 	p := Params{CourseFamily: "tugraz.progphys", Path: "2026", Title: "T"}
-	if err := check(p); err != nil {
-		t.Fatalf("Admit: %v", err)
-	}
+	tasktest.Admit(t, typ, []tasktest.AdmitCase{{Params: p}})
 	if _, err := (&Activities{deps: b.Deps}).CreateRow(b.Ctx, Input{Params: p, Origin: tasks.Origin{TaskID: "t1"}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct {
-		p     Params
-		field string
-	}{
-		{Params{CourseFamily: "tugraz.nowhere", Path: "x", Title: "X"}, "course_family"},
-		{Params{CourseFamily: "progphys", Path: "x", Title: "X"}, "course_family"},
-		{Params{CourseFamily: "tugraz.progphys", Path: "2026", Title: "X"}, "path"},
-	} {
-		err := check(tt.p)
-		var ve *derrors.InvalidError
-		if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != tt.field {
-			t.Errorf("Admit(%+v) = %v, want a validation error on %s", tt.p, err, tt.field)
-		}
-	}
+	tasktest.Admit(t, typ, []tasktest.AdmitCase{
+		{Params: Params{CourseFamily: "tugraz.nowhere", Path: "x", Title: "X"}, Field: "course_family"},
+		{Params: Params{CourseFamily: "progphys", Path: "x", Title: "X"}, Field: "course_family"},
+		{Params: Params{CourseFamily: "tugraz.progphys", Path: "2026", Title: "X"}, Field: "path"},
+	})
 }

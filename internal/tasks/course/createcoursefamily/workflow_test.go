@@ -9,7 +9,7 @@ import (
 
 func TestWorkflow(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := tasktest.Setup(t)
 	if _, err := b.Store.OrganizationCreate(b.Ctx, store.OrganizationCreateParams{Path: "tugraz", Title: "TU Graz", CreatedByTask: "t0"}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 func TestWorkflow(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := tasktest.Setup(t)
 	env := tasktest.NewWorkflowEnv(t, Task(b.Deps), "task-1", "root")
 	env.ExecuteWorkflow(Kind, Params{Path: "tugraz", Title: "TU Graz"})
 	if err := env.GetWorkflowError(); err != nil {

@@ -1,31 +1,15 @@
 package releasestudents
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/computor-org/computor-go/internal/course"
 	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/tasktest"
 )
-
-// badFields returns the fields a *derrors.InvalidError names.
-func badFields(t *testing.T, err error) []string {
-	t.Helper()
-	var ve *derrors.InvalidError
-	if !errors.As(err, &ve) {
-		t.Fatalf("error %v (%T) is not a *derrors.InvalidError", err, err)
-	}
-	var fields []string
-	for _, f := range ve.Fields {
-		fields = append(fields, f.Field)
-	}
-	return fields
-}
 
 // studentsJSON returns n students s0000, s0001, ... as JSON.
 func studentsJSON(n int) string {
@@ -38,56 +22,32 @@ func studentsJSON(n int) string {
 
 func TestDecodeParams(t *testing.T) {
 	t.Parallel()
-	typ := Task(tasks.Deps{})
-	for _, tt := range []struct {
-		name   string
-		body   string
-		want   Params
-		fields []string
-	}{
-		{name: "full", body: `{"course":"tugraz.progphys.2026","students":[` +
+	tasktest.DecodeParams(t, Task(tasks.Deps{}), []tasktest.ParamCase{
+		{Name: "full", Body: `{"course":"tugraz.progphys.2026","students":[` +
 			`{"username":"s001","email":"s001@example.org","given_name":"Stu","family_name":"Dent","group":"g1"},{"username":"a.b-c_d"}]}`,
-			want: Params{Course: "tugraz.progphys.2026", Students: []Student{
+			Want: Params{Course: "tugraz.progphys.2026", Students: []Student{
 				{Username: "s001", Email: "s001@example.org", GivenName: "Stu", FamilyName: "Dent", Group: "g1"},
 				{Username: "a.b-c_d"},
 			}}},
-		{name: "the most students", body: `{"course":"c","students":` + studentsJSON(MaxStudents) + `}`},
-		{name: "empty object", body: `{}`, fields: []string{"course", "students"}},
-		{name: "empty course", body: `{"course":"","students":[{"username":"a"}]}`, fields: []string{"course"}},
-		{name: "no students", body: `{"course":"c","students":[]}`, fields: []string{"students"}},
-		{name: "students an object", body: `{"course":"c","students":{"username":"a"}}`, fields: []string{"students"}},
-		{name: "student a string", body: `{"course":"c","students":["a"]}`, fields: []string{"students[0]"}},
-		{name: "student null", body: `{"course":"c","students":[null]}`, fields: []string{"students[0].username"}},
-		{name: "missing username", body: `{"course":"c","students":[{"email":"a@b"}]}`, fields: []string{"students[0].username"}},
-		{name: "bad username", body: `{"course":"c","students":[{"username":"ok"},{"username":"Bad Name"}]}`, fields: []string{"students[1].username"}},
-		{name: "username starts with a dot", body: `{"course":"c","students":[{"username":".x"}]}`, fields: []string{"students[0].username"}},
-		{name: "username too long", body: `{"course":"c","students":[{"username":"` + strings.Repeat("u", 65) + `"}]}`, fields: []string{"students[0].username"}},
-		{name: "duplicate username", body: `{"course":"c","students":[{"username":"a"},{"username":"a"}]}`, fields: []string{"students[1].username"}},
-		{name: "duplicate later", body: `{"course":"c","students":[{"username":"a"},{"username":"b"},{"username":"a"}]}`, fields: []string{"students[2].username"}},
-		{name: "bad and duplicate", body: `{"course":"c","students":[{"username":"A"},{"username":"b"},{"username":"b"}]}`,
-			fields: []string{"students[0].username", "students[2].username"}},
-		{name: "email too long", body: `{"course":"c","students":[{"username":"a","email":"` + strings.Repeat("e", 256) + `"}]}`, fields: []string{"students[0].email"}},
-		{name: "unknown student field", body: `{"course":"c","students":[{"username":"a","role":"_lecturer"}]}`, fields: []string{"students[0].role"}},
-		{name: "too many", body: `{"course":"c","students":` + studentsJSON(MaxStudents+1) + `}`, fields: []string{"students"}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := typ.DecodeParams(json.RawMessage(tt.body))
-			if tt.fields == nil {
-				if err != nil {
-					t.Fatalf("DecodeParams: %v", err)
-				}
-				p := got.(Params)
-				if tt.want.Course != "" && (p.Course != tt.want.Course || !slices.Equal(p.Students, tt.want.Students)) {
-					t.Errorf("DecodeParams(%s) = %+v, want %+v", tt.body, p, tt.want)
-				}
-				return
-			}
-			if fields := slices.Compact(badFields(t, err)); !slices.Equal(fields, tt.fields) {
-				t.Errorf("DecodeParams: bad fields %q, want %q (%.300v)", fields, tt.fields, err)
-			}
-		})
-	}
+		{Name: "the most students", Body: `{"course":"c","students":` + studentsJSON(MaxStudents) + `}`},
+		{Name: "empty object", Body: `{}`, Fields: []string{"course", "students"}},
+		{Name: "empty course", Body: `{"course":"","students":[{"username":"a"}]}`, Fields: []string{"course"}},
+		{Name: "no students", Body: `{"course":"c","students":[]}`, Fields: []string{"students"}},
+		{Name: "students an object", Body: `{"course":"c","students":{"username":"a"}}`, Fields: []string{"students"}},
+		{Name: "student a string", Body: `{"course":"c","students":["a"]}`, Fields: []string{"students[0]"}},
+		{Name: "student null", Body: `{"course":"c","students":[null]}`, Fields: []string{"students[0].username"}},
+		{Name: "missing username", Body: `{"course":"c","students":[{"email":"a@b"}]}`, Fields: []string{"students[0].username"}},
+		{Name: "bad username", Body: `{"course":"c","students":[{"username":"ok"},{"username":"Bad Name"}]}`, Fields: []string{"students[1].username"}},
+		{Name: "username starts with a dot", Body: `{"course":"c","students":[{"username":".x"}]}`, Fields: []string{"students[0].username"}},
+		{Name: "username too long", Body: `{"course":"c","students":[{"username":"` + strings.Repeat("u", 65) + `"}]}`, Fields: []string{"students[0].username"}},
+		{Name: "duplicate username", Body: `{"course":"c","students":[{"username":"a"},{"username":"a"}]}`, Fields: []string{"students[1].username"}},
+		{Name: "duplicate later", Body: `{"course":"c","students":[{"username":"a"},{"username":"b"},{"username":"a"}]}`, Fields: []string{"students[2].username"}},
+		{Name: "bad and duplicate", Body: `{"course":"c","students":[{"username":"A"},{"username":"b"},{"username":"b"}]}`,
+			Fields: []string{"students[0].username", "students[2].username"}},
+		{Name: "email too long", Body: `{"course":"c","students":[{"username":"a","email":"` + strings.Repeat("e", 256) + `"}]}`, Fields: []string{"students[0].email"}},
+		{Name: "unknown student field", Body: `{"course":"c","students":[{"username":"a","role":"_lecturer"}]}`, Fields: []string{"students[0].role"}},
+		{Name: "too many", Body: `{"course":"c","students":` + studentsJSON(MaxStudents+1) + `}`, Fields: []string{"students"}},
+	})
 }
 
 func TestDuplicateNamesTheFirst(t *testing.T) {
@@ -96,31 +56,5 @@ func TestDuplicateNamesTheFirst(t *testing.T) {
 	var ve *derrors.InvalidError
 	if !errors.As(err, &ve) || len(ve.Fields) != 1 || !strings.Contains(ve.Fields[0].Message, "students[0]") {
 		t.Fatalf("Validate = %v, want students[2].username naming students[0]", err)
-	}
-}
-
-func TestSchemaAndAccess(t *testing.T) {
-	t.Parallel()
-	typ := Task(tasks.Deps{})
-	if typ.Name() != "release_students" {
-		t.Errorf("Name() = %q", typ.Name())
-	}
-	s := typ.Schema()
-	if got := s["required"]; !slices.Equal(got.([]string), []string{"course", "students"}) {
-		t.Errorf("schema required = %v", got)
-	}
-	students := s["properties"].(map[string]any)["students"].(map[string]any)
-	if students["type"] != "array" || students["minItems"] != 1 || students["maxItems"] != MaxStudents {
-		t.Errorf("schema of students = %v", students)
-	}
-	item := students["items"].(map[string]any)
-	if got := item["required"]; !slices.Equal(got.([]string), []string{"username"}) {
-		t.Errorf("schema of a student: required = %v", got)
-	}
-	if len(typ.Roles()) != 0 || typ.Access() != course.ReleaseAccess {
-		t.Errorf("Roles() = %v, Access() = %q; want none and %q", typ.Roles(), typ.Access(), course.ReleaseAccess)
-	}
-	if typ.Timeout() <= 0 {
-		t.Errorf("Timeout() = %v, want a bound", typ.Timeout())
 	}
 }
