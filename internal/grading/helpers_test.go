@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/computor-org/computor-go/internal/sandbox"
+	"go.uber.org/goleak"
 )
 
 // box is the real sandbox the tests grade in; boxErr says why there is
@@ -23,6 +24,11 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if box != nil {
 		_ = box.Close()
+	}
+	// No test may leave a goroutine behind.
+	if err := goleak.Find(); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
 	}
 	os.Exit(code)
 }
