@@ -220,6 +220,14 @@ func (t *Type) Register(r worker.Registry) {
 	}
 }
 
+// RegisterWorkflows registers every task type's workflow, without its
+// activities: what a workflow replayer needs.
+func (r *Registry) RegisterWorkflows(w worker.WorkflowRegistry) {
+	for _, t := range r.types {
+		w.RegisterWorkflowWithOptions(t.workflow, workflow.RegisterOptions{Name: t.name})
+	}
+}
+
 // Registry holds every task type, in the order they were added.
 type Registry struct {
 	types  []*Type

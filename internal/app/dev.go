@@ -1,9 +1,8 @@
-package main
+package app
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +23,7 @@ import (
 	"github.com/computor-org/computor-go/internal/engine/embedded"
 	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/catalog"
 	"github.com/computor-org/computor-go/internal/worker"
 )
 
@@ -33,16 +33,6 @@ const devTokenTTL = 7 * 24 * time.Hour
 // devStopTimeout is the dev worker's grace period: short, so Ctrl+C is
 // quick; an activity cut off resumes when dev starts again.
 const devStopTimeout = 5 * time.Second
-
-// devOptions are the settings of an embedded stack beyond common.
-type devOptions struct {
-	apiAddr   string
-	uiAddr    string
-	ephemeral bool
-	noUI      bool
-	// maxActivities bounds the worker's concurrent activities per queue.
-	maxActivities int
-}
 
 // devStack is everything `computor dev` runs in one process.
 type devStack struct {
@@ -61,50 +51,50 @@ type devStack struct {
 // startDev starts the embedded Temporal server, a worker on every queue,
 // the Web UI, and builds the API; the caller serves d.handler on
 // d.listener. On error nothing is left running.
-func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) (_ *devStack, err error) {
+func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, err error) {
 	d := &devStack{}
 	defer func() {
 		if err != nil {
 			d.close()
 		}
 	}()
-	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	if d.secret, err = c.jwtSecret(true); err != nil {
 		return nil, err
 	}
-	verifier, err := auth.NewVerifier(auth.Config{Secret: d.secret, Issuer: c.jwtIssuer, Audience: c.jwtAudience})
+	verifier, err := auth.NewVerifier(auth.Config{Secret: d.secret, Issuer: c.JWTIssuer, Audience: c.JWTAudience})
 	if err != nil {
 		return nil, err
 	}
-	deps, repos, testing, closeDeps, err := c.deps(ctx, true, logger)
+	st, err := c.openStack(ctx, true, logger)
 	if err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, closeDeps)
-	d.deps = deps
-	if d.registry, err = registry(deps, testing); err != nil {
+	d.closers = append(d.closers, st.close)
+	d.deps = st.deps
+	if d.registry, err = catalog.New(st.deps, st.testing); err != nil {
 		return nil, err
 	}
 
 	// Take the API's port and check the UI's before starting anything, so
 	// a taken port fails fast and by name.
-	if d.listener, err = listen("api", o.apiAddr); err != nil {
+	if d.listener, err = listen("api", c.APIAddr); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, func() { _ = d.listener.Close() })
-	if !o.noUI {
-		if err := embedded.CheckAddrFree("ui", o.uiAddr); err != nil {
+	if !c.NoUI {
+		if err := embedded.CheckAddrFree("ui", c.UIAddr); err != nil {
 			return nil, err
 		}
 	}
 
 	d.server, err = embedded.StartServer(ctx, embedded.ServerConfig{
-		DataDir:   c.dataDir,
-		Ephemeral: o.ephemeral,
-		Addr:      c.temporalAddr,
-		Namespace: c.namespace,
+		DataDir:   c.DataDir,
+		Ephemeral: c.Ephemeral,
+		Addr:      c.TemporalAddr,
+		Namespace: c.Namespace,
 		Logger:    logger,
 	})
 	if err != nil {
@@ -121,27 +111,27 @@ func startDev(ctx context.Context, c common, o devOptions, logger *slog.Logger) 
 		return nil, err
 	}
 	d.closers = append(d.closers, d.temporal.Close)
-	if err := setRetention(ctx, d.temporal.WorkflowService(), c.namespace); err != nil {
+	if err := setRetention(ctx, d.temporal.WorkflowService(), c.Namespace); err != nil {
 		return nil, err
 	}
 
-	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: o.maxActivities, Logger: logger, Metrics: mreg}); err != nil {
+	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: c.MaxActivities, Logger: logger, Metrics: mreg}); err != nil {
 		return nil, err
 	}
 	if err := d.worker.Start(); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.worker.Stop)
-	worker.Announce(ctx, deps.Store, announcement(deps, d.worker.Queues()), logger)
+	worker.Announce(ctx, st.deps.Store, announcement(st.deps, d.worker.Queues()), logger)
 
-	if !o.noUI {
-		if d.ui, err = embedded.StartUI(o.uiAddr, d.server.Addr(), c.namespace, logger); err != nil {
+	if !c.NoUI {
+		if d.ui, err = embedded.StartUI(c.UIAddr, d.server.Addr(), c.Namespace, logger); err != nil {
 			return nil, err
 		}
 		d.closers = append(d.closers, d.ui.Stop)
 	}
-	d.handler, err = apiHandler(api.Config{Temporal: d.temporal, Namespace: c.namespace, Registry: d.registry,
-		Verifier: verifier, Store: deps.Store, Git: repos, Metrics: mreg, Logger: logger, Sync: d.server.Sync})
+	d.handler, err = apiHandler(api.Config{Temporal: d.temporal, Namespace: c.Namespace, Registry: d.registry,
+		Verifier: verifier, Store: st.deps.Store, Git: st.repos, Metrics: mreg, Logger: logger, Sync: d.server.Sync})
 	if err != nil {
 		return nil, err
 	}
@@ -156,40 +146,31 @@ func (d *devStack) close() {
 	d.closers = nil
 }
 
-func (o *devOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.apiAddr, "api-addr", env(envAPIAddr, defaultAPIAddr), "where the API listens ("+envAPIAddr+")")
-	fs.StringVar(&o.uiAddr, "ui-addr", env(envUIAddr, embedded.DefaultUIAddr), "where the Temporal Web UI listens ("+envUIAddr+")")
-	fs.BoolVar(&o.ephemeral, "ephemeral", false, "keep Temporal's database in memory: nothing survives a restart")
-	fs.BoolVar(&o.noUI, "no-ui", false, "do not serve the Web UI")
-	fs.IntVar(&o.maxActivities, "max-activities", 0, "activities the worker runs at once per queue (default 100 per CPU)")
-}
-
-func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// Dev runs the embedded default until ctx ends: Temporal on SQLite, the
+// Web UI, the API and one worker on every queue, in this process. It
+// prints where each part listens and an admin token to stdout.
+func Dev(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	start := time.Now()
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs)
-	var o devOptions
-	o.register(fs)
-	if err := parseFlags(fs, args); err != nil {
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
 		return err
 	}
-	logger, err := c.logger(stderr)
+	logger, err := c.Logger(stderr)
 	if err != nil {
 		return err
 	}
-	d, err := startDev(ctx, c, o, logger)
+	logger.Debug("dev starting", "config", c)
+	d, err := startDev(ctx, c, logger)
 	if err != nil {
 		return err
 	}
 	defer d.close()
 
-	token, err := auth.Mint(d.secret, "admin", []string{auth.RoleAdmin}, devTokenTTL, c.jwtIssuer, c.jwtAudience)
+	token, err := auth.Mint(d.secret, "admin", []string{auth.RoleAdmin}, devTokenTTL, c.JWTIssuer, c.JWTAudience)
 	if err != nil {
 		return err
 	}
-	tokenPath := filepath.Join(c.dataDir, tokenFile)
+	tokenPath := filepath.Join(c.DataDir, TokenFile)
 	if err := writeFileAtomic(tokenPath, []byte(token+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write dev token: %w", err)
 	}
@@ -197,8 +178,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	apiErr := make(chan error, 1)
 	go func() { apiErr <- serveAPI(ctx, d.listener, d.handler, logger) }()
 
-	db := filepath.Join(c.dataDir, embedded.DatabaseFile)
-	if o.ephemeral {
+	db := filepath.Join(c.DataDir, embedded.DatabaseFile)
+	if c.Ephemeral {
 		db = "in memory (--ephemeral)"
 	}
 	uiLine := "disabled (--no-ui)"
@@ -217,7 +198,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 Try: curl -H "Authorization: Bearer $(cat %s)" http://%s/tasks/types
 Press Ctrl+C to stop.
-`, time.Since(start).Round(time.Millisecond), d.listener.Addr(), uiLine, d.server.Addr(), c.namespace, db,
+`, time.Since(start).Round(time.Millisecond), d.listener.Addr(), uiLine, d.server.Addr(), c.Namespace, db,
 		pyList(d.worker.Queues()), devTokenTTL, tokenPath, token, tokenPath, d.listener.Addr())
 
 	select {

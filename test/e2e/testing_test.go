@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/app"
 )
 
 // sampleCourse sets up a course from testdata/course: the assignments
@@ -197,7 +199,7 @@ func TestStudentTesting(t *testing.T) {
 	apiPort := s.api[strings.LastIndex(s.api, ":")+1:]
 	coursePath := filepath.Join(s.dataDir, "repos", strings.ReplaceAll(course, ".", "/"))
 	otherRepo := filepath.Join(coursePath, "students", "py-correct.git", "config")
-	secret, _ := os.ReadFile(filepath.Join(s.dataDir, secretFile))
+	secret, _ := os.ReadFile(filepath.Join(s.dataDir, app.SecretFile))
 	forbidden := append(slices.Clone(keptBack), strings.TrimSpace(string(secret)), "[core]")
 
 	var wg sync.WaitGroup

@@ -1,11 +1,10 @@
-package main
+package app
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,21 +23,38 @@ import (
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/catalog"
 )
 
-// benchOptions are the flags of `computor bench`.
-type benchOptions struct {
-	n, clients, priority int
-	task, params         string
-	apiURL, token        string
-	json                 bool
-	skipSDK, skipAPI     bool
-	ephemeral            bool
-	cpuProfile           string
+// BenchOptions are the settings of Bench beyond Config.
+type BenchOptions struct {
+	// N tasks go through each path; Clients submit concurrently, each
+	// waiting for its task to finish before the next.
+	N, Clients int
+	// Task is the task type, Params its parameters (JSON), Priority the
+	// submit priority.
+	Task, Params string
+	Priority     int
+	// APIURL is the API of a running stack; empty: an embedded stack of
+	// the bench's own, in a temporary data dir (unless Config.DataDir is
+	// given) with Temporal on a free port (unless OwnTemporalAddr).
+	APIURL string
+	// Token is the bearer token for APIURL; empty: minted with the
+	// configured secret.
+	Token string
+	// OwnDataDir and OwnTemporalAddr say that Config.DataDir and
+	// Config.TemporalAddr were given, not defaults.
+	OwnDataDir, OwnTemporalAddr bool
+	// JSON prints the report as JSON.
+	JSON bool
+	// SkipSDK and SkipAPI leave out a path.
+	SkipSDK, SkipAPI bool
+	// CPUProfile, when set, receives a CPU profile of the measured phases.
+	CPUProfile string
 }
 
-// benchPath is the measured figures of one way of starting tasks.
-type benchPath struct {
+// BenchPath is the measured figures of one way of starting tasks.
+type BenchPath struct {
 	Path           string  `json:"path"`
 	Tasks          int     `json:"tasks"`
 	Failed         int     `json:"failed"`
@@ -51,79 +67,64 @@ type benchPath struct {
 	FinishedP99Ms  float64 `json:"finished_p99_ms"`
 }
 
-// benchReport is the output of `computor bench`.
-type benchReport struct {
+// BenchReport is the output of `computor bench`.
+type BenchReport struct {
 	Task     string     `json:"task"`
 	Params   string     `json:"params"`
 	Clients  int        `json:"clients"`
 	Engine   string     `json:"engine"`
 	CPUs     int        `json:"cpus"`
-	API      *benchPath `json:"api,omitempty"`
-	SDK      *benchPath `json:"sdk,omitempty"`
+	API      *BenchPath `json:"api,omitempty"`
+	SDK      *BenchPath `json:"sdk,omitempty"`
 	APIToSDK float64    `json:"api_to_sdk_ratio,omitempty"`
 }
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs)
-	var o benchOptions
-	fs.IntVar(&o.n, "n", 200, "tasks per path")
-	fs.IntVar(&o.clients, "clients", 16, "concurrent clients; each submits a task and waits for it to finish, then the next")
-	fs.StringVar(&o.task, "task", "example_long_running", "task type")
-	fs.StringVar(&o.params, "params", `{"duration":0}`, "task parameters (JSON)")
-	fs.IntVar(&o.priority, "priority", 0, "submit priority")
-	fs.StringVar(&o.apiURL, "api", "", "API of a running stack (default: start an embedded one)")
-	fs.StringVar(&o.token, "token", "", "bearer token for --api (default: minted with the configured secret)")
-	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
-	fs.BoolVar(&o.skipSDK, "skip-sdk", false, "measure only the API")
-	fs.BoolVar(&o.skipAPI, "skip-api", false, "measure only the SDK")
-	fs.BoolVar(&o.ephemeral, "ephemeral", false, "embedded stack keeps Temporal in memory (default: a file database in a temporary data dir)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured phases to this file")
-	if err := parseFlags(fs, args); err != nil {
+// Bench submits N tasks through the API and the same N through the
+// Temporal SDK on the same server, and prints latency percentiles, tasks
+// per second and their ratio.
+func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writer) error {
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
 		return err
 	}
-	if o.n < 1 || o.clients < 1 {
+	if o.N < 1 || o.Clients < 1 {
 		return errors.New("bench: --n and --clients must be at least 1")
 	}
-	if !isFlagSet(fs, "log-level") && os.Getenv(envLogLevel) == "" {
-		c.logLevel = "warn" // a line per task would bury the progress
-	}
-	logger, err := c.logger(stderr)
+	logger, err := c.Logger(stderr)
 	if err != nil {
 		return err
 	}
 	// The bench's task types need no database or repositories.
-	reg, err := registry(tasks.Deps{}, false)
+	reg, err := catalog.New(tasks.Deps{}, false)
 	if err != nil {
 		return err
 	}
-	typ, ok := reg.Get(o.task)
+	typ, ok := reg.Get(o.Task)
 	if !ok {
-		return fmt.Errorf("bench: unknown task %q (known: %v)", o.task, reg.Names())
+		return fmt.Errorf("bench: unknown task %q (known: %v)", o.Task, reg.Names())
 	}
-	params, err := typ.DecodeParams(json.RawMessage(o.params))
+	params, err := typ.DecodeParams(json.RawMessage(o.Params))
 	if err != nil {
 		return fmt.Errorf("bench: --params: %w", err)
 	}
 
-	report := benchReport{Task: o.task, Params: o.params, Clients: o.clients, CPUs: runtime.NumCPU()}
+	report := BenchReport{Task: o.Task, Params: o.Params, Clients: o.Clients, CPUs: runtime.NumCPU()}
 	var tc client.Client
-	if o.apiURL == "" {
+	if o.APIURL == "" {
 		// An embedded stack of our own, on free ports.
-		dir := c.dataDir
-		if !isFlagSet(fs, "data-dir") {
-			if dir, err = os.MkdirTemp("", "computor-bench-"); err != nil {
+		if !o.OwnDataDir {
+			dir, err := os.MkdirTemp("", "computor-bench-")
+			if err != nil {
 				return err
 			}
 			defer os.RemoveAll(dir)
-			c.dataDir = dir
+			c.DataDir = dir
 		}
-		if !isFlagSet(fs, "temporal-addr") {
-			c.temporalAddr = freeLoopbackAddr()
+		if !o.OwnTemporalAddr {
+			c.TemporalAddr = freeLoopbackAddr()
 		}
-		d, err := startDev(ctx, c, devOptions{apiAddr: "127.0.0.1:0", noUI: true, ephemeral: o.ephemeral}, logger)
+		c.APIAddr, c.NoUI = "127.0.0.1:0", true
+		d, err := startDev(ctx, c, logger)
 		if err != nil {
 			return err
 		}
@@ -132,29 +133,29 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		served := make(chan error, 1)
 		go func() { served <- serveAPI(serveCtx, d.listener, d.handler, logger) }()
 		defer func() { stopServe(); <-served }()
-		o.apiURL = "http://" + d.listener.Addr().String()
-		if o.token == "" {
-			if o.token, err = auth.Mint(d.secret, "bench", nil, time.Hour, c.jwtIssuer, c.jwtAudience); err != nil {
+		o.APIURL = "http://" + d.listener.Addr().String()
+		if o.Token == "" {
+			if o.Token, err = auth.Mint(d.secret, "bench", nil, time.Hour, c.JWTIssuer, c.JWTAudience); err != nil {
 				return err
 			}
 		}
 		tc = d.temporal
 		report.Engine = "embedded, file database (WAL, synchronous=normal, API submits group-committed)"
-		if o.ephemeral {
+		if c.Ephemeral {
 			report.Engine = "embedded, in memory"
 		}
 	} else {
-		report.Engine = "external: " + o.apiURL + ", temporal " + c.temporalAddr
-		if o.token == "" {
+		report.Engine = "external: " + o.APIURL + ", temporal " + c.TemporalAddr
+		if o.Token == "" {
 			secret, err := c.jwtSecret(false)
 			if err != nil {
 				return fmt.Errorf("bench: --token or a secret is needed for --api: %w", err)
 			}
-			if o.token, err = auth.Mint(secret, "bench", nil, time.Hour, c.jwtIssuer, c.jwtAudience); err != nil {
+			if o.Token, err = auth.Mint(secret, "bench", nil, time.Hour, c.JWTIssuer, c.JWTAudience); err != nil {
 				return err
 			}
 		}
-		if !o.skipSDK {
+		if !o.SkipSDK {
 			if tc, err = engine.Dial(ctx, c.temporalClient("computor-bench", logger)); err != nil {
 				return err
 			}
@@ -162,26 +163,26 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
-	api := &apiBench{url: o.apiURL, token: o.token, body: submitBody(o), client: &http.Client{
-		Transport: &http.Transport{MaxIdleConnsPerHost: o.clients * 2, MaxConnsPerHost: o.clients * 2},
+	api := &apiBench{url: o.APIURL, token: o.Token, body: submitBody(o), client: &http.Client{
+		Transport: &http.Transport{MaxIdleConnsPerHost: o.Clients * 2, MaxConnsPerHost: o.Clients * 2},
 	}}
-	sdk := &sdkBench{client: tc, typ: typ, params: params, priority: o.priority}
+	sdk := &sdkBench{client: tc, typ: typ, params: params, priority: o.Priority}
 
 	// Warm both paths up, so neither pays for the other's first use.
-	warm := min(o.clients, o.n)
-	if !o.skipAPI {
-		if _, err := measure(ctx, "warm-up", warm, o.clients, api.run, io.Discard); err != nil {
+	warm := min(o.Clients, o.N)
+	if !o.SkipAPI {
+		if _, err := measure(ctx, "warm-up", warm, o.Clients, api.run, io.Discard); err != nil {
 			return err
 		}
 	}
-	if !o.skipSDK {
-		if _, err := measure(ctx, "warm-up", warm, o.clients, sdk.run, io.Discard); err != nil {
+	if !o.SkipSDK {
+		if _, err := measure(ctx, "warm-up", warm, o.Clients, sdk.run, io.Discard); err != nil {
 			return err
 		}
 	}
 
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
 		if err != nil {
 			return err
 		}
@@ -191,36 +192,30 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if !o.skipAPI {
-		if report.API, err = measure(ctx, "api", o.n, o.clients, api.run, stderr); err != nil {
+	if !o.SkipAPI {
+		if report.API, err = measure(ctx, "api", o.N, o.Clients, api.run, stderr); err != nil {
 			return err
 		}
 	}
-	if !o.skipSDK {
-		if report.SDK, err = measure(ctx, "sdk", o.n, o.clients, sdk.run, stderr); err != nil {
+	if !o.SkipSDK {
+		if report.SDK, err = measure(ctx, "sdk", o.N, o.Clients, sdk.run, stderr); err != nil {
 			return err
 		}
 	}
 	if report.API != nil && report.SDK != nil && report.SDK.TasksPerSecond > 0 {
 		report.APIToSDK = report.API.TasksPerSecond / report.SDK.TasksPerSecond
 	}
-	if o.json {
+	if o.JSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(report)
 	}
-	printBench(stdout, report, o.n)
+	printBench(stdout, report, o.N)
 	return nil
 }
 
-func isFlagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
-func submitBody(o benchOptions) []byte {
-	b, _ := json.Marshal(map[string]any{"task_name": o.task, "parameters": json.RawMessage(o.params), "priority": o.priority})
+func submitBody(o BenchOptions) []byte {
+	b, _ := json.Marshal(map[string]any{"task_name": o.Task, "parameters": json.RawMessage(o.Params), "priority": o.Priority})
 	return b
 }
 
@@ -230,7 +225,7 @@ type oneRun func(ctx context.Context) (submit time.Duration, finished bool, err 
 
 // measure runs n tasks with the given concurrency, each client starting
 // the next task when its last one ended.
-func measure(ctx context.Context, path string, n, clients int, run oneRun, progress io.Writer) (*benchPath, error) {
+func measure(ctx context.Context, path string, n, clients int, run oneRun, progress io.Writer) (*BenchPath, error) {
 	var (
 		next     atomic.Int64
 		done     atomic.Int64
@@ -289,7 +284,7 @@ func measure(ctx context.Context, path string, n, clients int, run oneRun, progr
 	if len(submits) == 0 {
 		return nil, fmt.Errorf("bench %s: every task failed: %v", path, firstErr)
 	}
-	return &benchPath{
+	return &BenchPath{
 		Path:           path,
 		Tasks:          n,
 		Failed:         failed,
@@ -390,11 +385,11 @@ func (b *sdkBench) run(ctx context.Context) (time.Duration, bool, error) {
 	return submit, err == nil, nil
 }
 
-func printBench(w io.Writer, r benchReport, n int) {
+func printBench(w io.Writer, r BenchReport, n int) {
 	fmt.Fprintf(w, "computor bench: %d × %s %s, %d clients, %d CPUs\nengine: %s\n\n", n, r.Task, r.Params, r.Clients, r.CPUs, r.Engine)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "path\ttasks/s\tsubmit p50\tp95\tp99\tfinished p50\tp99\tfailed\t")
-	for _, p := range []*benchPath{r.API, r.SDK} {
+	for _, p := range []*BenchPath{r.API, r.SDK} {
 		if p == nil {
 			continue
 		}

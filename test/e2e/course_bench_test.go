@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // Benchmarks of the course tasks through the whole stack (API, Temporal,
 // worker, store, git, sandbox). Run with, for example:
 //
-//	go test -run '^$' -bench 'ReleaseStudents|StudentTesting' -benchtime 1x ./cmd/computor/
+//	go test -run '^$' -bench 'ReleaseStudents|StudentTesting' -benchtime 1x ./test/e2e/
 
 // newCourse creates an empty course with a template and returns its path.
 func newCourse(b *testing.B, s *stack, admin string) string {

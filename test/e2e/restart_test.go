@@ -1,37 +1,17 @@
-package main
+package e2e
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// subprocessEnv makes the test binary act as the computor binary, so a test
-// can kill a real `computor dev` process without building another binary.
-const subprocessEnv = "COMPUTOR_TEST_SUBPROCESS_ARGS"
-
-func runSubprocess() {
-	var args []string
-	if err := json.Unmarshal([]byte(os.Getenv(subprocessEnv)), &args); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, args, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "computor:", err)
-		os.Exit(1)
-	}
-}
 
 // devProcess is `computor dev` in a child process.
 type devProcess struct {
@@ -43,9 +23,7 @@ type devProcess struct {
 
 func startDevProcess(t testing.TB, args ...string) *devProcess {
 	t.Helper()
-	enc, _ := json.Marshal(append([]string{"dev"}, args...))
-	p := &devProcess{cmd: exec.Command(os.Args[0]), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
-	p.cmd.Env = append(os.Environ(), subprocessEnv+"="+string(enc))
+	p := &devProcess{cmd: exec.Command(binary, append([]string{"dev"}, args...)...), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -160,17 +138,17 @@ func TestPortTakenIsAClearError(t *testing.T) {
 	// The shared stack holds its API port: a second dev on it must say so.
 	taken := strings.TrimPrefix(shared.api, "http://")
 	var out, errOut syncBuffer
-	err := run(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", taken,
+	err := computor(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", taken,
 		"--temporal-addr", freeAddr(), "--no-ui"}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), taken) || !strings.Contains(err.Error(), "api address") {
 		t.Fatalf("error %v does not name the taken api address %s", err, taken)
 	}
-	err = run(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", freeAddr(),
+	err = computor(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", freeAddr(),
 		"--temporal-addr", shared.temporal, "--no-ui"}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), shared.temporal) || !strings.Contains(err.Error(), "temporal address") {
 		t.Fatalf("error %v does not name the taken temporal address %s", err, shared.temporal)
 	}
-	err = run(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", freeAddr(),
+	err = computor(context.Background(), []string{"dev", "--ephemeral", "--data-dir", t.TempDir(), "--api-addr", freeAddr(),
 		"--temporal-addr", freeAddr(), "--ui-addr", shared.ui}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), shared.ui) || !strings.Contains(err.Error(), "ui address") {
 		t.Fatalf("error %v does not name the taken ui address %s", err, shared.ui)
@@ -184,7 +162,7 @@ func TestWorkerCommand(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"worker", "--temporal-addr", s.temporal, "--data-dir", t.TempDir(), "--high-priority", "--stop-timeout", "2s", "--log-level", "warn"}, &out, &errOut)
+		done <- computor(ctx, []string{"worker", "--temporal-addr", s.temporal, "--data-dir", t.TempDir(), "--high-priority", "--stop-timeout", "2s", "--log-level", "warn"}, &out, &errOut)
 	}()
 	eventually(t, 30*time.Second, "worker banner", func() bool { return strings.Contains(out.String(), "Worker started.") })
 	cancel()
@@ -193,9 +171,7 @@ func TestWorkerCommand(t *testing.T) {
 	}
 	want := []string{
 		"Starting Temporal worker...",
-		"Registered workflows: ['example_long_running', 'example_data_processing', 'example_error_handling', " +
-			"'student_testing', 'submission_processing', " +
-			"'release_students', 'release_course', 'create_organization', 'create_course_family', 'create_course']",
+		"Registered workflows: ['" + strings.Join(catalogNames(t), "', '") + "']",
 		"Worker running on queues: ['computor-high-priority']",
 		"Worker started. Press Ctrl+C to stop.",
 	}
@@ -206,7 +182,7 @@ func TestWorkerCommand(t *testing.T) {
 		}
 	}
 	// Bad queue flags are refused.
-	err := run(context.Background(), []string{"worker", "--queues", "nope"}, &out, &errOut)
+	err := computor(context.Background(), []string{"worker", "--queues", "nope"}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Fatalf("bad queue error: %v", err)
 	}
@@ -215,10 +191,10 @@ func TestWorkerCommand(t *testing.T) {
 func TestTokenCommand(t *testing.T) {
 	t.Parallel()
 	var out, errOut syncBuffer
-	if err := run(context.Background(), []string{"token", "--data-dir", shared.dataDir}, &out, &errOut); err == nil {
+	if err := computor(context.Background(), []string{"token", "--data-dir", shared.dataDir}, &out, &errOut); err == nil {
 		t.Fatal("token without --sub succeeded")
 	}
-	if err := run(context.Background(), []string{"token", "--data-dir", t.TempDir(), "--sub", "x"}, &out, &errOut); err == nil ||
+	if err := computor(context.Background(), []string{"token", "--data-dir", t.TempDir(), "--sub", "x"}, &out, &errOut); err == nil ||
 		!strings.Contains(err.Error(), "COMPUTOR_JWT_SECRET") {
 		t.Fatalf("token without a secret: %v", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func TestWorkerMetrics(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"worker", "--temporal-addr", shared.temporal, "--data-dir", t.TempDir(), "--high-priority",
+		done <- computor(ctx, []string{"worker", "--temporal-addr", shared.temporal, "--data-dir", t.TempDir(), "--high-priority",
 			"--stop-timeout", "2s", "--log-level", "warn", "--metrics-addr", addr}, &out, &errOut)
 	}()
 	defer func() {

@@ -1,9 +1,8 @@
-package main
+package app
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,50 +15,48 @@ import (
 	"github.com/computor-org/computor-go/internal/api"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/metrics"
+	"github.com/computor-org/computor-go/internal/tasks/catalog"
 )
 
-func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("api", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs)
-	addr := fs.String("api-addr", env(envAPIAddr, defaultAPIAddr), "where the API listens ("+envAPIAddr+")")
-	noTesting := fs.Bool("no-testing", false, "do not offer student_testing and submission_processing (no worker has a sandbox)")
-	if err := parseFlags(fs, args); err != nil {
+// API serves the HTTP API against the Temporal cluster at
+// cfg.TemporalAddr until ctx ends.
+func API(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	logger, err := c.logger(stderr)
+	logger, err := cfg.Logger(stderr)
 	if err != nil {
 		return err
 	}
-	verifier, err := c.verifier(false)
+	verifier, err := cfg.verifier(false)
 	if err != nil {
 		return err
 	}
-	ln, err := listen("api", *addr)
+	ln, err := listen("api", cfg.APIAddr)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
 	mreg := metrics.New()
-	tc, err := connect(ctx, c, "computor-api", mreg.SDKHandler(), logger)
+	tc, err := connect(ctx, cfg, "computor-api", mreg.SDKHandler(), logger)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	deps, repos, _, closeDeps, err := c.deps(ctx, false, logger)
+	st, err := cfg.openStack(ctx, false, logger)
 	if err != nil {
 		return err
 	}
-	defer closeDeps()
-	reg, err := registry(deps, !*noTesting)
+	defer st.close()
+	reg, err := catalog.New(st.deps, !cfg.NoTesting)
 	if err != nil {
 		return err
 	}
-	logger.Info("api starting", "addr", ln.Addr().String(), "temporal", c.temporalAddr, "namespace", c.namespace, "auth", verifier.String())
+	logger.Info("api starting", "addr", ln.Addr().String(), "config", cfg, "auth", verifier.String())
 	fmt.Fprintf(stdout, "API listening on http://%s\n", ln.Addr())
-	h, err := apiHandler(api.Config{Temporal: tc, Namespace: c.namespace, Registry: reg, Verifier: verifier,
-		Store: deps.Store, Git: repos, Metrics: mreg, Logger: logger})
+	h, err := apiHandler(api.Config{Temporal: tc, Namespace: cfg.Namespace, Registry: reg, Verifier: verifier,
+		Store: st.deps.Store, Git: st.repos, Metrics: mreg, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -86,14 +83,14 @@ func listen(what, addr string) (net.Listener, error) {
 
 // connect dials Temporal, reporting the SDK's metrics to mh, and makes
 // sure the namespace is ready.
-func connect(ctx context.Context, c common, identity string, mh client.MetricsHandler, logger *slog.Logger) (client.Client, error) {
-	cfg := c.temporalClient(identity, logger)
-	cfg.MetricsHandler = mh
-	tc, err := engine.Dial(ctx, cfg)
+func connect(ctx context.Context, c Config, identity string, mh client.MetricsHandler, logger *slog.Logger) (client.Client, error) {
+	cc := c.temporalClient(identity, logger)
+	cc.MetricsHandler = mh
+	tc, err := engine.Dial(ctx, cc)
 	if err != nil {
 		return nil, err
 	}
-	if err := engine.EnsureNamespace(ctx, tc, c.namespace); err != nil {
+	if err := engine.EnsureNamespace(ctx, tc, c.Namespace); err != nil {
 		tc.Close()
 		return nil, err
 	}

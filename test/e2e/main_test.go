@@ -1,4 +1,8 @@
-package main
+// Package e2e runs Computor end to end: one real `computor dev` stack for
+// the package, in this process (each test with its own users), driven over
+// HTTP; and the computor binary, built once, for what only a process shows:
+// the command line, signals, kills and restarts.
+package e2e
 
 import (
 	"bytes"
@@ -9,16 +13,19 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
-)
 
-// The tests of this package run the real `computor dev` in-process (one
-// stack for the package, each test with its own users) and drive it over
-// HTTP. This is the one test binary that links the Temporal server.
+	"github.com/computor-org/computor-go/internal/app"
+	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/catalog"
+)
 
 // stack is a running `computor dev`.
 type stack struct {
@@ -39,39 +46,49 @@ var shared *stack
 // that tests can check that runs leave nothing there.
 var workRoot string
 
+// binary is the computor binary, built once by TestMain.
+var binary string
+
 func TestMain(m *testing.M) {
-	if os.Getenv(subprocessEnv) != "" {
-		runSubprocess()
-		return
-	}
-	dir, err := os.MkdirTemp("", "computor-test-")
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "computor-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
-	if workRoot, err = os.MkdirTemp("", "computor-test-work-"); err == nil {
-		err = os.Chmod(workRoot, 0o711)
+	defer os.RemoveAll(dir)
+	binary = filepath.Join(dir, "computor")
+	build := exec.Command("go", "build", "-o", binary, "github.com/computor-org/computor-go/cmd/computor")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build computor:", err)
+		return 1
 	}
-	if err != nil {
+	// The sandbox's users must be able to search the work root.
+	workRoot = filepath.Join(dir, "work")
+	if err := os.Mkdir(workRoot, 0o711); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
-	os.Setenv(envWorkDir, workRoot)
-	s, err := startStack(dir, "--ephemeral")
+	if err := os.Chmod(dir, 0o711); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	s, err := startStack(app.Config{DataDir: filepath.Join(dir, "data"), WorkDir: workRoot, Ephemeral: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start dev stack:", err)
-		os.Exit(1)
+		return 1
 	}
-	os.Unsetenv(envWorkDir) // for the shared stack alone
 	shared = s
 	code := m.Run()
 	if err := s.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "stop dev stack:", err)
 		code = 1
 	}
-	_ = os.RemoveAll(dir)
-	_ = os.RemoveAll(workRoot)
-	os.Exit(code)
+	return code
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader.
@@ -101,22 +118,25 @@ func freeAddr() string {
 	return l.Addr().String()
 }
 
-// startStack runs `computor dev` in this process and waits until it is ready.
-func startStack(dataDir string, extra ...string) (*stack, error) {
+// startStack runs app.Dev in this process on free ports and waits until it
+// is ready.
+func startStack(c app.Config) (*stack, error) {
+	c.APIAddr, c.TemporalAddr, c.UIAddr = freeAddr(), freeAddr(), freeAddr()
+	if c.LogLevel == "" {
+		c.LogLevel = "warn"
+	}
 	s := &stack{
-		dataDir:  dataDir,
-		temporal: freeAddr(),
-		ui:       freeAddr(),
+		api:      "http://" + c.APIAddr,
+		dataDir:  c.DataDir,
+		temporal: c.TemporalAddr,
+		ui:       c.UIAddr,
 		stdout:   &syncBuffer{},
 		stderr:   &syncBuffer{},
 		done:     make(chan error, 1),
 	}
-	apiAddr := freeAddr()
-	args := append([]string{"dev", "--data-dir", dataDir, "--api-addr", apiAddr, "--temporal-addr", s.temporal,
-		"--ui-addr", s.ui, "--log-level", "warn"}, extra...)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	go func() { s.done <- run(ctx, args, s.stdout, s.stderr) }()
+	go func() { s.done <- app.Dev(ctx, c, s.stdout, s.stderr) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(s.stdout.String(), "Computor dev is ready") {
 		select {
@@ -130,8 +150,7 @@ func startStack(dataDir string, extra ...string) (*stack, error) {
 			return nil, fmt.Errorf("dev not ready after 60s:\n%s", s.stderr.String())
 		}
 	}
-	s.api = "http://" + apiAddr
-	secret, err := os.ReadFile(dataDir + "/" + secretFile)
+	secret, err := os.ReadFile(filepath.Join(c.DataDir, app.SecretFile))
 	if err != nil {
 		cancel()
 		return nil, err
@@ -153,15 +172,41 @@ func (s *stack) stop() error {
 // tokenFor mints a token with the stack's dev secret.
 func (s *stack) tokenFor(t testing.TB, sub string, roles ...string) string {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	args := []string{"token", "--data-dir", s.dataDir, "--sub", sub, "--ttl", "1h"}
-	if len(roles) > 0 {
-		args = append(args, "--role", strings.Join(roles, ","))
+	token, err := app.Token(app.Config{DataDir: s.dataDir}, sub, roles, time.Hour)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := run(context.Background(), args, &out, &errOut); err != nil {
-		t.Fatalf("computor token: %v: %s", err, errOut.String())
+	return token
+}
+
+// catalogNames are the names of every task type, testing ones included, in
+// the catalog's order: what a stack with a working sandbox offers.
+func catalogNames(t testing.TB) []string {
+	t.Helper()
+	reg, err := catalog.New(tasks.Deps{}, true)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return strings.TrimSpace(out.String())
+	return reg.Names()
+}
+
+// computor runs the computor binary with args until it exits or ctx ends,
+// when it gets SIGTERM. A failed run's error carries its stderr, as the
+// binary prints it.
+func computor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var errOut syncBuffer
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Stdout = stdout
+	cmd.Stderr = io.MultiWriter(stderr, &errOut)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 60 * time.Second
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil && cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 0 {
+			return nil
+		}
+		return fmt.Errorf("%v: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	return nil
 }
 
 // response is a decoded API answer.
@@ -293,6 +338,7 @@ func (s *stack) await(t testing.TB, token, id string) taskResult {
 		if r.status == http.StatusOK {
 			var res taskResult
 			r.json(t, &res)
+			s.recordHistory(t, id, res.Status)
 			return res
 		}
 		r.want(t, http.StatusAccepted)

@@ -1,10 +1,12 @@
-package main
+package e2e
 
 import (
 	"context"
 	"encoding/json"
 	"regexp"
 	"testing"
+
+	"github.com/computor-org/computor-go/internal/app"
 )
 
 func TestBenchAgainstRunningStack(t *testing.T) {
@@ -12,7 +14,7 @@ func TestBenchAgainstRunningStack(t *testing.T) {
 	s := shared
 	args := []string{"bench", "--api", s.api, "--temporal-addr", s.temporal, "--data-dir", s.dataDir, "--n", "8", "--clients", "2"}
 	var out, errOut syncBuffer
-	if err := run(context.Background(), args, &out, &errOut); err != nil {
+	if err := computor(context.Background(), args, &out, &errOut); err != nil {
 		t.Fatalf("bench: %v\n%s", err, errOut.String())
 	}
 	table := out.String()
@@ -28,10 +30,10 @@ func TestBenchAgainstRunningStack(t *testing.T) {
 	}
 
 	out = syncBuffer{}
-	if err := run(context.Background(), append(args, "--json", "--skip-sdk"), &out, &errOut); err != nil {
+	if err := computor(context.Background(), append(args, "--json", "--skip-sdk"), &out, &errOut); err != nil {
 		t.Fatalf("bench --json: %v", err)
 	}
-	var report benchReport
+	var report app.BenchReport
 	if err := json.Unmarshal([]byte(out.String()), &report); err != nil {
 		t.Fatalf("bench --json output: %v\n%s", err, out.String())
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ func TestNamespaceCreate(t *testing.T) {
 
 	// A worker on a namespace that does not exist says so and how to fix it.
 	var out, errOut bytes.Buffer
-	err := run(ctx, []string{"worker", "--temporal-addr", s.temporal, "--namespace", "courses-2027", "--data-dir", t.TempDir()}, &out, &errOut)
+	err := computor(ctx, []string{"worker", "--temporal-addr", s.temporal, "--namespace", "courses-2027", "--data-dir", t.TempDir()}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), `namespace "courses-2027" does not exist`) || !strings.Contains(err.Error(), "computor namespace create courses-2027") {
 		t.Fatalf("worker on a missing namespace: %v", err)
 	}
@@ -27,7 +27,7 @@ func TestNamespaceCreate(t *testing.T) {
 	// Creating it twice is fine; the second time changes nothing.
 	for range 2 {
 		out.Reset()
-		if err := run(ctx, []string{"namespace", "create", "--temporal-addr", s.temporal, "--retention", "72h", "courses-2027"}, &out, &errOut); err != nil {
+		if err := computor(ctx, []string{"namespace", "create", "--temporal-addr", s.temporal, "--retention", "72h", "courses-2027"}, &out, &errOut); err != nil {
 			t.Fatalf("namespace create: %v\n%s", err, errOut.String())
 		}
 		if !strings.Contains(out.String(), `namespace "courses-2027" is ready`) {
@@ -57,7 +57,7 @@ func TestNamespaceCreate(t *testing.T) {
 	}
 
 	// No server: the error says where it looked and what to check.
-	err = run(ctx, []string{"namespace", "create", "--temporal-addr", freeAddr(), "--timeout", "5s"}, &out, &errOut)
+	err = computor(ctx, []string{"namespace", "create", "--temporal-addr", freeAddr(), "--timeout", "5s"}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "is the server up, TEMPORAL_ADDRESS right") {
 		t.Fatalf("no server: %v", err)
 	}
@@ -69,7 +69,7 @@ func TestNamespaceCreate(t *testing.T) {
 		{"namespace", "create", "--retention", "1h", "x"},
 		{"namespace", "create", "a", "b"},
 	} {
-		if err := run(ctx, args, &out, &errOut); err == nil {
+		if err := computor(ctx, args, &out, &errOut); err == nil {
 			t.Fatalf("%v: no error", args)
 		}
 	}

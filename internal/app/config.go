@@ -1,0 +1,437 @@
+// Package app builds and runs Computor from one Config: the embedded dev
+// stack, the API, a worker, and the commands around them (token,
+// namespace, bench). cmd/computor parses the command line into a Config
+// and calls one function here; nothing else reads flags or the
+// environment.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/derrors"
+	"github.com/computor-org/computor-go/internal/engine"
+	temporalconn "github.com/computor-org/computor-go/internal/engine/connect"
+	"github.com/computor-org/computor-go/internal/engine/embedded"
+	"github.com/computor-org/computor-go/internal/git"
+	"github.com/computor-org/computor-go/internal/sandbox"
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/worker"
+)
+
+// Environment variables, read by FromEnv and nowhere else.
+const (
+	EnvDataDir       = "COMPUTOR_DATA_DIR"
+	EnvAPIAddr       = "COMPUTOR_API_ADDR"
+	EnvUIAddr        = "COMPUTOR_UI_ADDR"
+	EnvMetricsAddr   = "COMPUTOR_METRICS_ADDR"
+	EnvJWTSecret     = "COMPUTOR_JWT_SECRET"
+	EnvJWKSURL       = "COMPUTOR_JWT_JWKS_URL"
+	EnvJWTIssuer     = "COMPUTOR_JWT_ISSUER"
+	EnvJWTAudience   = "COMPUTOR_JWT_AUDIENCE"
+	EnvLogLevel      = "COMPUTOR_LOG_LEVEL"
+	EnvLogFormat     = "COMPUTOR_LOG_FORMAT"
+	EnvDatabaseURL   = "COMPUTOR_DATABASE_URL"
+	EnvReposDir      = "COMPUTOR_REPOS_DIR"
+	EnvWorkDir       = "COMPUTOR_WORK_DIR"
+	EnvSandboxStrict = "COMPUTOR_SANDBOX_STRICT"
+	EnvTemporalAddr  = "TEMPORAL_ADDRESS"
+	EnvTLSCert       = "TEMPORAL_TLS_CERT"
+	EnvTLSKey        = "TEMPORAL_TLS_KEY"
+	EnvTLSCA         = "TEMPORAL_TLS_CA"
+	EnvTLSServer     = "TEMPORAL_TLS_SERVER_NAME"
+	EnvAPIKey        = "TEMPORAL_API_KEY"
+	EnvNamespace     = "TEMPORAL_NAMESPACE"
+)
+
+// Defaults of a zero Config field.
+const (
+	DataDirDefault  = ".computor"
+	APIAddrDefault  = "127.0.0.1:8000"
+	LogLevelDefault = "info"
+	// SecretFile holds the dev JWT secret in the data dir.
+	SecretFile = "jwt-secret"
+	// TokenFile holds the admin token `computor dev` prints.
+	TokenFile = "dev-token"
+	// DatabaseFile is the default domain database in the data dir.
+	DatabaseFile = "computor.db"
+	// ReposDirName is the default directory of git repositories in the
+	// data dir.
+	ReposDirName = "repos"
+)
+
+// Config is every setting of Computor. A zero field means its default;
+// FromEnv fills fields from the environment, and flags override them.
+type Config struct {
+	// DataDir holds the dev stack's Temporal database, the dev JWT
+	// secret and token, and by default the domain database and the
+	// repositories. Default DataDirDefault.
+	DataDir string
+	// TemporalAddr is the Temporal frontend (host:port): where dev
+	// listens, where api, worker and bench connect. Default
+	// engine.DefaultTemporalAddr.
+	TemporalAddr string
+	// Namespace is the Temporal namespace. Default engine.DefaultNamespace.
+	Namespace string
+	// LogLevel is debug, info, warn or error. Default LogLevelDefault.
+	LogLevel string
+	// LogFormat is json or text; default text on a terminal, else json.
+	LogFormat string
+	// DatabaseURL is the domain database: postgres://... or a SQLite
+	// file. Default <DataDir>/DatabaseFile.
+	DatabaseURL string
+	// ReposDir holds the git repositories. Default <DataDir>/ReposDirName.
+	ReposDir string
+	// WorkDir is where the sandbox makes its own directory for test
+	// runs. Default: the system's temporary directory.
+	WorkDir string
+	// SandboxStrict offers the testing tasks only when every sandbox
+	// defence works here.
+	SandboxStrict bool
+
+	// JWTSecret is the HS256 secret (at least auth.MinSecretBytes); empty:
+	// the dev secret in DataDir.
+	JWTSecret string
+	// JWKSURL verifies RS256/ES256 tokens with keys from this URL instead.
+	JWKSURL string
+	// JWTIssuer and JWTAudience, when set, are required in every token.
+	JWTIssuer, JWTAudience string
+
+	// TLS and APIKey secure the connection to a Temporal cluster; any TLS
+	// setting turns TLS on.
+	TLS    temporalconn.TLSConfig
+	APIKey string
+
+	// APIAddr is where the API listens. Default APIAddrDefault.
+	APIAddr string
+	// UIAddr is where dev serves the Web UI. Default embedded.DefaultUIAddr.
+	UIAddr string
+	// MetricsAddr is where a worker serves /metrics and /healthz; empty:
+	// not served.
+	MetricsAddr string
+	// Ephemeral keeps dev's Temporal database in memory.
+	Ephemeral bool
+	// NoUI leaves out dev's Web UI.
+	NoUI bool
+	// NoTesting leaves the testing tasks out of the API (no worker has a
+	// sandbox).
+	NoTesting bool
+	// Queues are the task queues a worker polls; empty: all of them.
+	Queues []string
+	// MaxActivities bounds a worker's concurrent activities per queue;
+	// zero: the worker's default.
+	MaxActivities int
+	// StopTimeout is how long a stopping worker lets running activities
+	// finish. Default worker.DefaultStopTimeout.
+	StopTimeout time.Duration
+}
+
+// FromEnv returns a Config with the settings of the environment: the one
+// place the environment is read.
+func FromEnv() Config {
+	get := os.Getenv
+	c := Config{
+		DataDir:       get(EnvDataDir),
+		TemporalAddr:  get(EnvTemporalAddr),
+		Namespace:     get(EnvNamespace),
+		LogLevel:      get(EnvLogLevel),
+		LogFormat:     get(EnvLogFormat),
+		DatabaseURL:   get(EnvDatabaseURL),
+		ReposDir:      get(EnvReposDir),
+		WorkDir:       get(EnvWorkDir),
+		SandboxStrict: get(EnvSandboxStrict) == "1",
+		JWTSecret:     get(EnvJWTSecret),
+		JWKSURL:       get(EnvJWKSURL),
+		JWTIssuer:     get(EnvJWTIssuer),
+		JWTAudience:   get(EnvJWTAudience),
+		TLS: temporalconn.TLSConfig{CertFile: get(EnvTLSCert), KeyFile: get(EnvTLSKey),
+			CAFile: get(EnvTLSCA), ServerName: get(EnvTLSServer)},
+		APIKey:      get(EnvAPIKey),
+		APIAddr:     get(EnvAPIAddr),
+		UIAddr:      get(EnvUIAddr),
+		MetricsAddr: get(EnvMetricsAddr),
+	}
+	return c.WithDefaults()
+}
+
+// WithDefaults returns c with each zero field set to its default.
+func (c Config) WithDefaults() Config {
+	def := func(s *string, d string) {
+		if *s == "" {
+			*s = d
+		}
+	}
+	def(&c.DataDir, DataDirDefault)
+	def(&c.TemporalAddr, engine.DefaultTemporalAddr)
+	def(&c.Namespace, engine.DefaultNamespace)
+	def(&c.LogLevel, LogLevelDefault)
+	def(&c.APIAddr, APIAddrDefault)
+	def(&c.UIAddr, embedded.DefaultUIAddr)
+	if c.StopTimeout == 0 {
+		c.StopTimeout = worker.DefaultStopTimeout
+	}
+	return c
+}
+
+// Validate names the first setting that cannot work.
+func (c Config) Validate() error {
+	var level slog.Level
+	switch {
+	case level.UnmarshalText([]byte(c.LogLevel)) != nil:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	case c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text":
+		return fmt.Errorf("log format %q: want json or text", c.LogFormat)
+	case c.JWTSecret != "" && len(c.JWTSecret) < auth.MinSecretBytes:
+		return fmt.Errorf("%s must be at least %d bytes", EnvJWTSecret, auth.MinSecretBytes)
+	case c.StopTimeout <= 0:
+		return errors.New("--stop-timeout must be positive")
+	case c.MaxActivities < 0:
+		return errors.New("--max-activities must not be negative")
+	}
+	for _, q := range c.Queues {
+		if !tasks.IsQueue(q) {
+			return fmt.Errorf("--queues: unknown queue %q (known: %s)", q, strings.Join(tasks.Queues(), ", "))
+		}
+	}
+	return nil
+}
+
+// LogValue shows the effective settings in a log line, secrets hidden.
+func (c Config) LogValue() slog.Value {
+	hidden := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "(set)"
+	}
+	return slog.GroupValue(
+		slog.String("data_dir", c.DataDir), slog.String("temporal", c.TemporalAddr), slog.String("namespace", c.Namespace),
+		slog.String("database", redactURL(c.databaseURL())), slog.String("repos", c.reposDir()),
+		slog.String("work_dir", c.WorkDir), slog.Bool("sandbox_strict", c.SandboxStrict),
+		slog.String("jwt_secret", hidden(c.JWTSecret)), slog.String("jwks_url", c.JWKSURL),
+		slog.String("jwt_issuer", c.JWTIssuer), slog.String("jwt_audience", c.JWTAudience),
+		slog.Bool("temporal_tls", c.TLS != (temporalconn.TLSConfig{})), slog.String("temporal_api_key", hidden(c.APIKey)),
+	)
+}
+
+// redactURL hides the password of a database URL, in its user part or
+// its query; what does not parse as a URL is hidden whole when it may
+// hold one.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		if strings.Contains(strings.ToLower(s), "password") {
+			return "(hidden)"
+		}
+		return s
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+func (c Config) databaseURL() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, DatabaseFile)
+}
+
+func (c Config) reposDir() string {
+	if c.ReposDir != "" {
+		return c.ReposDir
+	}
+	return filepath.Join(c.DataDir, ReposDirName)
+}
+
+// Logger builds the one logger of the process, writing to w.
+func (c Config) Logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := c.LogFormat
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want json or text", format)
+}
+
+// jwtSecret returns the HS256 secret: JWTSecret, else the dev secret in
+// the data dir, created when create is set.
+func (c Config) jwtSecret(create bool) ([]byte, error) {
+	if c.JWTSecret != "" {
+		return []byte(c.JWTSecret), nil
+	}
+	path := filepath.Join(c.DataDir, SecretFile)
+	b, err := readPrivate(path)
+	if err == nil {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if errors.Is(err, errNotPrivate) {
+		return nil, err
+	}
+	if !errors.Is(err, os.ErrNotExist) || !create {
+		return nil, fmt.Errorf("no JWT secret: set %s (or %s), or run 'computor dev' once to create %s: %w", EnvJWTSecret, EnvJWKSURL, path, err)
+	}
+	secret, err := auth.NewSecret()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	if err := writeFileAtomic(path, []byte(secret+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write dev secret: %w", err)
+	}
+	return []byte(secret), nil
+}
+
+// verifier builds the token verifier: JWKS when JWKSURL is set, else
+// HS256 with the secret.
+func (c Config) verifier(createSecret bool) (*auth.Verifier, error) {
+	if c.JWKSURL != "" {
+		return auth.NewVerifier(auth.Config{JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience})
+	}
+	secret, err := c.jwtSecret(createSecret)
+	if err != nil {
+		return nil, err
+	}
+	return auth.NewVerifier(auth.Config{Secret: secret, Issuer: c.JWTIssuer, Audience: c.JWTAudience})
+}
+
+// errNotPrivate is a secret file that other users may read or change.
+var errNotPrivate = errors.New("readable or writable by other users")
+
+// readPrivate reads a secret file, refusing one that other users may read
+// or write, and a symbolic link: anyone who reads the dev secret can mint
+// an admin token.
+func readPrivate(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s is %w (mode %#o): chmod 600 it, and make a new secret if others may have read it", path, errNotPrivate, st.Mode().Perm())
+	}
+	return io.ReadAll(f)
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a crash
+// never leaves half a file.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, perm); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// stack is what every command that runs tasks or serves the API opens:
+// the domain database, the repositories and, for a worker, the sandbox.
+type stack struct {
+	deps  tasks.Deps
+	repos *git.Local
+	// testing says whether the testing tasks can run: a worker needs a
+	// working sandbox, the API trusts its workers to have one.
+	testing bool
+	closers []func()
+}
+
+func (s *stack) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+// openStack opens the domain database and the repository service; with
+// withSandbox, also the sandbox that runs student code.
+func (c Config) openStack(ctx context.Context, withSandbox bool, logger *slog.Logger) (*stack, error) {
+	if c.DatabaseURL == "" {
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+	}
+	st, err := store.Open(ctx, c.databaseURL())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	s := &stack{closers: []func(){func() { _ = st.Close() }}, testing: true}
+	if s.repos, err = git.NewLocal(c.reposDir(), git.WithLogger(logger)); err != nil {
+		s.close()
+		return nil, fmt.Errorf("open repositories: %w", err)
+	}
+	s.deps = tasks.Deps{Store: st, Repos: s.repos}
+	if !withSandbox {
+		return s, nil
+	}
+	sb, err := sandbox.NewBubblewrap(sandbox.Config{WorkRoot: c.WorkDir})
+	switch {
+	case errors.Is(err, derrors.Invalid):
+		s.close()
+		return nil, fmt.Errorf("sandbox: %w", err)
+	case err != nil:
+		logger.Warn("student_testing and submission_processing are off: no working sandbox (apt-get install bubblewrap)", "err", err)
+		s.testing = false
+	case !sb.Isolation().Complete() && c.SandboxStrict:
+		iso := sb.Isolation()
+		_ = sb.Close()
+		logger.Error("student_testing and submission_processing are off: "+EnvSandboxStrict+"=1 and the sandbox lacks a defence on this host",
+			"isolation", iso.String(), "why", strings.Join(iso.Notes, "; "))
+		s.testing = false
+	default:
+		s.deps.Sandbox = sb
+		s.closers = append(s.closers, func() { _ = sb.Close() })
+		if iso := sb.Isolation(); iso.Complete() {
+			logger.Info("sandbox ready", "isolation", iso.String())
+		} else {
+			logger.Warn("sandbox runs with weaker isolation on this host", "isolation", iso.String(), "why", strings.Join(iso.Notes, "; "))
+		}
+	}
+	return s, nil
+}
+
+// temporalClient is how to reach Temporal: address, namespace, and TLS or
+// an API key when they are set.
+func (c Config) temporalClient(identity string, logger *slog.Logger) engine.ClientConfig {
+	cfg := engine.ClientConfig{Addr: c.TemporalAddr, Namespace: c.Namespace, Identity: identity, Logger: logger, APIKey: c.APIKey}
+	if c.TLS != (temporalconn.TLSConfig{}) {
+		t := c.TLS
+		cfg.TLS = &t
+	}
+	return cfg
+}

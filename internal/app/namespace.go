@@ -1,0 +1,40 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/computor-org/computor-go/internal/engine"
+)
+
+// CreateNamespace creates cfg.Namespace on the cluster at cfg.TemporalAddr
+// with Computor's search attributes and the given retention, waiting up
+// to timeout for the cluster; it does nothing where they exist. For
+// operators without Temporal's CLI.
+func CreateNamespace(ctx context.Context, cfg Config, retention, timeout time.Duration, stdout, stderr io.Writer) error {
+	cfg = cfg.WithDefaults()
+	if retention < 24*time.Hour {
+		return fmt.Errorf("retention: Temporal needs at least 24h, got %s", retention)
+	}
+	if timeout <= 0 {
+		return fmt.Errorf("--timeout must be positive")
+	}
+	logger, err := cfg.Logger(stderr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tc, err := engine.Dial(ctx, cfg.temporalClient("", logger))
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	if err := engine.CreateNamespace(ctx, tc, cfg.Namespace, retention); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "namespace %q is ready at %s\n", cfg.Namespace, cfg.TemporalAddr)
+	return nil
+}

@@ -1,0 +1,106 @@
+package studenttesting
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/tasktest"
+)
+
+func TestParams(t *testing.T) {
+	t.Parallel()
+	commit := strings.Repeat("a", 40)
+	tasktest.DecodeParams(t, Task(tasks.Deps{}), []tasktest.ParamCase{
+		{Name: "member and content", Body: `{"course_member":"m1","content":"week1.sum"}`,
+			Want: Params{CourseMember: "m1", Content: "week1.sum"}},
+		{Name: "with commit", Body: `{"course_member":"m1","content":"c","commit":"` + commit + `"}`,
+			Want: Params{CourseMember: "m1", Content: "c", Commit: commit}},
+		{Name: "nothing", Body: `{}`, Fields: []string{"course_member", "content"}},
+		{Name: "empty member", Body: `{"course_member":"","content":"c"}`, Fields: []string{"course_member"}},
+		{Name: "commit not hex", Body: `{"course_member":"m","content":"c","commit":"HEAD~1"}`, Fields: []string{"commit"}},
+		{Name: "commit option", Body: `{"course_member":"m","content":"c","commit":"--upload-pack=x"}`, Fields: []string{"commit"}},
+		{Name: "score forged", Body: `{"course_member":"m","content":"c","score":1}`, Fields: []string{"score"}},
+	})
+}
+
+// The workflow's own rules, with its activities replaced: what the stored
+// result says when the run fails, and that it is always finished.
+func TestWorkflow(t *testing.T) {
+	t.Parallel()
+	sum := &grading.Summary{Total: 1, Passed: 1, Score: 1, Tests: []grading.TestResult{}}
+	for _, tc := range []struct {
+		name      string
+		run       func() (*grading.Summary, error)
+		status    string
+		stored    string // in the stored result's error
+		notStored string // never in it
+		errType   string // the workflow's error type; "" when it finishes
+	}{
+		{name: "passes", run: func() (*grading.Summary, error) { return sum, nil }, status: store.ResultFinished},
+		{name: "bad test.yaml", status: store.ResultFailed, errType: ErrTypeTestSpec,
+			run: func() (*grading.Summary, error) {
+				return nil, temporal.NewNonRetryableApplicationError("test.yaml line 3: unknown key", ErrTypeTestSpec, nil)
+			},
+			stored: "test.yaml line 3: unknown key"},
+		{name: "platform failure", status: store.ResultFailed, errType: "Platform",
+			run: func() (*grading.Summary, error) {
+				return nil, temporal.NewNonRetryableApplicationError("open /var/lib/computor/work/x: permission denied", "Platform", nil)
+			},
+			stored: "not because of the submission", notStored: "/var/lib"},
+		{name: "no summary", status: store.ResultFailed, errType: "NoSummary",
+			run:    func() (*grading.Summary, error) { return nil, nil },
+			stored: "not because of the submission"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var s testsuite.WorkflowTestSuite
+			s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+			env := s.NewTestWorkflowEnvironment()
+			env.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: Kind})
+			env.RegisterActivityWithOptions(func(_ context.Context, in Input) (*Run, error) {
+				return &Run{ResultID: "r1", TaskID: in.TaskID, Commit: "abc1"}, nil
+			}, activity.RegisterOptions{Name: ActivityStart})
+			env.RegisterActivityWithOptions(func(context.Context, Run) (*grading.Summary, error) { return tc.run() },
+				activity.RegisterOptions{Name: ActivityRun})
+			var finished []FinishInput
+			env.RegisterActivityWithOptions(func(_ context.Context, in FinishInput) error {
+				finished = append(finished, in)
+				return nil
+			}, activity.RegisterOptions{Name: ActivityFinish})
+
+			env.ExecuteWorkflow(Kind, Params{CourseMember: "m1", Content: "c"})
+			if len(finished) != 1 {
+				t.Fatalf("finish ran %d times, want once", len(finished))
+			}
+			f := finished[0]
+			if f.Status != tc.status || !strings.Contains(f.Error, tc.stored) ||
+				(tc.notStored != "" && strings.Contains(f.Error, tc.notStored)) {
+				t.Fatalf("stored %+v, want status %s and an error with %q", f, tc.status, tc.stored)
+			}
+			err := env.GetWorkflowError()
+			if tc.errType == "" {
+				var res Result
+				if err != nil || env.GetWorkflowResult(&res) != nil || res.Score != 1 || res.ResultID != "r1" || f.Score != 1 {
+					t.Fatalf("workflow: %v, result %+v, stored %+v", err, res, f)
+				}
+				return
+			}
+			var app *temporal.ApplicationError
+			if !errors.As(err, &app) || app.Type() != tc.errType {
+				t.Fatalf("workflow error %v, want type %s", err, tc.errType)
+			}
+		})
+	}
+}
