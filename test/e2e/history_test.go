@@ -16,15 +16,16 @@ import (
 	"github.com/computor-org/computor-go/internal/engine"
 )
 
-// With -record, the first finished run of each task type on the shared
-// stack is written to the catalog's replay histories, which
-// internal/tasks/catalog replays against the current workflow code:
+// With -record, each task type that has no replay history yet gets one:
+// the first finished run of it on the shared stack is written to the
+// catalog's testdata, which internal/tasks/catalog replays against the
+// current workflow code:
 //
 //	go test ./test/e2e/ -record
 //
-// Record again only on purpose, when a workflow changes in a way running
-// tasks may not see (and then behind a version check).
-var record = flag.Bool("record", false, "write one history per task type to "+historyDir)
+// Recorded histories stay: to record one again (on purpose, when a
+// workflow change is guarded by a version check), delete its file first.
+var record = flag.Bool("record", false, "write a history for each task type without one to "+historyDir)
 
 const historyDir = "../../internal/tasks/catalog/testdata/history"
 
@@ -53,6 +54,13 @@ func (s *stack) recordHistory(t testing.TB, id, status string) {
 	if recorded.done[kind] {
 		return
 	}
+	file := filepath.Join(historyDir, kind+".json")
+	if _, seen := recorded.done[kind]; !seen {
+		if _, err := os.Stat(file); err == nil {
+			recorded.done[kind] = true // recorded before: kept
+			return
+		}
+	}
 	ctx := context.Background()
 	c, err := engine.Dial(ctx, engine.ClientConfig{Addr: s.temporal})
 	if err != nil {
@@ -75,7 +83,7 @@ func (s *stack) recordHistory(t testing.TB, id, status string) {
 	if err := os.MkdirAll(historyDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(historyDir, kind+".json"), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(file, append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	recorded.done[kind] = status == "FINISHED"
