@@ -549,3 +549,36 @@ func TestUIDLockDir_Refused(t *testing.T) {
 		t.Errorf("made with mode %04o", fi.Mode().Perm())
 	}
 }
+
+// Processes starting at once on one work root each clean up stale
+// directories: none may take another's fresh directory for a stale one
+// (its lock file not yet locked). Goroutines stand in for processes: each
+// open of the lock file is its own flock.
+func TestWorkRootsStartingAtOnce(t *testing.T) {
+	t.Parallel()
+	root := searchableDir(t)
+	for range 20 {
+		type opened struct {
+			dir  string
+			lock *os.File
+			err  error
+		}
+		results := make(chan opened, 8)
+		for range 8 {
+			go func() {
+				dir, lock, err := openWorkRoot(root, os.Getegid())
+				results <- opened{dir, lock, err}
+			}()
+		}
+		for range 8 {
+			r := <-results
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if _, err := os.Stat(filepath.Join(r.dir, lockName)); err != nil {
+				t.Errorf("a fresh work dir was removed by another start: %v", err)
+			}
+			defer r.lock.Close()
+		}
+	}
+}

@@ -164,11 +164,18 @@ func openWorkRoot(root string, gid int) (dir string, lock *os.File, err error) {
 	if err := os.Chmod(dir, 0o710); err != nil {
 		return fail(err)
 	}
-	lock, err = os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR|os.O_EXCL, 0o600)
+	// The lock file gets its name only once it is locked: another process
+	// cleaning up stale directories must never find it unlocked.
+	fresh := filepath.Join(dir, lockName+".new")
+	lock, err = os.OpenFile(fresh, os.O_CREATE|os.O_RDWR|os.O_EXCL, 0o600)
 	if err != nil {
 		return fail(err)
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return fail(err)
+	}
+	if err := os.Rename(fresh, filepath.Join(dir, lockName)); err != nil {
 		lock.Close()
 		return fail(err)
 	}
