@@ -68,7 +68,13 @@ func classify(o outcome) (exitCode int, limit, reason string, inferred bool) {
 	l := o.limits
 	switch o.killedFor {
 	case LimitWallTime:
-		return -1, LimitWallTime, fmt.Sprintf("time limit of %s exceeded", l.WallTime), false
+		reason = fmt.Sprintf("time limit of %s exceeded", l.WallTime)
+		if o.oomKills > 0 {
+			// A program whose processes the memory limit killed may run
+			// out its time too (on a loaded machine, or retrying); say both.
+			reason += fmt.Sprintf(", after the memory limit of %s exceeded", formatBytes(l.MemoryBytes))
+		}
+		return -1, LimitWallTime, reason, false
 	case LimitOutput:
 		return -1, LimitOutput, fmt.Sprintf("output limit of %s exceeded", formatBytes(l.OutputBytes)), false
 	case killedCanceled:

@@ -21,6 +21,8 @@ func TestClassify(t *testing.T) {
 		{"segfault", outcome{status: 128 + 11}, -1, "", "killed by signal SIGSEGV"},
 		{"abort", outcome{status: 134, stderr: []byte("double free detected")}, -1, "", "killed by signal SIGABRT"},
 		{"wall time", outcome{killedFor: LimitWallTime, status: 137}, -1, LimitWallTime, "time limit of 5s exceeded"},
+		{"wall time after OOM kills", outcome{killedFor: LimitWallTime, status: 137, oomKills: 3}, -1, LimitWallTime,
+			"time limit of 5s exceeded, after the memory limit of 512 MiB exceeded"},
 		{"output", outcome{killedFor: LimitOutput, status: 137}, -1, LimitOutput, "output limit of 1 MiB exceeded"},
 		{"canceled", outcome{killedFor: killedCanceled, status: 137}, -1, "", "canceled"},
 		{"SIGXCPU", outcome{status: 128 + 24}, -1, LimitCPUTime, "CPU time limit of 2s exceeded"},

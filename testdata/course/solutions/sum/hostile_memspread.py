@@ -16,7 +16,7 @@ if __name__ == "__main__":
             hog = bytearray(200 << 20)
             for i in range(0, len(hog), 4096):
                 hog[i] = 1
-            time.sleep(3)
+            time.sleep(1)
             os._exit(0)
         kids.append(pid)
     killed = 0
