@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: makes sure what the tests run against is there — the
-# bubblewrap sandbox and PostgreSQL at 127.0.0.1:5432 — then runs every test.
+# bubblewrap sandbox, Temporal's CLI, chromium and PostgreSQL at
+# 127.0.0.1:5432 — then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
@@ -11,6 +12,21 @@ if ! command -v bwrap >/dev/null; then
     (apt-get install -y bubblewrap >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y bubblewrap >/dev/null; })
   else
     sudo apt-get install -y bubblewrap
+  fi
+fi
+
+# Temporal's own CLI, which the tests drive with an admin token, and a
+# real browser for the Web UI's login (Debian's chromium).
+if ! command -v temporal >/dev/null && [ ! -x "$(go env GOPATH)/bin/temporal" ]; then
+  echo "installing Temporal's CLI v1.5.1"
+  (cd /tmp && GOFLAGS= go install github.com/temporalio/cli/cmd/temporal@v1.5.1)
+fi
+if ! command -v chromium >/dev/null; then
+  echo "installing chromium (the Web UI's browser test)"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; })
+  else
+    sudo apt-get install -y chromium
   fi
 fi
 

@@ -33,6 +33,8 @@ var commands = []command{
 	{"worker", "a worker against a Temporal cluster (TEMPORAL_ADDRESS)", runWorker},
 	{"token", "mint a JWT for the API", runToken},
 	{"namespace", "namespace create [name]: the namespace and its search attributes on a cluster", runNamespace},
+	{"ui", "the Temporal Web UI of a cluster, behind the admin login", runUI},
+	{"key", "key create FILE | key jwks: the signing key of Computor's tokens", runKey},
 	{"bench", "tasks per second and latency through the API and the SDK, same run", runBench},
 }
 
@@ -122,6 +124,10 @@ func storeFlags(fs *flag.FlagSet, c *app.Config) {
 	fs.StringVar(&c.ReposDir, "repos-dir", c.ReposDir, "git repositories; default <data-dir>/"+app.ReposDirName+" ("+app.EnvReposDir+")")
 }
 
+func metricsFlag(fs *flag.FlagSet, c *app.Config) {
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "where /metrics (and a worker's /healthz) listen, apart from the API; empty: off ("+app.EnvMetricsAddr+")")
+}
+
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := app.FromEnv()
 	fs := flags("dev", "Runs everything in one process: Temporal on SQLite, the Web UI, the API and a worker on every queue.", stderr)
@@ -134,6 +140,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&c.Ephemeral, "ephemeral", false, "keep Temporal's database in memory: nothing survives a restart")
 	fs.BoolVar(&c.NoUI, "no-ui", false, "do not serve the Web UI")
 	fs.IntVar(&c.MaxActivities, "max-activities", 0, "activities the worker runs at once per queue (default 100 per CPU)")
+	metricsFlag(fs, &c)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -149,6 +156,7 @@ func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	storeFlags(fs, &c)
 	fs.StringVar(&c.APIAddr, "api-addr", c.APIAddr, "where the API listens ("+app.EnvAPIAddr+")")
 	fs.BoolVar(&c.NoTesting, "no-testing", false, "do not offer student_testing and submission_processing (no worker has a sandbox)")
+	metricsFlag(fs, &c)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -168,7 +176,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	low := fs.Bool("low-priority", false, "poll "+tasks.QueueLow)
 	fs.DurationVar(&c.StopTimeout, "stop-timeout", c.StopTimeout, "how long running activities may finish after SIGINT/SIGTERM")
 	fs.IntVar(&c.MaxActivities, "max-activities", 0, "activities run at once per queue (default 100 per CPU)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "where /metrics and /healthz listen; empty: off ("+app.EnvMetricsAddr+")")
+	metricsFlag(fs, &c)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -275,6 +283,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&o.SkipAPI, "skip-api", false, "measure only the SDK")
 	fs.BoolVar(&c.Ephemeral, "ephemeral", false, "embedded stack keeps Temporal in memory (default: a file database in a temporary data dir)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured phases to this file")
+	fs.BoolVar(&o.CompareOpenFrontend, "compare-open-frontend", false, "also measure the API on a second stack whose Temporal frontend checks no tokens")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -289,4 +298,40 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o.OwnDataDir = o.OwnDataDir || os.Getenv(app.EnvDataDir) != ""
 	o.OwnTemporalAddr = o.OwnTemporalAddr || os.Getenv(app.EnvTemporalAddr) != ""
 	return app.Bench(ctx, c, o, stdout, stderr)
+}
+
+func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := app.FromEnv()
+	fs := flags("ui", "Serves the Temporal Web UI of a cluster behind the admin login: admins paste a token; others are refused.", stderr)
+	dataDirFlag(fs, &c)
+	temporalFlags(fs, &c)
+	logFlags(fs, &c)
+	fs.StringVar(&c.UIAddr, "ui-addr", c.UIAddr, "where the Web UI listens ("+app.EnvUIAddr+")")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return app.UI(ctx, c, stdout, stderr)
+}
+
+func runKey(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	const usage = "Usage: computor key create FILE | computor key jwks [flags]\n\n" +
+		"create writes a new ES256 signing key (mode 0600) for " + app.EnvJWTKeyFile + ";\n" +
+		"jwks prints the public key of the configured one as a JSON Web Key Set, for a Temporal server's keySourceURIs."
+	switch {
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help"):
+		fmt.Fprintln(stdout, usage)
+		return nil
+	case len(args) == 2 && args[0] == "create":
+		return app.KeyCreate(args[1], stdout)
+	case len(args) >= 1 && args[0] == "jwks":
+		c := app.FromEnv()
+		fs := flags("key jwks", "Prints the public key of the signing key as a JSON Web Key Set.", stderr)
+		dataDirFlag(fs, &c)
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		return app.KeyJWKS(c, stdout)
+	}
+	fmt.Fprintln(stderr, usage)
+	return errors.New("key: want create FILE or jwks")
 }

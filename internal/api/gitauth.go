@@ -26,7 +26,7 @@ func (s *Server) authorizeGit(r *http.Request, repoPath string, write bool) erro
 	if token == "" {
 		return fmt.Errorf("%w: send your token as the password", derrors.Unauthenticated)
 	}
-	claims, err := s.verifier.Verify(r.Context(), token)
+	claims, err := s.verify(r, token)
 	if err != nil {
 		return fmt.Errorf("%w: %v", derrors.Unauthenticated, err)
 	}

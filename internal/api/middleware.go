@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -143,17 +145,45 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 	})
 }
 
-// withBodyLimit bounds every request body to MaxBodyBytes, but a git push,
-// which carries a repository's objects, to MaxGitBodyBytes.
-func withBodyLimit(next http.Handler) http.Handler {
+// withBodyLimit bounds every request body to MaxBodyBytes, and its
+// arrival to s.bodyTimeout, but a git push, which carries a repository's
+// objects, to MaxGitBodyBytes in the server's (longer) read timeout. A
+// client that promises a body and sends none is cut off, not waited for.
+func (s *Server) withBodyLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(MaxBodyBytes)
 		if strings.HasPrefix(r.URL.Path, "/git/") {
 			limit = MaxGitBodyBytes
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if !strings.HasPrefix(r.URL.Path, "/git/") && s.bodyTimeout > 0 && r.ContentLength != 0 {
+			// Not every writer can set a deadline (httptest's cannot); the
+			// server's own read timeout still holds then.
+			rc := http.NewResponseController(w)
+			if rc.SetReadDeadline(time.Now().Add(s.bodyTimeout)) == nil {
+				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// deadlineBody lifts the read deadline of a body once it has arrived: a
+// deadline left on the connection would cut the handler's own work (a
+// long poll) short, since the server reads on in the background then.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // authenticate requires a valid bearer token and puts its claims in the
@@ -165,19 +195,37 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			unauthorized(w, "missing bearer token: send Authorization: Bearer <token>")
 			return
 		}
-		claims, err := s.verifier.Verify(r.Context(), token)
+		claims, err := s.verify(r, token)
 		if err != nil {
 			msg := "invalid token"
 			if errors.Is(err, derrors.Unauthenticated) {
 				msg = err.Error()
-			} else {
-				s.logger.Error("token verification failed", "err", err)
 			}
 			unauthorized(w, msg)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.WithClaims(r.Context(), claims)))
 	})
+}
+
+// verify checks a token, and logs why one is refused. Service tokens
+// (the API's and the workers' own, for the Temporal frontend) are not
+// for the API: a stolen one must not act as a user here.
+func (s *Server) verify(r *http.Request, token string) (*auth.Claims, error) {
+	claims, err := s.verifier.Verify(r.Context(), token)
+	var ve *auth.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		s.logger.Info("token refused", "reason", ve.Reason, "detail", ve.Err, "path", r.URL.Path)
+		return nil, err
+	case err != nil:
+		s.logger.Error("token verification failed", "err", err)
+		return nil, err
+	case claims.IsService():
+		s.logger.Warn("service token refused at the API", "subject", claims.Subject, "path", r.URL.Path)
+		return nil, fmt.Errorf("%w: service tokens are for the Temporal frontend, not the API", derrors.Unauthenticated)
+	}
+	return claims, nil
 }
 
 func unauthorized(w http.ResponseWriter, detail string) {

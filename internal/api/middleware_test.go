@@ -161,7 +161,7 @@ func TestWithBodyLimit(t *testing.T) {
 			t.Parallel()
 			var n int
 			var err error
-			h := withBodyLimit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := (&Server{}).withBodyLimit(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				var body []byte
 				body, err = io.ReadAll(r.Body)
 				n = len(body)
@@ -199,6 +199,9 @@ func TestAuthenticate(t *testing.T) {
 			wantDetail: "unauthorized: token expired", verified: true},
 		{name: "verifier broken", header: "Bearer forged", verifyErr: errors.New("secret: jwks fetch failed"),
 			wantDetail: "invalid token", verified: true, logged: true},
+		{name: "lives too long", header: "Bearer forged",
+			verifyErr:  &auth.VerifyError{Reason: "token lifetime exceeds the maximum", Err: errors.New("valid for 8760h0m0s, the maximum is 720h0m0s")},
+			wantDetail: "unauthorized: token lifetime exceeds the maximum", verified: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,8 +235,30 @@ func TestAuthenticate(t *testing.T) {
 			if logged := strings.Contains(b.logs.String(), "token verification failed"); logged != tt.logged {
 				t.Fatalf("logged %v, want %v: %s", logged, tt.logged, b.logs)
 			}
+			// A refused token leaves a line saying why, for the operator.
+			var ve *auth.VerifyError
+			if errors.As(tt.verifyErr, &ve) && (!strings.Contains(b.logs.String(), "token refused") ||
+				!strings.Contains(b.logs.String(), ve.Reason) || !strings.Contains(b.logs.String(), ve.Err.Error())) {
+				t.Fatalf("no log line says why the token was refused: %s", b.logs)
+			}
 		})
 	}
+	t.Run("a service's token", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		for _, role := range []string{auth.RoleAPIService, auth.RoleWorkerService} {
+			called := false
+			h := b.server.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called = true }))
+			r := httptest.NewRequest(http.MethodGet, "/tasks", nil)
+			r.Header.Set("Authorization", "Bearer "+b.token("computor-svc", role, auth.RoleAdmin))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			p := decodeProblem(t, w, http.StatusUnauthorized)
+			if called || !strings.Contains(p.Detail, "service tokens are for the Temporal frontend") {
+				t.Fatalf("%s token at the API: called %v, %q", role, called, p.Detail)
+			}
+		}
+	})
 	t.Run("valid", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -19,6 +19,9 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
 	claims := claimsOf(r)
 	q := r.URL.Query()
 	f := store.TestResultFilter{CourseMemberID: q.Get("member"), Limit: 100}
+	if f.CourseMemberID != "" && store.ValidID(f.CourseMemberID) != nil {
+		return invalidField("member", "must be a course member's id (a UUID)")
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,9 @@ import (
 const (
 	// MaxBodyBytes bounds every API request body.
 	MaxBodyBytes = 1 << 20
+	// DefaultBodyTimeout is how long a request body (but a git push's)
+	// may take to arrive.
+	DefaultBodyTimeout = 30 * time.Second
 	// MaxGitBodyBytes bounds a git push.
 	MaxGitBodyBytes = 512 << 20
 )
@@ -44,10 +48,16 @@ type Config struct {
 	Store store.Store
 	// Git serves /git/...; nil leaves it out.
 	Git GitServer
-	// Metrics, when set, records request and submit metrics and serves
-	// them on GET /metrics without auth; nil means no metrics.
+	// Metrics, when set, records request and submit metrics; the caller
+	// serves them, on an address of their own. Nil means no metrics.
 	Metrics *metrics.Registry
-	Logger  *slog.Logger
+	// JWKS, when set, is served on GET /.well-known/jwks.json: the public
+	// key of Computor's tokens, for a Temporal server to verify them.
+	JWKS []byte
+	// BodyTimeout bounds how long a request body (but a git push's) may
+	// take to arrive. Default DefaultBodyTimeout.
+	BodyTimeout time.Duration
+	Logger      *slog.Logger
 	// Sync, when set, is called after Temporal accepted a submit or a
 	// cancel and before the API acknowledges it: the embedded engine's
 	// group commit, which makes the acknowledgement survive a power loss.
@@ -56,15 +66,17 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	temporal  client.Client
-	namespace string
-	registry  *tasks.Registry
-	verifier  Verifier
-	store     store.Store
-	git       GitServer
-	metrics   *metrics.Registry
-	logger    *slog.Logger
-	sync      func() error
+	temporal    client.Client
+	namespace   string
+	registry    *tasks.Registry
+	verifier    Verifier
+	store       store.Store
+	git         GitServer
+	metrics     *metrics.Registry
+	jwks        []byte
+	bodyTimeout time.Duration
+	logger      *slog.Logger
+	sync        func() error
 }
 
 // New returns the API server.
@@ -83,15 +95,17 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Server{
-		temporal:  cfg.Temporal,
-		namespace: cfg.Namespace,
-		registry:  cfg.Registry,
-		verifier:  cfg.Verifier,
-		store:     cfg.Store,
-		git:       cfg.Git,
-		metrics:   cfg.Metrics,
-		logger:    cfg.Logger,
-		sync:      cfg.Sync,
+		temporal:    cfg.Temporal,
+		namespace:   cfg.Namespace,
+		registry:    cfg.Registry,
+		verifier:    cfg.Verifier,
+		store:       cfg.Store,
+		git:         cfg.Git,
+		metrics:     cfg.Metrics,
+		jwks:        cfg.JWKS,
+		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout),
+		logger:      cfg.Logger,
+		sync:        cfg.Sync,
 	}, nil
 }
 
@@ -117,8 +131,12 @@ func (s *Server) Handler() http.Handler {
 
 	public("GET /healthz", s.serveHealthz)
 	public("GET /readyz", s.serveReadyz)
-	if s.metrics != nil {
-		mux.Handle("GET /metrics", s.metrics.Handler())
+	if s.jwks != nil {
+		mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/jwk-set+json")
+			w.Header().Set("Cache-Control", "max-age=300")
+			_, _ = w.Write(s.jwks)
+		})
 	}
 
 	private("POST /tasks/submit", s.serveSubmit)
@@ -147,7 +165,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return problem(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path)
 	}))
-	return chain(mux, s.withRequestID, s.withLog, s.withMetrics, s.withRecover, withBodyLimit)
+	return chain(mux, s.withRequestID, s.withLog, s.withMetrics, s.withRecover, s.withBodyLimit)
 }
 
 // serveTaskSub serves GET /tasks/types/{name}, GET /tasks/workers/status

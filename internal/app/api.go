@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"golang.org/x/net/netutil"
 
 	"github.com/computor-org/computor-go/internal/api"
+	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/tasks/catalog"
@@ -29,7 +32,7 @@ func API(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	verifier, err := cfg.verifier(false)
+	key, verifier, err := cfg.keys(false)
 	if err != nil {
 		return err
 	}
@@ -39,7 +42,16 @@ func API(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	defer ln.Close()
 	mreg := metrics.New()
-	tc, err := connect(ctx, cfg, "computor-api", mreg.SDKHandler(), logger)
+	if cfg.MetricsAddr != "" {
+		var ready atomic.Bool
+		ready.Store(true)
+		stop, err := serveMetrics(cfg.MetricsAddr, mreg, &ready, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	tc, err := connect(ctx, cfg, "computor-api", cfg.serviceToken(key, "computor-api", auth.RoleAPIService), mreg.SDKHandler(), logger)
 	if err != nil {
 		return err
 	}
@@ -55,12 +67,25 @@ func API(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	logger.Info("api starting", "addr", ln.Addr().String(), "config", cfg, "auth", verifier.String())
 	fmt.Fprintf(stdout, "API listening on http://%s\n", ln.Addr())
+	jwks, err := publicKeys(key)
+	if err != nil {
+		return err
+	}
 	h, err := apiHandler(api.Config{Temporal: tc, Namespace: cfg.Namespace, Registry: reg, Verifier: verifier,
-		Store: st.deps.Store, Git: st.repos, Metrics: mreg, Logger: logger})
+		Store: st.deps.Store, Git: st.repos, Metrics: mreg, Logger: logger, JWKS: jwks, BodyTimeout: cfg.BodyTimeout})
 	if err != nil {
 		return err
 	}
 	return serveAPI(ctx, ln, h, logger)
+}
+
+// publicKeys is the JWKS the API serves: the signing key's public half;
+// nil without a key.
+func publicKeys(key *auth.SigningKey) ([]byte, error) {
+	if key == nil {
+		return nil, nil
+	}
+	return key.JWKS()
 }
 
 // apiHandler builds the API's handler.
@@ -83,8 +108,8 @@ func listen(what, addr string) (net.Listener, error) {
 
 // connect dials Temporal, reporting the SDK's metrics to mh, and makes
 // sure the namespace is ready.
-func connect(ctx context.Context, c Config, identity string, mh client.MetricsHandler, logger *slog.Logger) (client.Client, error) {
-	cc := c.temporalClient(identity, logger)
+func connect(ctx context.Context, c Config, identity string, token func(context.Context) (string, error), mh client.MetricsHandler, logger *slog.Logger) (client.Client, error) {
+	cc := c.temporalClient(identity, token, logger)
 	cc.MetricsHandler = mh
 	tc, err := engine.Dial(ctx, cc)
 	if err != nil {
@@ -97,18 +122,26 @@ func connect(ctx context.Context, c Config, identity string, mh client.MetricsHa
 	return tc, nil
 }
 
+// MaxConns bounds the API's open connections.
+const MaxConns = 4096
+
 // serveAPI serves until ctx ends, then drains requests for up to 10 s.
 func serveAPI(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
+		// A git push of a large repository may take minutes; every other
+		// body gets api.DefaultBodyTimeout from the API itself.
+		ReadTimeout: 10 * time.Minute,
 		// Long enough for a ?wait=60s long-poll.
 		WriteTimeout: api.MaxWait + 15*time.Second,
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	// Past MaxConns, new connections wait in the kernel's backlog instead
+	// of costing a goroutine and a buffer each.
+	go func() { errc <- hs.Serve(netutil.LimitListener(ln, MaxConns)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("api: %w", err)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"runtime"
@@ -40,7 +41,7 @@ type BenchOptions struct {
 	// given) with Temporal on a free port (unless OwnTemporalAddr).
 	APIURL string
 	// Token is the bearer token for APIURL; empty: minted with the
-	// configured secret.
+	// configured signing key.
 	Token string
 	// OwnDataDir and OwnTemporalAddr say that Config.DataDir and
 	// Config.TemporalAddr were given, not defaults.
@@ -51,6 +52,9 @@ type BenchOptions struct {
 	SkipSDK, SkipAPI bool
 	// CPUProfile, when set, receives a CPU profile of the measured phases.
 	CPUProfile string
+	// CompareOpenFrontend also measures the API on a second embedded stack
+	// whose Temporal frontend checks no tokens: the cost of the check.
+	CompareOpenFrontend bool
 }
 
 // BenchPath is the measured figures of one way of starting tasks.
@@ -77,6 +81,11 @@ type BenchReport struct {
 	API      *BenchPath `json:"api,omitempty"`
 	SDK      *BenchPath `json:"sdk,omitempty"`
 	APIToSDK float64    `json:"api_to_sdk_ratio,omitempty"`
+	// APIOpen is the API on a second stack whose Temporal frontend checks
+	// no tokens (--compare-open-frontend); APIToOpen is the throughput
+	// with the check over that without.
+	APIOpen   *BenchPath `json:"api_open_frontend,omitempty"`
+	APIToOpen float64    `json:"api_to_open_frontend_ratio,omitempty"`
 }
 
 // Bench submits N tasks through the API and the same N through the
@@ -110,62 +119,61 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 
 	report := BenchReport{Task: o.Task, Params: o.Params, Clients: o.Clients, CPUs: runtime.NumCPU()}
 	var tc client.Client
+	var open *apiBench // the API on a stack whose frontend checks no token
 	if o.APIURL == "" {
-		// An embedded stack of our own, on free ports.
 		if !o.OwnDataDir {
-			dir, err := os.MkdirTemp("", "computor-bench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			c.DataDir = dir
+			c.DataDir = ""
 		}
 		if !o.OwnTemporalAddr {
-			c.TemporalAddr = freeLoopbackAddr()
+			c.TemporalAddr = ""
 		}
-		c.APIAddr, c.NoUI = "127.0.0.1:0", true
-		d, err := startDev(ctx, c, logger)
+		url, token, d, stop, err := startBenchStack(ctx, c, logger)
 		if err != nil {
 			return err
 		}
-		defer d.close()
-		serveCtx, stopServe := context.WithCancel(ctx)
-		served := make(chan error, 1)
-		go func() { served <- serveAPI(serveCtx, d.listener, d.handler, logger) }()
-		defer func() { stopServe(); <-served }()
-		o.APIURL = "http://" + d.listener.Addr().String()
+		defer stop()
+		o.APIURL = url
 		if o.Token == "" {
-			if o.Token, err = auth.Mint(d.secret, "bench", nil, time.Hour, c.JWTIssuer, c.JWTAudience); err != nil {
-				return err
-			}
+			o.Token = token
 		}
 		tc = d.temporal
 		report.Engine = "embedded, file database (WAL, synchronous=normal, API submits group-committed)"
 		if c.Ephemeral {
 			report.Engine = "embedded, in memory"
 		}
-	} else {
-		report.Engine = "external: " + o.APIURL + ", temporal " + c.TemporalAddr
-		if o.Token == "" {
-			secret, err := c.jwtSecret(false)
+		if o.CompareOpenFrontend {
+			oc := c
+			oc.DataDir, oc.TemporalAddr, oc.FrontendOpen = "", "", true
+			url, token, _, stop, err := startBenchStack(ctx, oc, logger)
 			if err != nil {
-				return fmt.Errorf("bench: --token or a secret is needed for --api: %w", err)
+				return err
 			}
-			if o.Token, err = auth.Mint(secret, "bench", nil, time.Hour, c.JWTIssuer, c.JWTAudience); err != nil {
+			defer stop()
+			open = newAPIBench(url, token, o)
+		}
+	} else {
+		if o.CompareOpenFrontend {
+			return errors.New("bench: --compare-open-frontend needs the bench's own stacks, not --api")
+		}
+		report.Engine = "external: " + o.APIURL + ", temporal " + c.TemporalAddr
+		key, err := c.signingKey(false)
+		if o.Token == "" {
+			if err != nil {
+				return fmt.Errorf("bench: --token or a signing key is needed for --api: %w", err)
+			}
+			if o.Token, err = key.Mint(auth.Token{Subject: "bench", TTL: time.Hour, Audience: c.JWTAudience}); err != nil {
 				return err
 			}
 		}
 		if !o.SkipSDK {
-			if tc, err = engine.Dial(ctx, c.temporalClient("computor-bench", logger)); err != nil {
+			if tc, err = engine.Dial(ctx, c.temporalClient("computor-bench", c.serviceToken(key, "computor-bench", auth.RoleAPIService), logger)); err != nil {
 				return err
 			}
 			defer tc.Close()
 		}
 	}
 
-	api := &apiBench{url: o.APIURL, token: o.Token, body: submitBody(o), client: &http.Client{
-		Transport: &http.Transport{MaxIdleConnsPerHost: o.Clients * 2, MaxConnsPerHost: o.Clients * 2},
-	}}
+	api := newAPIBench(o.APIURL, o.Token, o)
 	sdk := &sdkBench{client: tc, typ: typ, params: params, priority: o.Priority}
 
 	// Warm both paths up, so neither pays for the other's first use.
@@ -177,6 +185,11 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 	}
 	if !o.SkipSDK {
 		if _, err := measure(ctx, "warm-up", warm, o.Clients, sdk.run, io.Discard); err != nil {
+			return err
+		}
+	}
+	if open != nil {
+		if _, err := measure(ctx, "warm-up", warm, o.Clients, open.run, io.Discard); err != nil {
 			return err
 		}
 	}
@@ -202,6 +215,14 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 			return err
 		}
 	}
+	if open != nil {
+		if report.APIOpen, err = measure(ctx, "api, open frontend", o.N, o.Clients, open.run, stderr); err != nil {
+			return err
+		}
+		if report.API != nil && report.APIOpen.TasksPerSecond > 0 {
+			report.APIToOpen = report.API.TasksPerSecond / report.APIOpen.TasksPerSecond
+		}
+	}
 	if report.API != nil && report.SDK != nil && report.SDK.TasksPerSecond > 0 {
 		report.APIToSDK = report.API.TasksPerSecond / report.SDK.TasksPerSecond
 	}
@@ -212,6 +233,54 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 	}
 	printBench(stdout, report, o.N)
 	return nil
+}
+
+// startBenchStack starts an embedded stack of the bench's own, on free
+// ports and, unless c names them, in a temporary data dir; it returns the
+// API's URL and a user's token for it.
+func startBenchStack(ctx context.Context, c Config, logger *slog.Logger) (url, token string, d *devStack, stop func(), err error) {
+	var cleanup []func()
+	stop = func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	if c.DataDir == "" {
+		dir, err := os.MkdirTemp("", "computor-bench-")
+		if err != nil {
+			return "", "", nil, nil, err
+		}
+		cleanup = append(cleanup, func() { _ = os.RemoveAll(dir) })
+		c.DataDir = dir
+	}
+	if c.TemporalAddr == "" {
+		c.TemporalAddr = freeLoopbackAddr()
+	}
+	c.APIAddr, c.NoUI = "127.0.0.1:0", true
+	if d, err = startDev(ctx, c, logger); err != nil {
+		return "", "", nil, nil, err
+	}
+	cleanup = append(cleanup, d.close)
+	serveCtx, stopServe := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- serveAPI(serveCtx, d.listener, d.handler, logger) }()
+	cleanup = append(cleanup, func() { stopServe(); <-served })
+	token, err = d.key.Mint(auth.Token{Subject: "bench", TTL: time.Hour, Audience: c.JWTAudience})
+	if err != nil {
+		return "", "", nil, nil, err
+	}
+	return "http://" + d.listener.Addr().String(), token, d, stop, nil
+}
+
+func newAPIBench(url, token string, o BenchOptions) *apiBench {
+	return &apiBench{url: url, token: token, body: submitBody(o), client: &http.Client{
+		Transport: &http.Transport{MaxIdleConnsPerHost: o.Clients * 2, MaxConnsPerHost: o.Clients * 2},
+	}}
 }
 
 func submitBody(o BenchOptions) []byte {
@@ -389,7 +458,7 @@ func printBench(w io.Writer, r BenchReport, n int) {
 	fmt.Fprintf(w, "computor bench: %d × %s %s, %d clients, %d CPUs\nengine: %s\n\n", n, r.Task, r.Params, r.Clients, r.CPUs, r.Engine)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "path\ttasks/s\tsubmit p50\tp95\tp99\tfinished p50\tp99\tfailed\t")
-	for _, p := range []*BenchPath{r.API, r.SDK} {
+	for _, p := range []*BenchPath{r.API, r.APIOpen, r.SDK} {
 		if p == nil {
 			continue
 		}
@@ -399,6 +468,9 @@ func printBench(w io.Writer, r BenchReport, n int) {
 	tw.Flush()
 	if r.APIToSDK > 0 {
 		fmt.Fprintf(w, "\nAPI/SDK throughput ratio: %.2f\n", r.APIToSDK)
+	}
+	if r.APIToOpen > 0 {
+		fmt.Fprintf(w, "API throughput, frontend checking tokens / not checking: %.2f\n", r.APIToOpen)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -32,10 +33,15 @@ import (
 
 // Environment variables, read by FromEnv and nowhere else.
 const (
-	EnvDataDir       = "COMPUTOR_DATA_DIR"
-	EnvAPIAddr       = "COMPUTOR_API_ADDR"
-	EnvUIAddr        = "COMPUTOR_UI_ADDR"
-	EnvMetricsAddr   = "COMPUTOR_METRICS_ADDR"
+	EnvDataDir     = "COMPUTOR_DATA_DIR"
+	EnvAPIAddr     = "COMPUTOR_API_ADDR"
+	EnvUIAddr      = "COMPUTOR_UI_ADDR"
+	EnvMetricsAddr = "COMPUTOR_METRICS_ADDR"
+	EnvUISecure    = "COMPUTOR_UI_SECURE"
+	EnvJWTKeyFile  = "COMPUTOR_JWT_KEY_FILE"
+	EnvJWTMaxLife  = "COMPUTOR_JWT_MAX_LIFETIME"
+	// EnvJWTSecret was the HS256 secret; a setting of it is refused with
+	// the way to the key that replaced it.
 	EnvJWTSecret     = "COMPUTOR_JWT_SECRET"
 	EnvJWKSURL       = "COMPUTOR_JWT_JWKS_URL"
 	EnvJWTIssuer     = "COMPUTOR_JWT_ISSUER"
@@ -60,8 +66,9 @@ const (
 	DataDirDefault  = ".computor"
 	APIAddrDefault  = "127.0.0.1:8000"
 	LogLevelDefault = "info"
-	// SecretFile holds the dev JWT secret in the data dir.
-	SecretFile = "jwt-secret"
+	// KeyFile is the default signing key in the data dir: the ES256 key
+	// Computor signs its tokens with, made by `computor dev`.
+	KeyFile = "jwt-key.pem"
 	// TokenFile holds the admin token `computor dev` prints.
 	TokenFile = "dev-token"
 	// DatabaseFile is the default domain database in the data dir.
@@ -100,9 +107,13 @@ type Config struct {
 	// defence works here.
 	SandboxStrict bool
 
-	// JWTSecret is the HS256 secret (at least auth.MinSecretBytes); empty:
-	// the dev secret in DataDir.
-	JWTSecret string
+	// JWTKeyFile is the ES256 private key (PEM) Computor signs its tokens
+	// with: people's tokens (computor token), and the services' tokens for
+	// the Temporal frontend. Default <DataDir>/KeyFile.
+	JWTKeyFile string
+	// JWTMaxLifetime is the longest a token may be valid. Default
+	// auth.DefaultMaxLifetime.
+	JWTMaxLifetime time.Duration
 	// JWKSURL verifies RS256/ES256 tokens with keys from this URL instead.
 	JWKSURL string
 	// JWTIssuer and JWTAudience, when set, are required in every token.
@@ -117,7 +128,11 @@ type Config struct {
 	APIAddr string
 	// UIAddr is where dev serves the Web UI. Default embedded.DefaultUIAddr.
 	UIAddr string
-	// MetricsAddr is where a worker serves /metrics and /healthz; empty:
+	// UISecure marks the Web UI's login cookie Secure, for a UI that
+	// browsers reach over HTTPS (a proxy in front of computor ui).
+	UISecure bool
+	// MetricsAddr is where the API, dev or a worker serve /metrics (and a
+	// worker /healthz), apart from the API; empty:
 	// not served.
 	MetricsAddr string
 	// Ephemeral keeps dev's Temporal database in memory.
@@ -135,6 +150,17 @@ type Config struct {
 	// StopTimeout is how long a stopping worker lets running activities
 	// finish. Default worker.DefaultStopTimeout.
 	StopTimeout time.Duration
+
+	// BodyTimeout bounds how long an API request body may take to arrive
+	// (a git push has its own, longer bound). Default
+	// api.DefaultBodyTimeout.
+	BodyTimeout time.Duration
+
+	// FrontendOpen leaves dev's Temporal frontend without a token check;
+	// only the bench sets it, to measure what the check costs.
+	FrontendOpen bool
+
+	legacySecret bool // COMPUTOR_JWT_SECRET is set
 }
 
 // FromEnv returns a Config with the settings of the environment: the one
@@ -151,7 +177,7 @@ func FromEnv() Config {
 		ReposDir:      get(EnvReposDir),
 		WorkDir:       get(EnvWorkDir),
 		SandboxStrict: get(EnvSandboxStrict) == "1",
-		JWTSecret:     get(EnvJWTSecret),
+		JWTKeyFile:    get(EnvJWTKeyFile),
 		JWKSURL:       get(EnvJWKSURL),
 		JWTIssuer:     get(EnvJWTIssuer),
 		JWTAudience:   get(EnvJWTAudience),
@@ -161,6 +187,15 @@ func FromEnv() Config {
 		APIAddr:     get(EnvAPIAddr),
 		UIAddr:      get(EnvUIAddr),
 		MetricsAddr: get(EnvMetricsAddr),
+		UISecure:    get(EnvUISecure) == "1",
+	}
+	c.legacySecret = get(EnvJWTSecret) != ""
+	if v := get(EnvJWTMaxLife); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			d = -1 // Validate names it
+		}
+		c.JWTMaxLifetime = d
 	}
 	return c.WithDefaults()
 }
@@ -181,6 +216,9 @@ func (c Config) WithDefaults() Config {
 	if c.StopTimeout == 0 {
 		c.StopTimeout = worker.DefaultStopTimeout
 	}
+	if c.JWTMaxLifetime == 0 {
+		c.JWTMaxLifetime = auth.DefaultMaxLifetime
+	}
 	return c
 }
 
@@ -192,8 +230,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
 	case c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text":
 		return fmt.Errorf("log format %q: want json or text", c.LogFormat)
-	case c.JWTSecret != "" && len(c.JWTSecret) < auth.MinSecretBytes:
-		return fmt.Errorf("%s must be at least %d bytes", EnvJWTSecret, auth.MinSecretBytes)
+	case c.legacySecret:
+		return fmt.Errorf("%s is no longer read: Computor signs its tokens with an ES256 key, %s (make one with: computor key create FILE)", EnvJWTSecret, EnvJWTKeyFile)
+	case c.JWTMaxLifetime < 0:
+		return fmt.Errorf("%s must be positive", EnvJWTMaxLife)
 	case c.StopTimeout <= 0:
 		return errors.New("--stop-timeout must be positive")
 	case c.MaxActivities < 0:
@@ -219,7 +259,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("data_dir", c.DataDir), slog.String("temporal", c.TemporalAddr), slog.String("namespace", c.Namespace),
 		slog.String("database", redactURL(c.databaseURL())), slog.String("repos", c.reposDir()),
 		slog.String("work_dir", c.WorkDir), slog.Bool("sandbox_strict", c.SandboxStrict),
-		slog.String("jwt_secret", hidden(c.JWTSecret)), slog.String("jwks_url", c.JWKSURL),
+		slog.String("jwt_key_file", c.keyFile()), slog.String("jwks_url", c.JWKSURL),
 		slog.String("jwt_issuer", c.JWTIssuer), slog.String("jwt_audience", c.JWTAudience),
 		slog.Bool("temporal_tls", c.TLS != (temporalconn.TLSConfig{})), slog.String("temporal_api_key", hidden(c.APIKey)),
 	)
@@ -282,55 +322,116 @@ func (c Config) Logger(w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: want json or text", format)
 }
 
-// jwtSecret returns the HS256 secret: JWTSecret, else the dev secret in
-// the data dir, created when create is set.
-func (c Config) jwtSecret(create bool) ([]byte, error) {
-	if c.JWTSecret != "" {
-		return []byte(c.JWTSecret), nil
+func (c Config) keyFile() string {
+	if c.JWTKeyFile != "" {
+		return c.JWTKeyFile
 	}
-	path := filepath.Join(c.DataDir, SecretFile)
+	return filepath.Join(c.DataDir, KeyFile)
+}
+
+// signingKey loads the key Computor signs its tokens with; with create,
+// a missing key file is made (the dev stack's).
+func (c Config) signingKey(create bool) (*auth.SigningKey, error) {
+	path := c.keyFile()
 	b, err := readPrivate(path)
 	if err == nil {
-		return []byte(strings.TrimSpace(string(b))), nil
+		k, err := auth.ParseSigningKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return k, nil
 	}
 	if errors.Is(err, errNotPrivate) {
 		return nil, err
 	}
 	if !errors.Is(err, os.ErrNotExist) || !create {
-		return nil, fmt.Errorf("no JWT secret: set %s (or %s), or run 'computor dev' once to create %s: %w", EnvJWTSecret, EnvJWKSURL, path, err)
+		return nil, fmt.Errorf("no signing key: set %s (make one with: computor key create FILE), or run 'computor dev' once to create %s: %w", EnvJWTKeyFile, path, err)
 	}
-	secret, err := auth.NewSecret()
+	k, err := auth.NewSigningKey()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+	pemBytes, err := k.PEM()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	if err := writeFileAtomic(path, []byte(secret+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("write dev secret: %w", err)
+	if err := writeFileAtomic(path, pemBytes, 0o600); err != nil {
+		return nil, fmt.Errorf("write signing key: %w", err)
 	}
-	return []byte(secret), nil
+	return k, nil
 }
 
-// verifier builds the token verifier: JWKS when JWKSURL is set, else
-// HS256 with the secret.
-func (c Config) verifier(createSecret bool) (*auth.Verifier, error) {
-	if c.JWKSURL != "" {
-		return auth.NewVerifier(auth.Config{JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience})
+// verifier builds the token verifier: Computor's own key, and an identity
+// provider's JWKS when JWKSURL is set. key may be nil when JWKSURL is set.
+func (c Config) verifier(key *auth.SigningKey) (*auth.Verifier, error) {
+	cfg := auth.Config{JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience, MaxLifetime: c.JWTMaxLifetime}
+	if key != nil {
+		cfg.Key = key.Public()
 	}
-	secret, err := c.jwtSecret(createSecret)
-	if err != nil {
-		return nil, err
+	return auth.NewVerifier(cfg)
+}
+
+// keys loads what a process that serves the API needs: the signing key
+// (optional with an identity provider) and the verifier.
+func (c Config) keys(create bool) (*auth.SigningKey, *auth.Verifier, error) {
+	key, err := c.signingKey(create)
+	if err != nil && (c.JWKSURL == "" || errors.Is(err, errNotPrivate) || !errors.Is(err, os.ErrNotExist)) {
+		return nil, nil, err
 	}
-	return auth.NewVerifier(auth.Config{Secret: secret, Issuer: c.JWTIssuer, Audience: c.JWTAudience})
+	v, err := c.verifier(key)
+	return key, v, err
+}
+
+// adminToken returns the bearer tokens of an admin at the Temporal
+// frontend, for the setup of a namespace; nil without a signing key.
+func (c Config) adminToken() func(context.Context) (string, error) {
+	key, err := c.signingKey(false)
+	if err != nil || c.APIKey != "" {
+		return nil
+	}
+	return func(context.Context) (string, error) {
+		return key.Mint(auth.Token{Subject: "computor-admin", Roles: []string{auth.RoleAdmin}, TTL: 10 * time.Minute,
+			Audience: c.JWTAudience, Namespace: c.Namespace})
+	}
+}
+
+// serviceToken returns the bearer tokens a service (role
+// auth.RoleAPIService or RoleWorkerService) shows the Temporal frontend:
+// minted with key, a new one well before the last expires. Nil key: no
+// tokens (TEMPORAL_API_KEY, or a frontend without a check).
+func (c Config) serviceToken(key *auth.SigningKey, subject, role string) func(context.Context) (string, error) {
+	if key == nil || c.APIKey != "" {
+		return nil
+	}
+	const ttl = time.Hour
+	var mu sync.Mutex
+	var token string
+	var renew time.Time
+	return func(context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if token != "" && time.Now().Before(renew) {
+			return token, nil
+		}
+		t, err := key.Mint(auth.Token{Subject: subject, Roles: []string{role}, TTL: ttl,
+			Audience: c.JWTAudience, Namespace: c.Namespace})
+		if err != nil {
+			return "", err
+		}
+		token, renew = t, time.Now().Add(ttl/2)
+		return token, nil
+	}
 }
 
 // errNotPrivate is a secret file that other users may read or change.
 var errNotPrivate = errors.New("readable or writable by other users")
 
 // readPrivate reads a secret file, refusing one that other users may read
-// or write, and a symbolic link: anyone who reads the dev secret can mint
-// an admin token.
+// or write, and a symbolic link: anyone who reads the signing key can
+// mint an admin token.
 func readPrivate(path string) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
@@ -345,7 +446,7 @@ func readPrivate(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%s is %w (mode %#o): chmod 600 it, and make a new secret if others may have read it", path, errNotPrivate, st.Mode().Perm())
+		return nil, fmt.Errorf("%s is %w (mode %#o): chmod 600 it, and make a new key if others may have read it", path, errNotPrivate, st.Mode().Perm())
 	}
 	return io.ReadAll(f)
 }
@@ -427,8 +528,9 @@ func (c Config) openStack(ctx context.Context, withSandbox bool, logger *slog.Lo
 
 // temporalClient is how to reach Temporal: address, namespace, and TLS or
 // an API key when they are set.
-func (c Config) temporalClient(identity string, logger *slog.Logger) engine.ClientConfig {
-	cfg := engine.ClientConfig{Addr: c.TemporalAddr, Namespace: c.Namespace, Identity: identity, Logger: logger, APIKey: c.APIKey}
+func (c Config) temporalClient(identity string, token func(context.Context) (string, error), logger *slog.Logger) engine.ClientConfig {
+	cfg := engine.ClientConfig{Addr: c.TemporalAddr, Namespace: c.Namespace, Identity: identity, Logger: logger,
+		APIKey: c.APIKey, Token: token}
 	if c.TLS != (temporalconn.TLSConfig{}) {
 		t := c.TLS
 		cfg.TLS = &t

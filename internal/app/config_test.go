@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -45,7 +46,8 @@ func TestValidate(t *testing.T) {
 	}{
 		{func(c *Config) { c.LogLevel = "loud" }, `log level "loud"`},
 		{func(c *Config) { c.LogFormat = "xml" }, `log format "xml"`},
-		{func(c *Config) { c.JWTSecret = "short" }, EnvJWTSecret},
+		{func(c *Config) { c.legacySecret = true }, EnvJWTKeyFile},
+		{func(c *Config) { c.JWTMaxLifetime = -1 }, EnvJWTMaxLife},
 		{func(c *Config) { c.StopTimeout = -time.Second }, "--stop-timeout"},
 		{func(c *Config) { c.MaxActivities = -1 }, "--max-activities"},
 		{func(c *Config) { c.Queues = []string{"computor-tasks", "nope"} }, `"nope"`},
@@ -66,66 +68,100 @@ func TestLogValueHidesSecrets(t *testing.T) {
 		"postgres://db/computor?user=computor&password=hunter2-db",
 		"host=db user=computor password=hunter2-db",
 	} {
-		c := Config{DatabaseURL: db, JWTSecret: "hunter2-jwt-secret-of-thirty-two-bytes", APIKey: "hunter2-key"}.WithDefaults()
+		c := Config{DatabaseURL: db, APIKey: "hunter2-key"}.WithDefaults()
 		var buf bytes.Buffer
 		slog.New(slog.NewJSONHandler(&buf, nil)).Info("start", "config", c)
 		if strings.Contains(buf.String(), "hunter2") {
 			t.Errorf("log line shows a secret: %s", buf.String())
 		}
-		if !strings.Contains(buf.String(), `"jwt_secret":"(set)"`) {
-			t.Errorf("log line does not say the secret is set: %s", buf.String())
+		if !strings.Contains(buf.String(), `"temporal_api_key":"(set)"`) {
+			t.Errorf("log line does not say the API key is set: %s", buf.String())
 		}
 	}
 }
 
-// Anyone who reads the dev secret can mint an admin token: a secret file
+// Anyone who reads the signing key can mint an admin token: a key file
 // other users may read is refused, not used.
-func TestDevSecretMustBePrivate(t *testing.T) {
+func TestSigningKeyMustBePrivate(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	c := Config{DataDir: dir}.WithDefaults()
-	if _, err := c.jwtSecret(false); err == nil {
-		t.Fatal("no secret file and no secret: want an error")
+	if _, err := c.signingKey(false); err == nil {
+		t.Fatal("no key file: want an error")
 	}
-	secret, err := c.jwtSecret(true)
-	if err != nil || len(secret) == 0 {
-		t.Fatalf("create secret: %q, %v", secret, err)
+	key, err := c.signingKey(true)
+	if err != nil {
+		t.Fatalf("create key: %v", err)
 	}
-	path := filepath.Join(dir, SecretFile)
+	path := filepath.Join(dir, KeyFile)
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("secret file mode %v (%v), want 0600", st.Mode(), err)
+		t.Fatalf("key file mode %v (%v), want 0600", st.Mode(), err)
 	}
-	again, err := c.jwtSecret(false)
-	if err != nil || !bytes.Equal(again, secret) {
-		t.Fatalf("read again: %q, %v", again, err)
+	again, err := c.signingKey(false)
+	if err != nil || again.KeyID() != key.KeyID() {
+		t.Fatalf("read again: %v, %v", again, err)
 	}
 	if _, err := Token(c, "alice", nil, time.Hour); err != nil {
-		t.Fatalf("token with the dev secret: %v", err)
+		t.Fatalf("token with the dev key: %v", err)
+	}
+	if _, err := Token(c, "alice", nil, 31*24*time.Hour); err == nil || !strings.Contains(err.Error(), EnvJWTMaxLife) {
+		t.Fatalf("a token beyond the maximum lifetime: %v", err)
 	}
 	for _, mode := range []os.FileMode{0o644, 0o640, 0o602} {
 		if err := os.Chmod(path, mode); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.jwtSecret(true); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		if _, err := c.signingKey(true); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 			t.Errorf("mode %#o: %v, want a refusal", mode, err)
 		}
 		if _, err := Token(c, "alice", nil, time.Hour); err == nil {
-			t.Errorf("mode %#o: a token was minted with a public secret", mode)
+			t.Errorf("mode %#o: a token was minted with a public key file", mode)
 		}
 	}
-	// A link to some other file is not a secret file either.
+	// A link to some other file is not a key file either.
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	private := filepath.Join(t.TempDir(), "elsewhere")
-	if err := os.WriteFile(private, []byte("a-secret-of-thirty-two-bytes-or-more\n"), 0o600); err != nil {
+	elsewhere := filepath.Join(t.TempDir(), "elsewhere.pem")
+	b, _ := key.PEM()
+	if err := os.WriteFile(elsewhere, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(private, path); err != nil {
+	if err := os.Symlink(elsewhere, path); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.jwtSecret(true); err == nil {
-		t.Error("a symlink was followed to the secret")
+	if _, err := c.signingKey(true); err == nil {
+		t.Error("a symlink was followed to the key")
+	}
+}
+
+// A key file written by hand (openssl's SEC 1 form), and the JWKS of the
+// key for a Temporal server.
+func TestKeyCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "k.pem")
+	var out bytes.Buffer
+	if err := KeyCreate(path, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := KeyCreate(path, &out); err == nil {
+		t.Fatal("key create replaced a key")
+	}
+	c := Config{JWTKeyFile: path}
+	out.Reset()
+	if err := KeyJWKS(c, &out); err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Keys []struct{ Kty, Crv, Kid, Alg, Use, D string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &set); err != nil || len(set.Keys) != 1 {
+		t.Fatalf("jwks %s: %v", out.String(), err)
+	}
+	k := set.Keys[0]
+	if k.Kty != "EC" || k.Crv != "P-256" || k.Alg != "ES256" || k.Use != "sig" || k.Kid == "" || k.D != "" {
+		t.Fatalf("jwks key %+v (a private part must never be in it)", k)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	namespacepb "go.temporal.io/api/namespace/v1"
@@ -30,6 +31,10 @@ import (
 // devTokenTTL is how long the admin token `computor dev` prints is valid.
 const devTokenTTL = 7 * 24 * time.Hour
 
+// uiSessionTTL is how long a login to the Web UI through a one-time link
+// lasts.
+const uiSessionTTL = 12 * time.Hour
+
 // devStopTimeout is the dev worker's grace period: short, so Ctrl+C is
 // quick; an activity cut off resumes when dev starts again.
 const devStopTimeout = 5 * time.Second
@@ -44,7 +49,8 @@ type devStack struct {
 	handler  http.Handler
 	registry *tasks.Registry
 	deps     tasks.Deps
-	secret   []byte
+	key      *auth.SigningKey
+	gate     *embedded.UIGate
 	closers  []func()
 }
 
@@ -61,10 +67,10 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	if d.secret, err = c.jwtSecret(true); err != nil {
+	if d.key, err = c.signingKey(true); err != nil {
 		return nil, err
 	}
-	verifier, err := auth.NewVerifier(auth.Config{Secret: d.secret, Issuer: c.JWTIssuer, Audience: c.JWTAudience})
+	verifier, err := c.verifier(d.key)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +96,19 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 		}
 	}
 
+	// The frontend takes the same tokens as the API: admins may do
+	// anything, the API and the worker what they need, others nothing.
+	var access *embedded.Access
+	if !c.FrontendOpen {
+		access = &embedded.Access{Verifier: verifier, Logger: logger}
+	}
 	d.server, err = embedded.StartServer(ctx, embedded.ServerConfig{
 		DataDir:   c.DataDir,
 		Ephemeral: c.Ephemeral,
 		Addr:      c.TemporalAddr,
 		Namespace: c.Namespace,
 		Logger:    logger,
+		Access:    access,
 	})
 	if err != nil {
 		return nil, err
@@ -106,16 +119,21 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 		}
 	})
 
+	if err := setRetention(ctx, c, logger); err != nil {
+		return nil, err
+	}
 	mreg := metrics.New()
-	if d.temporal, err = connect(ctx, c, worker.Identity(), mreg.SDKHandler(), logger); err != nil {
+	if d.temporal, err = connect(ctx, c, "computor-api", c.serviceToken(d.key, "computor-api", auth.RoleAPIService), mreg.SDKHandler(), logger); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.temporal.Close)
-	if err := setRetention(ctx, d.temporal.WorkflowService(), c.Namespace); err != nil {
+	wc, err := connect(ctx, c, worker.Identity(), c.serviceToken(d.key, worker.Identity(), auth.RoleWorkerService), mreg.SDKHandler(), logger)
+	if err != nil {
 		return nil, err
 	}
+	d.closers = append(d.closers, wc.Close)
 
-	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: c.MaxActivities, Logger: logger, Metrics: mreg}); err != nil {
+	if d.worker, err = worker.New(wc, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: c.MaxActivities, Logger: logger, Metrics: mreg}); err != nil {
 		return nil, err
 	}
 	if err := d.worker.Start(); err != nil {
@@ -125,13 +143,33 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	worker.Announce(ctx, st.deps.Store, announcement(st.deps, d.worker.Queues()), logger)
 
 	if !c.NoUI {
-		if d.ui, err = embedded.StartUI(c.UIAddr, d.server.Addr(), c.Namespace, logger); err != nil {
+		if !c.FrontendOpen {
+			d.gate = embedded.NewUIGate(embedded.UIGateConfig{Verifier: verifier, Logger: logger, Mint: func() (string, error) {
+				return d.key.Mint(auth.Token{Subject: "admin", Roles: []string{auth.RoleAdmin}, TTL: uiSessionTTL,
+					Audience: c.JWTAudience, Namespace: c.Namespace})
+			}})
+		}
+		if d.ui, err = embedded.StartUI(embedded.UIConfig{Addr: c.UIAddr, TemporalAddr: d.server.Addr(),
+			Namespace: c.Namespace, Gate: d.gate, Logger: logger}); err != nil {
 			return nil, err
 		}
 		d.closers = append(d.closers, d.ui.Stop)
 	}
+	if c.MetricsAddr != "" {
+		var ready atomic.Bool
+		ready.Store(true)
+		stop, err := serveMetrics(c.MetricsAddr, mreg, &ready, logger)
+		if err != nil {
+			return nil, err
+		}
+		d.closers = append(d.closers, stop)
+	}
+	jwks, err := publicKeys(d.key)
+	if err != nil {
+		return nil, err
+	}
 	d.handler, err = apiHandler(api.Config{Temporal: d.temporal, Namespace: c.Namespace, Registry: d.registry,
-		Verifier: verifier, Store: st.deps.Store, Git: st.repos, Metrics: mreg, Logger: logger, Sync: d.server.Sync})
+		Verifier: verifier, Store: st.deps.Store, Git: st.repos, Metrics: mreg, Logger: logger, Sync: d.server.Sync, JWKS: jwks, BodyTimeout: c.BodyTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +204,8 @@ func Dev(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	}
 	defer d.close()
 
-	token, err := auth.Mint(d.secret, "admin", []string{auth.RoleAdmin}, devTokenTTL, c.JWTIssuer, c.JWTAudience)
+	token, err := d.key.Mint(auth.Token{Subject: "admin", Roles: []string{auth.RoleAdmin}, TTL: devTokenTTL,
+		Audience: c.JWTAudience, Namespace: c.Namespace})
 	if err != nil {
 		return err
 	}
@@ -185,6 +224,13 @@ func Dev(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	uiLine := "disabled (--no-ui)"
 	if d.ui != nil {
 		uiLine = "http://" + d.ui.Addr()
+		if d.gate != nil {
+			link, err := d.gate.LoginLink(uiLine)
+			if err != nil {
+				return err
+			}
+			uiLine += fmt.Sprintf(" (admins only)\n  UI login:     %s\n                (one use within %s; or paste the admin token at the login page)", link, embedded.LoginLinkTTL)
+		}
 	}
 	fmt.Fprintf(stdout, `Computor dev is ready (%s).
   API:          http://%s
@@ -214,9 +260,16 @@ Press Ctrl+C to stop.
 }
 
 // setRetention keeps finished tasks for engine.DefaultRetention instead of
-// the day a new SQLite namespace gets.
-func setRetention(ctx context.Context, ws workflowservice.WorkflowServiceClient, namespace string) error {
-	desc, err := ws.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+// the day a new SQLite namespace gets: an admin's change, made with an
+// admin's token.
+func setRetention(ctx context.Context, c Config, logger *slog.Logger) error {
+	tc, err := engine.Dial(ctx, c.temporalClient("computor-dev", c.adminToken(), logger))
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	ws := tc.WorkflowService()
+	desc, err := ws.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: c.Namespace})
 	if err != nil {
 		return fmt.Errorf("describe namespace: %w", err)
 	}
@@ -224,11 +277,11 @@ func setRetention(ctx context.Context, ws workflowservice.WorkflowServiceClient,
 		return nil
 	}
 	_, err = ws.UpdateNamespace(ctx, &workflowservice.UpdateNamespaceRequest{
-		Namespace: namespace,
+		Namespace: c.Namespace,
 		Config:    &namespacepb.NamespaceConfig{WorkflowExecutionRetentionTtl: durationpb.New(engine.DefaultRetention)},
 	})
 	if err != nil {
-		return fmt.Errorf("set retention of %q: %w", namespace, err)
+		return fmt.Errorf("set retention of %q: %w", c.Namespace, err)
 	}
 	return nil
 }

@@ -12,7 +12,8 @@ import (
 // CreateNamespace creates cfg.Namespace on the cluster at cfg.TemporalAddr
 // with Computor's search attributes and the given retention, waiting up
 // to timeout for the cluster; it does nothing where they exist. For
-// operators without Temporal's CLI.
+// operators without Temporal's CLI. Setting up a namespace is an admin's
+// work: with the signing key it shows the frontend an admin token.
 func CreateNamespace(ctx context.Context, cfg Config, retention, timeout time.Duration, stdout, stderr io.Writer) error {
 	cfg = cfg.WithDefaults()
 	if retention < 24*time.Hour {
@@ -27,7 +28,7 @@ func CreateNamespace(ctx context.Context, cfg Config, retention, timeout time.Du
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tc, err := engine.Dial(ctx, cfg.temporalClient("", logger))
+	tc, err := engine.Dial(ctx, cfg.temporalClient("", cfg.adminToken(), logger))
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/sandbox"
 	"github.com/computor-org/computor-go/internal/tasks"
@@ -62,7 +65,11 @@ func Worker(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "Starting Temporal worker...")
 	logger.Debug("worker starting", "config", cfg)
-	tc, err := connect(ctx, cfg, worker.Identity(), mreg.SDKHandler(), logger)
+	key, err := cfg.signingKey(false)
+	if err != nil && cfg.APIKey == "" && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	tc, err := connect(ctx, cfg, worker.Identity(), cfg.serviceToken(key, worker.Identity(), auth.RoleWorkerService), mreg.SDKHandler(), logger)
 	if err != nil {
 		return err
 	}

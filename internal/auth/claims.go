@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -48,11 +49,41 @@ func (c *Claims) HasAnyRole(roles ...string) bool {
 	return false
 }
 
+// IsService reports whether the bearer is a service (the API or a
+// worker) rather than a person.
+func (c *Claims) IsService() bool {
+	return c.HasAnyRole(RoleAPIService, RoleWorkerService)
+}
+
 // tokenClaims is the JSON payload of the tokens this package reads and
-// writes: the registered claims plus "roles".
+// writes: the registered claims plus "roles", and "permissions" for a
+// stock Temporal server.
 type tokenClaims struct {
 	jwt.RegisteredClaims
-	Roles roleList `json:"roles,omitempty"`
+	Roles       roleList `json:"roles,omitempty"`
+	Permissions []string `json:"permissions,omitempty"`
+}
+
+// UnmarshalJSON decodes the claims, refusing a time claim that is not a
+// JSON number: RFC 7519 says NumericDate is a number, and a parser that
+// takes "exp": "99999999999" as well reads what no issuer wrote.
+func (c *tokenClaims) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	for name, v := range raw {
+		// encoding/json matches names case-insensitively: "EXP" sets exp
+		// too.
+		if !strings.EqualFold(name, "exp") && !strings.EqualFold(name, "nbf") && !strings.EqualFold(name, "iat") {
+			continue
+		}
+		if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
+			return fmt.Errorf("%s claim must be a number", strings.ToLower(name))
+		}
+	}
+	type plain tokenClaims // without this method
+	return json.Unmarshal(data, (*plain)(c))
 }
 
 // roleList is the "roles" claim. It decodes from a JSON array of strings or

@@ -25,6 +25,7 @@ const (
 	reasonUnknownKey      = "unknown signing key"
 	reasonKeyMismatch     = "signing key does not match algorithm"
 	reasonKeysUnavailable = "signing keys unavailable"
+	reasonLifetime        = "token lifetime exceeds the maximum"
 	reasonInvalid         = "invalid token"
 )
 

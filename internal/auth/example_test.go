@@ -13,14 +13,17 @@ import (
 )
 
 func ExampleVerifier_Verify() {
-	secret := []byte("example-secret-of-at-least-32-bytes")
-
-	token, err := auth.Mint(secret, "alice", []string{auth.RoleAdmin}, time.Hour, "computor", "computor-api")
+	key, err := auth.NewSigningKey()
+	if err != nil {
+		panic(err)
+	}
+	token, err := key.Mint(auth.Token{Subject: "alice", Roles: []string{auth.RoleAdmin}, TTL: time.Hour, Audience: "computor-api"})
 	if err != nil {
 		panic(err)
 	}
 
-	v, err := auth.NewVerifier(auth.Config{Secret: secret, Issuer: "computor", Audience: "computor-api"})
+	// Verifying needs only the public half.
+	v, err := auth.NewVerifier(auth.Config{Key: key.Public(), Audience: "computor-api"})
 	if err != nil {
 		panic(err)
 	}
@@ -36,6 +39,50 @@ func ExampleVerifier_Verify() {
 	// Output:
 	// alice [admin] true
 	// unauthorized: invalid signature true
+}
+
+func ExampleSigningKey_Mint() {
+	key, err := auth.NewSigningKey()
+	if err != nil {
+		panic(err)
+	}
+	// A worker's token for the Temporal frontend: it carries the
+	// "permissions" claim of the namespace; the API refuses service roles.
+	token, err := key.Mint(auth.Token{Subject: "worker-1", Roles: []string{auth.RoleWorkerService}, TTL: time.Hour, Namespace: "computor"})
+	if err != nil {
+		panic(err)
+	}
+	v, err := auth.NewVerifier(auth.Config{Key: key.Public()})
+	if err != nil {
+		panic(err)
+	}
+	claims, err := v.Verify(context.Background(), token)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(claims.Subject, claims.IsService())
+
+	// Output:
+	// worker-1 true
+}
+
+func ExampleParseSigningKey() {
+	key, err := auth.NewSigningKey()
+	if err != nil {
+		panic(err)
+	}
+	pemBytes, err := key.PEM() // for a 0600 file
+	if err != nil {
+		panic(err)
+	}
+	again, err := auth.ParseSigningKey(pemBytes)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(again.KeyID() == key.KeyID())
+
+	// Output:
+	// true
 }
 
 func ExampleTokenFromRequest() {

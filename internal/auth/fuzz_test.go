@@ -2,11 +2,13 @@ package auth
 
 import (
 	"context"
-	"crypto/hmac"
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -17,23 +19,34 @@ import (
 
 // FuzzVerify checks that Verify never panics, that every rejection wraps
 // derrors.Unauthenticated, and that it accepts only tokens carrying a genuine
-// HMAC-SHA256 signature by the secret, computed here independently of the
-// jwt library.
+// ES256 signature by the verifier's own key under that key's kid, checked
+// here with crypto/ecdsa independently of the jwt library.
 func FuzzVerify(f *testing.F) {
 	now := time.Now()
-	valid, err := Mint(testSecret, "alice", []string{RoleAdmin}, 24*time.Hour, "", "")
+	valid, err := testKey.Mint(Token{Subject: "alice", Roles: []string{RoleAdmin}, TTL: 24 * time.Hour, Namespace: "computor"})
 	if err != nil {
 		f.Fatal(err)
 	}
+	kid := testKey.KeyID()
 	parts := strings.Split(valid, ".")
-	claims := jwt.MapClaims{"sub": "alice", "exp": now.Add(time.Hour).Unix(), "roles": "admin"}
+	claims := jwt.MapClaims{"sub": "alice", "iss": Issuer, "exp": now.Add(time.Hour).Unix(), "roles": "admin"}
+	pubPoint, err := testKey.Public().Bytes()
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, seed := range []string{
 		valid,
-		sign(f, jwt.SigningMethodHS256, testSecret, claims, nil),
-		sign(f, jwt.SigningMethodHS256, []byte("another-secret-another-secret-32"), claims, nil),
-		sign(f, jwt.SigningMethodHS512, testSecret, claims, nil),
+		signOwn(f, claims),
+		signOwn(f, jwt.MapClaims{"sub": "alice", "iss": testIssuer, "exp": now.Add(time.Hour).Unix()}),
+		signOwn(f, jwt.MapClaims{"sub": "alice", "iss": Issuer, "iat": now.Unix(), "exp": now.Add(DefaultMaxLifetime + time.Hour).Unix()}),
+		signRawOwn(f, fmt.Sprintf(`{"sub":"alice","iss":"computor","exp":"%d"}`, now.Add(time.Hour).Unix())),
+		signRawOwn(f, fmt.Sprintf(`{"sub":"alice","iss":"computor","EXP":"%d"}`, now.Add(time.Hour).Unix())),
+		signRawOwn(f, fmt.Sprintf(`{"sub":"alice","iss":"computor","exp":%d.5}`, now.Add(time.Hour).Unix())),
+		sign(f, jwt.SigningMethodES256, genEC(f), claims, kidHeader(kid)),
+		sign(f, jwt.SigningMethodES256, testKey.priv, claims, nil),
+		sign(f, jwt.SigningMethodHS256, pubPoint, claims, kidHeader(kid)),
 		b64(`{"alg":"none"}`) + "." + parts[1] + ".",
-		b64(`{"alg":"RS256"}`) + "." + parts[1] + "." + parts[2],
+		b64(`{"alg":"RS256","kid":"`+kid+`"}`) + "." + parts[1] + "." + parts[2],
 		parts[0] + "." + parts[1] + ".",
 		parts[0] + ".." + parts[2],
 		"",
@@ -44,7 +57,7 @@ func FuzzVerify(f *testing.F) {
 		f.Add(seed)
 	}
 
-	v, err := NewVerifier(Config{Secret: testSecret})
+	v, err := NewVerifier(Config{Key: testKey.Public()})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -63,15 +76,15 @@ func FuzzVerify(f *testing.F) {
 		if c == nil || strings.TrimSpace(c.Subject) == "" || c.ExpiresAt.IsZero() {
 			t.Fatalf("accepted token yields incomplete claims %+v", c)
 		}
-		if !signedBySecret(token, testSecret) {
-			t.Fatalf("accepted a token not signed with the secret: %q", token)
+		if !signedByKey(token, testKey.Public(), kid) {
+			t.Fatalf("accepted a token not signed with the key: %q", token)
 		}
 	})
 }
 
-// signedBySecret reports whether token is an HS256 JWT whose signature is
-// the HMAC-SHA256 of its first two segments under secret.
-func signedBySecret(token string, secret []byte) bool {
+// signedByKey reports whether token is an ES256 JWT naming kid whose
+// signature verifies under pub.
+func signedByKey(token string, pub *ecdsa.PublicKey, kid string) bool {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return false
@@ -81,17 +94,15 @@ func signedBySecret(token string, secret []byte) bool {
 	if err != nil {
 		return false
 	}
-	var h struct {
-		Alg string `json:"alg"`
-	}
-	if json.Unmarshal(header, &h) != nil || h.Alg != "HS256" {
+	var h map[string]any
+	if json.Unmarshal(header, &h) != nil || h["alg"] != "ES256" || h["kid"] != kid {
 		return false
 	}
 	sig, err := enc.DecodeString(parts[2])
-	if err != nil {
+	if err != nil || len(sig) != 64 {
 		return false
 	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(parts[0] + "." + parts[1]))
-	return hmac.Equal(sig, mac.Sum(nil))
+	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	return ecdsa.Verify(pub, digest[:], r, s)
 }

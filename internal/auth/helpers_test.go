@@ -12,16 +12,50 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// testSecret is a 32-byte HS256 secret.
-var testSecret = []byte("0123456789abcdef0123456789abcdef")
+// testKeyPEM is a fixed P-256 key, so that fuzz corpora stay meaningful
+// from run to run.
+const testKeyPEM = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjfM7YGz2kS1jki9+
+X7ROuIbyjgLTRkRu+D4L6cIae6ChRANCAATQgcat0Pz3dPNCeQBwYZViYODWEJ29
+WH1vOkIUXIWpkj4CWN9hOdYpMMVXWz0Dqlno/JAwlDrkeSutFdA1r/15
+-----END PRIVATE KEY-----
+`
+
+// testKey is Computor's own signing key in tests.
+var testKey = func() *SigningKey {
+	k, err := ParseSigningKey([]byte(testKeyPEM))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 const (
+	// testIssuer is the identity provider's issuer.
 	testIssuer   = "https://id.example.test"
 	testAudience = "computor-api"
 )
 
-// baseClaims returns claims that a verifier configured with testIssuer and
-// testAudience accepts at now.
+// ownClaims returns claims that a verifier with Key testKey.Public() and
+// Audience testAudience accepts at now, once signed with [signOwn].
+func ownClaims(now time.Time) jwt.MapClaims {
+	c := baseClaims(now)
+	c["iss"] = Issuer
+	return c
+}
+
+// signOwn signs claims with testKey, as Mint does: ES256, kid the key's
+// thumbprint.
+func signOwn(t testing.TB, claims jwt.MapClaims) string {
+	t.Helper()
+	return sign(t, jwt.SigningMethodES256, testKey.priv, claims, kidHeader(testKey.KeyID()))
+}
+
+// kidHeader is a header with the given "kid".
+func kidHeader(kid string) map[string]any { return map[string]any{"kid": kid} }
+
+// baseClaims returns claims that a verifier configured with JWKSURL,
+// testIssuer and testAudience accepts at now from the identity provider.
 func baseClaims(now time.Time) jwt.MapClaims {
 	return jwt.MapClaims{
 		"sub":   "alice",

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -99,8 +100,6 @@ func genEC(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-func kidHeader(kid string) map[string]any { return map[string]any{"kid": kid} }
-
 func TestVerifyJWKS(t *testing.T) {
 	rsaKey, otherRSA, ecKey := genRSA(t), genRSA(t), genEC(t)
 	srv := newJWKSServer(t, jwksJSON(t,
@@ -124,6 +123,10 @@ func TestVerifyJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
+	ecPoint, err := ecKey.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name   string
@@ -138,12 +141,23 @@ func TestVerifyJWKS(t *testing.T) {
 		{"ES256 token naming an RSA key", sign(t, jwt.SigningMethodES256, ecKey, claims(nil), kidHeader("rsa1")), reasonKeyMismatch},
 		{"RS256 token naming an EC key", sign(t, jwt.SigningMethodRS256, rsaKey, claims(nil), kidHeader("ec-rs")), reasonKeyMismatch},
 		{"HS256 with the public key as secret", sign(t, jwt.SigningMethodHS256, pubPEM, claims(nil), kidHeader("rsa1")), reasonAlgorithm},
-		{"HS256", sign(t, jwt.SigningMethodHS256, testSecret, claims(nil), kidHeader("rsa1")), reasonAlgorithm},
+		{"HS256", sign(t, jwt.SigningMethodHS256, []byte("0123456789abcdef0123456789abcdef"), claims(nil), kidHeader("rsa1")), reasonAlgorithm},
+		{"HS256 with the EC public key as secret", sign(t, jwt.SigningMethodHS256, ecPoint, claims(nil), kidHeader("ec1")), reasonAlgorithm},
 		{"PS256", sign(t, jwt.SigningMethodPS256, rsaKey, claims(nil), kidHeader("rsa1")), reasonAlgorithm},
 		{"ES384", sign(t, jwt.SigningMethodES384, genECCurve(t, elliptic.P384()), claims(nil), kidHeader("ec1")), reasonAlgorithm},
 		{"alg none", b64(`{"alg":"none","kid":"rsa1"}`) + "." + b64JSON(t, claims(nil)) + ".", reasonAlgorithm},
 		{"expired", sign(t, jwt.SigningMethodRS256, rsaKey, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() }), kidHeader("rsa1")), reasonExpired},
 		{"wrong issuer", sign(t, jwt.SigningMethodES256, ecKey, claims(func(c jwt.MapClaims) { c["iss"] = "https://evil.example.test" }), kidHeader("ec1")), reasonIssuer},
+		{"Computor's issuer", sign(t, jwt.SigningMethodES256, ecKey, claims(func(c jwt.MapClaims) { c["iss"] = Issuer }), kidHeader("ec1")), reasonIssuer},
+		{"missing issuer", sign(t, jwt.SigningMethodRS256, rsaKey, claims(func(c jwt.MapClaims) { delete(c, "iss") }), kidHeader("rsa1")), reasonIssuer},
+		{"wrong issuer and expired", sign(t, jwt.SigningMethodRS256, rsaKey, claims(func(c jwt.MapClaims) {
+			c["iss"] = Issuer
+			c["exp"] = now.Add(-time.Hour).Unix()
+		}), kidHeader("rsa1")), reasonExpired},
+		{"wrong issuer, bad signature", sign(t, jwt.SigningMethodRS256, otherRSA, claims(func(c jwt.MapClaims) { c["iss"] = Issuer }), kidHeader("rsa1")), reasonSignature},
+		{"exp as string", sign(t, jwt.SigningMethodES256, ecKey, claims(func(c jwt.MapClaims) { c["exp"] = fmt.Sprint(now.Add(time.Hour).Unix()) }), kidHeader("ec1")), reasonMalformed},
+		{"over the maximum lifetime", sign(t, jwt.SigningMethodES256, ecKey, claims(func(c jwt.MapClaims) { c["exp"] = now.Add(DefaultMaxLifetime + time.Hour).Unix() }), kidHeader("ec1")), reasonLifetime},
+		{"Computor's kid without Config.Key", sign(t, jwt.SigningMethodES256, testKey.priv, claims(nil), kidHeader(testKey.KeyID())), reasonUnknownKey},
 		{"wrong audience", sign(t, jwt.SigningMethodES256, ecKey, claims(func(c jwt.MapClaims) { c["aud"] = "other" }), kidHeader("ec1")), reasonAudience},
 		{"missing sub", sign(t, jwt.SigningMethodRS256, rsaKey, claims(func(c jwt.MapClaims) { delete(c, "sub") }), kidHeader("rsa1")), reasonMissingSubject},
 	}

@@ -20,8 +20,10 @@ const maxTokenBytes = 16 << 10
 // Verifier checks tokens against a [Config]. It is safe for concurrent use.
 type Verifier struct {
 	cfg    Config
+	kid    string // of cfg.Key
+	now    func() time.Time
 	parser *jwt.Parser
-	jwks   *jwksCache // nil in shared-secret mode
+	jwks   *jwksCache // nil without an identity provider
 }
 
 // NewVerifier validates cfg and returns a Verifier for it. Errors name the
@@ -37,11 +39,19 @@ func newVerifier(cfg Config, now func() time.Time) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Signing algorithms accepted in each mode.
-	methods := []string{jwt.SigningMethodHS256.Alg()}
-	if cfg.JWKSURL != "" {
-		methods = []string{jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg()}
+	v := &Verifier{cfg: cfg, now: now}
+	methods := []string{jwt.SigningMethodES256.Alg()}
+	if cfg.Key != nil {
+		if v.kid, err = keyID(cfg.Key); err != nil {
+			return nil, err
+		}
 	}
+	if cfg.JWKSURL != "" {
+		methods = append(methods, jwt.SigningMethodRS256.Alg())
+		v.jwks = newJWKSCache(cfg.JWKSURL, cfg.HTTPClient, cfg.JWKSRefresh, now)
+	}
+	// The issuer depends on the key that verified the token; Verify checks
+	// it after the signature.
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(methods),
 		jwt.WithExpirationRequired(),
@@ -50,26 +60,22 @@ func newVerifier(cfg Config, now func() time.Time) (*Verifier, error) {
 		jwt.WithTimeFunc(now),
 		jwt.WithStrictDecoding(),
 	}
-	if cfg.Issuer != "" {
-		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
-	}
 	if cfg.Audience != "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
 	}
-	v := &Verifier{cfg: cfg, parser: jwt.NewParser(opts...)}
-	if cfg.JWKSURL != "" {
-		v.jwks = newJWKSCache(cfg.JWKSURL, cfg.HTTPClient, cfg.JWKSRefresh, now)
-	}
+	v.parser = jwt.NewParser(opts...)
 	return v, nil
 }
 
 // Verify checks token and returns the claims it carries.
 //
-// The token must be signed with an allowed algorithm (HS256 with the shared
-// secret; RS256 or ES256 with a JWKS key), carry an "exp" that has not
-// passed, an "nbf" and "iat" (if present) that are not in the future, the
-// configured issuer and audience, and a non-blank "sub". Time checks allow
-// Config.Leeway of clock skew. In JWKS mode ctx bounds any key fetch.
+// The token must be signed with ES256 by the configured key, or with
+// RS256 or ES256 by a key of the identity provider's JWKS; carry the
+// issuer that goes with its key, an "exp" that has not passed and is at
+// most MaxLifetime after its "iat", an "nbf" and "iat" (if present) that
+// are not in the future, the configured audience, and a non-blank "sub".
+// Time claims must be numbers. Time checks allow Config.Leeway of clock
+// skew. In JWKS mode ctx bounds any key fetch.
 //
 // Every error is a *VerifyError wrapping [derrors.Unauthenticated].
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
@@ -82,15 +88,28 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 
 	var tc tokenClaims
 	keyLookedUp := false
+	issuer := ""
 	_, err := v.parser.ParseWithClaims(token, &tc, func(t *jwt.Token) (any, error) {
 		keyLookedUp = true
-		return v.verificationKey(ctx, t)
+		key, iss, err := v.verificationKey(ctx, t)
+		issuer = iss
+		return key, err
 	})
 	if err != nil {
-		return nil, v.classify(err, &tc, keyLookedUp)
+		return nil, v.classify(err, &tc, keyLookedUp, issuer)
+	}
+	if tc.Issuer != issuer {
+		return nil, unauthorized(reasonIssuer, nil)
 	}
 	if strings.TrimSpace(tc.Subject) == "" {
 		return nil, unauthorized(reasonMissingSubject, nil)
+	}
+	from := v.now()
+	if tc.IssuedAt != nil {
+		from = tc.IssuedAt.Time
+	}
+	if life := tc.ExpiresAt.Sub(from); life > v.cfg.MaxLifetime+v.cfg.Leeway {
+		return nil, unauthorized(reasonLifetime, fmt.Errorf("valid for %s, the maximum is %s", life.Round(time.Second), v.cfg.MaxLifetime))
 	}
 	return &Claims{
 		Subject:   tc.Subject,
@@ -99,43 +118,46 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	}, nil
 }
 
-// verificationKey is the jwt.Keyfunc of Verify. The parser has already
-// checked the algorithm against the allowed list; it is checked again here
-// so that a key is never handed out for an unexpected algorithm.
-func (v *Verifier) verificationKey(ctx context.Context, t *jwt.Token) (any, error) {
+// verificationKey is the jwt.Keyfunc of Verify: the key named by the
+// token's "kid", and the issuer that goes with it. The parser has already
+// checked the algorithm against the allowed list; it is checked again
+// against the key, so that a key is never used for another algorithm.
+func (v *Verifier) verificationKey(ctx context.Context, t *jwt.Token) (any, string, error) {
 	alg := t.Method.Alg()
-	if v.jwks == nil {
-		if alg != jwt.SigningMethodHS256.Alg() {
-			return nil, unauthorized(reasonAlgorithm, nil)
-		}
-		return v.cfg.Secret, nil
-	}
-
 	kid, _ := t.Header["kid"].(string)
+	if v.cfg.Key != nil && kid == v.kid {
+		if alg != jwt.SigningMethodES256.Alg() {
+			return nil, "", unauthorized(reasonKeyMismatch, nil)
+		}
+		return v.cfg.Key, Issuer, nil
+	}
+	if v.jwks == nil {
+		return nil, "", unauthorized(reasonUnknownKey, nil)
+	}
 	pk, err := v.jwks.key(ctx, kid)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if pk.alg != "" && pk.alg != alg {
-		return nil, unauthorized(reasonKeyMismatch, nil)
+		return nil, "", unauthorized(reasonKeyMismatch, nil)
 	}
 	switch key := pk.key.(type) {
 	case *rsa.PublicKey:
 		if alg == jwt.SigningMethodRS256.Alg() {
-			return key, nil
+			return key, v.cfg.Issuer, nil
 		}
 	case *ecdsa.PublicKey:
 		if alg == jwt.SigningMethodES256.Alg() {
-			return key, nil
+			return key, v.cfg.Issuer, nil
 		}
 	}
-	return nil, unauthorized(reasonKeyMismatch, nil)
+	return nil, "", unauthorized(reasonKeyMismatch, nil)
 }
 
 // classify turns a parser error into a *VerifyError. tc holds whatever
 // claims were decoded; keyLookedUp tells whether the algorithm passed the
 // parser's allow-list.
-func (v *Verifier) classify(err error, tc *tokenClaims, keyLookedUp bool) error {
+func (v *Verifier) classify(err error, tc *tokenClaims, keyLookedUp bool, issuer string) error {
 	var ve *VerifyError
 	switch {
 	case errors.As(err, &ve):
@@ -149,7 +171,7 @@ func (v *Verifier) classify(err error, tc *tokenClaims, keyLookedUp bool) error 
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return unauthorized(reasonSignature, err)
 	case errors.Is(err, jwt.ErrTokenInvalidClaims):
-		return unauthorized(claimsReason(err, tc, v.cfg), err)
+		return unauthorized(claimsReason(err, tc, v.cfg, issuer), err)
 	default:
 		return unauthorized(reasonInvalid, err)
 	}
@@ -157,7 +179,7 @@ func (v *Verifier) classify(err error, tc *tokenClaims, keyLookedUp bool) error 
 
 // claimsReason picks the most relevant reason for a claims validation
 // failure, which may report several problems at once.
-func claimsReason(err error, tc *tokenClaims, cfg Config) string {
+func claimsReason(err error, tc *tokenClaims, cfg Config, issuer string) string {
 	switch {
 	case tc.ExpiresAt == nil:
 		return reasonMissingExp
@@ -167,8 +189,7 @@ func claimsReason(err error, tc *tokenClaims, cfg Config) string {
 		return reasonNotYetValid
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		return reasonIssuedInFuture
-	case errors.Is(err, jwt.ErrTokenInvalidIssuer),
-		cfg.Issuer != "" && tc.Issuer != cfg.Issuer:
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer), tc.Issuer != issuer:
 		return reasonIssuer
 	case errors.Is(err, jwt.ErrTokenInvalidAudience),
 		cfg.Audience != "" && !slices.Contains(tc.Audience, cfg.Audience):
@@ -178,11 +199,14 @@ func claimsReason(err error, tc *tokenClaims, cfg Config) string {
 	}
 }
 
-// String describes the verifier's mode for logs; it never includes the
-// secret.
+// String describes the verifier's keys for logs.
 func (v *Verifier) String() string {
-	if v.jwks != nil {
-		return fmt.Sprintf("auth.Verifier{jwks: %s, issuer: %q, audience: %q}", v.cfg.JWKSURL, v.cfg.Issuer, v.cfg.Audience)
+	var parts []string
+	if v.cfg.Key != nil {
+		parts = append(parts, "key: "+v.kid)
 	}
-	return fmt.Sprintf("auth.Verifier{secret: HS256, issuer: %q, audience: %q}", v.cfg.Issuer, v.cfg.Audience)
+	if v.jwks != nil {
+		parts = append(parts, fmt.Sprintf("jwks: %s, issuer: %q", v.cfg.JWKSURL, v.cfg.Issuer))
+	}
+	return fmt.Sprintf("auth.Verifier{%s, audience: %q, max lifetime: %s}", strings.Join(parts, ", "), v.cfg.Audience, v.cfg.MaxLifetime)
 }

@@ -77,7 +77,13 @@ func EnsureNamespace(ctx context.Context, c client.Client, namespace string) err
 		SearchAttributes: missing,
 	})
 	var exists *serviceerror.AlreadyExists
-	if err != nil && !errors.As(err, &exists) {
+	var denied *serviceerror.PermissionDenied
+	switch {
+	case errors.As(err, &denied):
+		// Services may not change a namespace; an admin sets it up once.
+		return fmt.Errorf("namespace %q lacks Computor's search attributes and this process may not add them: "+
+			"run computor namespace create %s as an admin: %w", namespace, namespace, err)
+	case err != nil && !errors.As(err, &exists):
 		return explain(fmt.Sprintf("add search attributes to %q", namespace), err)
 	}
 	return nil
@@ -121,7 +127,7 @@ func explain(what string, err error) error {
 	var unavailable *serviceerror.Unavailable
 	switch {
 	case errors.As(err, &denied):
-		return fmt.Errorf("%s: permission denied: the credentials (TEMPORAL_API_KEY or the mTLS certificate) may not do this: %w", what, err)
+		return fmt.Errorf("%s: permission denied: the credentials (the token, TEMPORAL_API_KEY, or the mTLS certificate) may not do this: %w", what, err)
 	case errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s: the Temporal cluster did not answer (%s): %w", what, unreachableHint, err)
 	}

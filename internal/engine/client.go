@@ -36,6 +36,9 @@ type ClientConfig struct {
 	// APIKey authenticates to Temporal Cloud or a cluster that takes API
 	// keys (TEMPORAL_API_KEY); it implies TLS.
 	APIKey string
+	// Token, when set (and APIKey is not), gives the bearer token of each
+	// call: a service token Computor mints for itself.
+	Token func(context.Context) (string, error)
 	// MetricsHandler receives the SDK's metrics. Default: none.
 	MetricsHandler client.MetricsHandler
 }
@@ -51,7 +54,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (client.Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	conn, creds, err := connect.Options(cfg.TLS, cfg.APIKey)
+	conn, creds, err := connect.Options(cfg.TLS, cfg.APIKey, cfg.Token)
 	if err != nil {
 		return nil, err
 	}

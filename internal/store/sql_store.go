@@ -91,6 +91,14 @@ func parseID(s string) (string, bool) {
 	return id.String(), true
 }
 
+// ValidID says whether s is a row id (a UUID), naming what is wrong.
+func ValidID(s string) error {
+	if _, ok := parseID(s); !ok {
+		return fmt.Errorf("%w: %q is not a UUID", derrors.Invalid, s)
+	}
+	return nil
+}
+
 // requireID returns the canonical form of the id of field, or derrors.Invalid.
 func requireID(field, s string) (string, error) {
 	id, ok := parseID(s)

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"fmt"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -41,7 +42,11 @@ func (t *Type) StartOptions(s Start) client.StartWorkflowOptions {
 			engine.SubmitterKey.ValueSet(s.Submitter),
 			engine.PriorityKey.ValueSet(int64(s.Priority)),
 		),
-		Memo:                     map[string]any{"submitter": s.Submitter, "priority": s.Priority},
+		// The Web UI shows Temporal's priority key as "Priority"; the memo
+		// says what the API's priority was, and how it became the key.
+		Memo: map[string]any{"submitter": s.Submitter, "priority": s.Priority,
+			"priority_key": fmt.Sprintf("the UI's Priority %d is Temporal's key for API priority %d (key 1 is dispatched first, 5 last)",
+				PriorityKey(s.Priority), s.Priority)},
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		// When a worker shares this process's client and has a free slot

@@ -2,7 +2,12 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,6 +21,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/computor-org/computor-go/internal/app"
+	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
@@ -128,44 +134,74 @@ func TestAuthRejections(t *testing.T) {
 	t.Parallel()
 	s := shared
 	now := time.Now()
-	sign := func(claims jwt.MapClaims, key []byte) string {
-		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
+	base := func() jwt.MapClaims {
+		return jwt.MapClaims{"sub": "x", "iss": auth.Issuer, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	}
+	with := func(f func(jwt.MapClaims)) jwt.MapClaims { c := base(); f(c); return c }
+	sign := func(claims jwt.MapClaims, method jwt.SigningMethod, key any, kid string) string {
+		tok := jwt.NewWithClaims(method, claims)
+		tok.Header["kid"] = kid
+		out, err := tok.SignedString(key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return tok
+		return out
 	}
-	none, err := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "x", "exp": now.Add(time.Hour).Unix()}).
-		SignedString(jwt.UnsafeAllowNoneSignatureType)
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := s.key.KeyID()
+	es := func(c jwt.MapClaims) string { return sign(c, jwt.SigningMethodES256, s.priv, kid) }
+	pub, err := x509.MarshalPKIXPublicKey(s.key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := jwt.NewWithClaims(jwt.SigningMethodNone, base()).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	service, err := s.key.Mint(auth.Token{Subject: "computor-api", Roles: []string{auth.RoleAPIService}, TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name  string
-		token string
+		name   string
+		token  string
+		detail string
 	}{
-		{"missing", ""},
-		{"garbage", "not-a-jwt"},
-		{"alg none", none},
-		{"other secret", sign(jwt.MapClaims{"sub": "x", "exp": now.Add(time.Hour).Unix()}, []byte("another-secret-another-secret-xx"))},
-		{"expired", sign(jwt.MapClaims{"sub": "x", "exp": now.Add(-time.Hour).Unix()}, s.secret)},
-		{"not yet valid", sign(jwt.MapClaims{"sub": "x", "nbf": now.Add(time.Hour).Unix(), "exp": now.Add(2 * time.Hour).Unix()}, s.secret)},
-		{"no subject", sign(jwt.MapClaims{"exp": now.Add(time.Hour).Unix()}, s.secret)},
+		{"missing", "", "missing bearer token"},
+		{"garbage", "not-a-jwt", "malformed"},
+		{"alg none", none, "unsupported signing algorithm"},
+		// The public key as an HMAC secret: the classic key confusion.
+		{"HS256 with the public key", sign(base(), jwt.SigningMethodHS256, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}), kid), "unsupported signing algorithm"},
+		{"another key, same kid", sign(base(), jwt.SigningMethodES256, other, kid), "invalid signature"},
+		{"another key, its own kid", sign(base(), jwt.SigningMethodES256, other, "attacker"), "unknown signing key"},
+		{"expired", es(with(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), "expired"},
+		{"not yet valid", es(with(func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), "not valid yet"},
+		{"no subject", es(with(func(c jwt.MapClaims) { delete(c, "sub") })), "missing sub"},
+		{"wrong issuer", es(with(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" })), "wrong issuer"},
+		{"exp as a string", es(with(func(c jwt.MapClaims) { c["exp"] = fmt.Sprint(now.Add(time.Hour).Unix()) })), "malformed"},
+		{"valid for a year", es(with(func(c jwt.MapClaims) { c["exp"] = now.Add(365 * 24 * time.Hour).Unix() })), "lifetime exceeds the maximum"},
+		{"a service's token", service, "service tokens are for the Temporal frontend"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, path := range []string{"/tasks/types", "/tasks", "/tasks/x"} {
 				r := s.do(t, "GET", path, tt.token, nil)
-				r.problem(t, http.StatusUnauthorized)
+				p := r.problem(t, http.StatusUnauthorized)
 				if r.header.Get("WWW-Authenticate") == "" {
 					t.Fatal("401 without WWW-Authenticate")
+				}
+				if !strings.Contains(p.Detail, tt.detail) {
+					t.Fatalf("detail %q, want it to say %q", p.Detail, tt.detail)
 				}
 			}
 			s.do(t, "POST", "/tasks/submit", tt.token, `{"task_name":"example_long_running"}`).problem(t, http.StatusUnauthorized)
 		})
 	}
-	// A valid token of the right secret passes.
-	s.do(t, "GET", "/tasks/types", sign(jwt.MapClaims{"sub": "x", "exp": now.Add(time.Hour).Unix()}, s.secret), nil).want(t, http.StatusOK)
+	// A valid token of the stack's key passes.
+	s.do(t, "GET", "/tasks/types", es(base()), nil).want(t, http.StatusOK)
 }
 
 func TestSubmitBadInput(t *testing.T) {
@@ -316,7 +352,7 @@ func TestPriorityRouting(t *testing.T) {
 	t.Parallel()
 	s := shared
 	token := s.tokenFor(t, "priority-user")
-	tc, err := engine.Dial(context.Background(), engine.ClientConfig{Addr: s.temporal})
+	tc, err := engine.Dial(context.Background(), s.clientConfig(t, "", auth.RoleAdmin))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +414,7 @@ func TestRetriesAndFailure(t *testing.T) {
 	t.Parallel()
 	s := shared
 	token := s.tokenFor(t, "error-user")
-	tc, err := engine.Dial(context.Background(), engine.ClientConfig{Addr: s.temporal})
+	tc, err := engine.Dial(context.Background(), s.clientConfig(t, "", auth.RoleAdmin))
 	if err != nil {
 		t.Fatal(err)
 	}

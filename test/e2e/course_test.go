@@ -139,6 +139,27 @@ func courseScenario(t *testing.T, s *stack, students int) {
 		problem(t, http.StatusForbidden)
 	s.do(t, "POST", "/tasks/submit", stranger, map[string]any{"task_name": "release_course", "parameters": map[string]any{"course": course}}).
 		problem(t, http.StatusForbidden)
+	// A stranger learns nothing of which courses exist: a course they are
+	// not in and one that does not exist get the same answer.
+	missing := org + ".nope.2026"
+	for _, task := range []string{"release_course", "release_students"} {
+		params := func(c string) map[string]any {
+			p := map[string]any{"course": c}
+			if task == "release_students" {
+				p["students"] = []any{map[string]any{"username": "someone"}}
+			}
+			return p
+		}
+		r1 := s.do(t, "POST", "/tasks/submit", stranger, map[string]any{"task_name": task, "parameters": params(course)})
+		r2 := s.do(t, "POST", "/tasks/submit", stranger, map[string]any{"task_name": task, "parameters": params(missing)})
+		var p1, p2 problemBody
+		r1.json(t, &p1)
+		r2.json(t, &p2)
+		a, b := strings.ReplaceAll(p1.Detail, course, "C"), strings.ReplaceAll(p2.Detail, missing, "C")
+		if r1.status != r2.status || a != b || !slices.Equal(p1.fields(), p2.fields()) {
+			t.Errorf("%s tells an existing course (%d %s) from a missing one (%d %s)", task, r1.status, r1.body, r2.status, r2.body)
+		}
+	}
 
 	// Staff author two assignments with git.
 	work := t.TempDir()

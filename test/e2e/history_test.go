@@ -13,6 +13,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 
+	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 )
 
@@ -62,7 +63,7 @@ func (s *stack) recordHistory(t testing.TB, id, status string) {
 		}
 	}
 	ctx := context.Background()
-	c, err := engine.Dial(ctx, engine.ClientConfig{Addr: s.temporal})
+	c, err := engine.Dial(ctx, s.clientConfig(t, "", auth.RoleAdmin))
 	if err != nil {
 		t.Fatal(err)
 	}

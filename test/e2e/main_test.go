@@ -7,7 +7,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +26,8 @@ import (
 	"time"
 
 	"github.com/computor-org/computor-go/internal/app"
+	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/catalog"
 )
@@ -32,8 +37,11 @@ type stack struct {
 	api      string // http://host:port
 	temporal string
 	ui       string
+	metrics  string // http://host:port/metrics
 	dataDir  string
-	secret   []byte
+	key      *auth.SigningKey
+	priv     *ecdsa.PrivateKey // the same key, to sign forged tokens with
+	keyFile  string
 	stdout   *syncBuffer
 	stderr   *syncBuffer
 	cancel   context.CancelFunc
@@ -77,13 +85,17 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	s, err := startStack(app.Config{DataDir: filepath.Join(dir, "data"), WorkDir: workRoot, Ephemeral: true})
+	s, err := startStack(app.Config{DataDir: filepath.Join(dir, "data"), WorkDir: workRoot, Ephemeral: true,
+		BodyTimeout: slowBodyTimeout})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start dev stack:", err)
 		return 1
 	}
 	shared = s
 	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "the shared stack's log (warnings and errors):\n%s\n", lastLines(s.stderr.String(), 60))
+	}
 	if err := s.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "stop dev stack:", err)
 		code = 1
@@ -121,7 +133,7 @@ func freeAddr() string {
 // startStack runs app.Dev in this process on free ports and waits until it
 // is ready.
 func startStack(c app.Config) (*stack, error) {
-	c.APIAddr, c.TemporalAddr, c.UIAddr = freeAddr(), freeAddr(), freeAddr()
+	c.APIAddr, c.TemporalAddr, c.UIAddr, c.MetricsAddr = freeAddr(), freeAddr(), freeAddr(), freeAddr()
 	if c.LogLevel == "" {
 		c.LogLevel = "warn"
 	}
@@ -130,6 +142,7 @@ func startStack(c app.Config) (*stack, error) {
 		dataDir:  c.DataDir,
 		temporal: c.TemporalAddr,
 		ui:       c.UIAddr,
+		metrics:  "http://" + c.MetricsAddr + "/metrics",
 		stdout:   &syncBuffer{},
 		stderr:   &syncBuffer{},
 		done:     make(chan error, 1),
@@ -150,12 +163,22 @@ func startStack(c app.Config) (*stack, error) {
 			return nil, fmt.Errorf("dev not ready after 60s:\n%s", s.stderr.String())
 		}
 	}
-	secret, err := os.ReadFile(filepath.Join(c.DataDir, app.SecretFile))
+	s.keyFile = filepath.Join(c.DataDir, app.KeyFile)
+	pemBytes, err := os.ReadFile(s.keyFile)
+	if err == nil {
+		s.key, err = auth.ParseSigningKey(pemBytes)
+	}
+	if err == nil {
+		block, _ := pem.Decode(pemBytes)
+		var k any
+		if k, err = x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+			s.priv, _ = k.(*ecdsa.PrivateKey)
+		}
+	}
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	s.secret = bytes.TrimSpace(secret)
 	return s, nil
 }
 
@@ -169,7 +192,7 @@ func (s *stack) stop() error {
 	}
 }
 
-// tokenFor mints a token with the stack's dev secret.
+// tokenFor mints a token with the stack's signing key.
 func (s *stack) tokenFor(t testing.TB, sub string, roles ...string) string {
 	t.Helper()
 	token, err := app.Token(app.Config{DataDir: s.dataDir}, sub, roles, time.Hour)
@@ -190,12 +213,28 @@ func catalogNames(t testing.TB) []string {
 	return reg.Names()
 }
 
+// clientConfig is a Temporal client of the stack's frontend, showing a
+// token with roles (none: no token at all).
+func (s *stack) clientConfig(t testing.TB, namespace string, roles ...string) engine.ClientConfig {
+	t.Helper()
+	cc := engine.ClientConfig{Addr: s.temporal, Namespace: namespace}
+	if len(roles) > 0 {
+		token, err := s.key.Mint(auth.Token{Subject: "e2e-" + strings.Join(roles, "-"), Roles: roles, TTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc.Token = func(context.Context) (string, error) { return token, nil }
+	}
+	return cc
+}
+
 // computor runs the computor binary with args until it exits or ctx ends,
 // when it gets SIGTERM. A failed run's error carries its stderr, as the
 // binary prints it.
-func computor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func computor(ctx context.Context, args []string, stdout, stderr io.Writer, env ...string) error {
 	var errOut syncBuffer
 	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout = stdout
 	cmd.Stderr = io.MultiWriter(stderr, &errOut)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -357,4 +396,10 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// lastLines is the end of a log, n lines at most.
+func lastLines(log string, n int) string {
+	lines := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

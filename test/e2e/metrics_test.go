@@ -14,7 +14,18 @@ func TestMetricsEndpoint(t *testing.T) {
 	s := shared
 	token := s.tokenFor(t, "metrics-user")
 	s.await(t, token, s.submit(t, token, "example_long_running", map[string]any{"duration": 0}, 0))
-	text := string(s.do(t, "GET", "/metrics", "", nil).want(t, http.StatusOK).body)
+	// Metrics are not on the API's port, which the world may reach.
+	s.do(t, "GET", "/metrics", "", nil).want(t, http.StatusNotFound)
+	resp, err := http.Get(s.metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", s.metrics, resp.StatusCode, err)
+	}
+	text := string(body)
 	for _, w := range []string{
 		`http_requests_total{code="202",route="POST /tasks/submit"}`,
 		`computor_tasks_submitted_total{queue="computor-tasks",task_name="example_long_running"}`,
@@ -37,7 +48,7 @@ func TestWorkerMetrics(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- computor(ctx, []string{"worker", "--temporal-addr", shared.temporal, "--data-dir", t.TempDir(), "--high-priority",
-			"--stop-timeout", "2s", "--log-level", "warn", "--metrics-addr", addr}, &out, &errOut)
+			"--stop-timeout", "2s", "--log-level", "warn", "--metrics-addr", addr}, &out, &errOut, "COMPUTOR_JWT_KEY_FILE="+shared.keyFile)
 	}()
 	defer func() {
 		cancel()

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 )
 
@@ -19,7 +20,7 @@ func TestNamespaceCreate(t *testing.T) {
 
 	// A worker on a namespace that does not exist says so and how to fix it.
 	var out, errOut bytes.Buffer
-	err := computor(ctx, []string{"worker", "--temporal-addr", s.temporal, "--namespace", "courses-2027", "--data-dir", t.TempDir()}, &out, &errOut)
+	err := computor(ctx, []string{"worker", "--temporal-addr", s.temporal, "--namespace", "courses-2027", "--data-dir", t.TempDir()}, &out, &errOut, "COMPUTOR_JWT_KEY_FILE="+shared.keyFile)
 	if err == nil || !strings.Contains(err.Error(), `namespace "courses-2027" does not exist`) || !strings.Contains(err.Error(), "computor namespace create courses-2027") {
 		t.Fatalf("worker on a missing namespace: %v", err)
 	}
@@ -27,14 +28,14 @@ func TestNamespaceCreate(t *testing.T) {
 	// Creating it twice is fine; the second time changes nothing.
 	for range 2 {
 		out.Reset()
-		if err := computor(ctx, []string{"namespace", "create", "--temporal-addr", s.temporal, "--retention", "72h", "courses-2027"}, &out, &errOut); err != nil {
+		if err := computor(ctx, []string{"namespace", "create", "--temporal-addr", s.temporal, "--retention", "72h", "courses-2027"}, &out, &errOut, "COMPUTOR_JWT_KEY_FILE="+shared.keyFile); err != nil {
 			t.Fatalf("namespace create: %v\n%s", err, errOut.String())
 		}
 		if !strings.Contains(out.String(), `namespace "courses-2027" is ready`) {
 			t.Fatalf("output: %q", out.String())
 		}
 	}
-	tc, err := engine.Dial(ctx, engine.ClientConfig{Addr: s.temporal, Namespace: "courses-2027"})
+	tc, err := engine.Dial(ctx, s.clientConfig(t, "courses-2027", auth.RoleAdmin))
 	if err != nil {
 		t.Fatal(err)
 	}

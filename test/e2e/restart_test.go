@@ -162,7 +162,7 @@ func TestWorkerCommand(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- computor(ctx, []string{"worker", "--temporal-addr", s.temporal, "--data-dir", t.TempDir(), "--high-priority", "--stop-timeout", "2s", "--log-level", "warn"}, &out, &errOut)
+		done <- computor(ctx, []string{"worker", "--temporal-addr", s.temporal, "--data-dir", t.TempDir(), "--high-priority", "--stop-timeout", "2s", "--log-level", "warn"}, &out, &errOut, "COMPUTOR_JWT_KEY_FILE="+shared.keyFile)
 	}()
 	eventually(t, 30*time.Second, "worker banner", func() bool { return strings.Contains(out.String(), "Worker started.") })
 	cancel()
@@ -195,8 +195,8 @@ func TestTokenCommand(t *testing.T) {
 		t.Fatal("token without --sub succeeded")
 	}
 	if err := computor(context.Background(), []string{"token", "--data-dir", t.TempDir(), "--sub", "x"}, &out, &errOut); err == nil ||
-		!strings.Contains(err.Error(), "COMPUTOR_JWT_SECRET") {
-		t.Fatalf("token without a secret: %v", err)
+		!strings.Contains(err.Error(), "COMPUTOR_JWT_KEY_FILE") {
+		t.Fatalf("token without a signing key: %v", err)
 	}
 	tok := shared.tokenFor(t, "token-user", "lecturer", "tutor")
 	if strings.Count(tok, ".") != 2 || strings.ContainsAny(tok, " \n") {

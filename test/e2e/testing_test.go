@@ -199,8 +199,8 @@ func TestStudentTesting(t *testing.T) {
 	apiPort := s.api[strings.LastIndex(s.api, ":")+1:]
 	coursePath := filepath.Join(s.dataDir, "repos", strings.ReplaceAll(course, ".", "/"))
 	otherRepo := filepath.Join(coursePath, "students", "py-correct.git", "config")
-	secret, _ := os.ReadFile(filepath.Join(s.dataDir, app.SecretFile))
-	forbidden := append(slices.Clone(keptBack), strings.TrimSpace(string(secret)), "[core]")
+	keyPEM, _ := os.ReadFile(filepath.Join(s.dataDir, app.KeyFile))
+	forbidden := append(slices.Clone(keptBack), strings.Split(string(keyPEM), "\n")[1], "[core]")
 
 	var wg sync.WaitGroup
 	for _, c := range cases {

@@ -4,6 +4,7 @@
 package connect
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -51,8 +52,11 @@ func (t *TLSConfig) Build() (*tls.Config, error) {
 }
 
 // Options turns TLS and API key settings into the SDK's connection
-// options; both may be empty.
-func Options(t *TLSConfig, apiKey string) (client.ConnectionOptions, client.Credentials, error) {
+// options; all may be empty. A static apiKey (Temporal Cloud, an identity
+// provider's token) implies TLS; tokens from token, which Computor mints
+// for itself, follow t: plaintext unless TLS is configured, as on a
+// cluster's private network.
+func Options(t *TLSConfig, apiKey string, token func(context.Context) (string, error)) (client.ConnectionOptions, client.Credentials, error) {
 	var opts client.ConnectionOptions
 	var creds client.Credentials
 	if t != nil {
@@ -62,11 +66,15 @@ func Options(t *TLSConfig, apiKey string) (client.ConnectionOptions, client.Cred
 		}
 		opts.TLS = tc
 	}
-	if apiKey != "" {
+	switch {
+	case apiKey != "":
 		creds = client.NewAPIKeyStaticCredentials(apiKey)
 		if opts.TLS == nil {
 			opts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 		}
+	case token != nil:
+		creds = client.NewAPIKeyDynamicCredentials(token)
+		opts.TLSDisabled = opts.TLS == nil
 	}
 	return opts, creds, nil
 }

@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -46,6 +47,7 @@ func writeCert(t *testing.T, dir string) (certFile, keyFile string) {
 type cfg struct {
 	TLS    *TLSConfig
 	APIKey string
+	Token  func(context.Context) (string, error)
 }
 
 func TestOptions(t *testing.T) {
@@ -65,16 +67,30 @@ func TestOptions(t *testing.T) {
 		{name: "plain", cfg: cfg{}},
 		{name: "mTLS", cfg: cfg{TLS: &TLSConfig{CertFile: cert, KeyFile: key, CAFile: cert, ServerName: "temporal.example"}},
 			check: func(t *testing.T, c cfg) {
-				conn, creds, _ := Options(c.TLS, c.APIKey)
+				conn, creds, _ := Options(c.TLS, c.APIKey, c.Token)
 				if conn.TLS == nil || len(conn.TLS.Certificates) != 1 || conn.TLS.RootCAs == nil || conn.TLS.ServerName != "temporal.example" || creds != nil {
 					t.Fatalf("mTLS options %+v", conn.TLS)
 				}
 			}},
 		{name: "API key implies TLS", cfg: cfg{APIKey: "k"},
 			check: func(t *testing.T, c cfg) {
-				conn, creds, _ := Options(c.TLS, c.APIKey)
+				conn, creds, _ := Options(c.TLS, c.APIKey, c.Token)
 				if conn.TLS == nil || creds == nil {
 					t.Fatal("API key without TLS or credentials")
+				}
+			}},
+		{name: "minted tokens stay plaintext", cfg: cfg{Token: func(context.Context) (string, error) { return "t", nil }},
+			check: func(t *testing.T, c cfg) {
+				conn, creds, _ := Options(c.TLS, c.APIKey, c.Token)
+				if conn.TLS != nil || !conn.TLSDisabled || creds == nil {
+					t.Fatalf("token source: TLS %v, disabled %v, credentials %v", conn.TLS, conn.TLSDisabled, creds)
+				}
+			}},
+		{name: "minted tokens over TLS", cfg: cfg{TLS: &TLSConfig{CAFile: cert}, Token: func(context.Context) (string, error) { return "t", nil }},
+			check: func(t *testing.T, c cfg) {
+				conn, creds, _ := Options(c.TLS, c.APIKey, c.Token)
+				if conn.TLS == nil || conn.TLSDisabled || creds == nil {
+					t.Fatalf("token source with TLS: TLS %v, disabled %v", conn.TLS, conn.TLSDisabled)
 				}
 			}},
 		{name: "cert without key", cfg: cfg{TLS: &TLSConfig{CertFile: cert}}, wantErr: "TEMPORAL_TLS_KEY"},
@@ -84,7 +100,7 @@ func TestOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := Options(tt.cfg.TLS, tt.cfg.APIKey)
+			_, _, err := Options(tt.cfg.TLS, tt.cfg.APIKey, tt.cfg.Token)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one naming %q", err, tt.wantErr)

@@ -9,9 +9,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
+	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
@@ -32,6 +34,7 @@ const (
 	// VisibilityDatabaseFile holds the embedded server's visibility records.
 	VisibilityDatabaseFile = "temporal-visibility.db"
 	clusterName            = "active"
+	loopback               = "127.0.0.1"
 )
 
 // ServerConfig configures the embedded Temporal server. Zero values mean
@@ -51,6 +54,10 @@ type ServerConfig struct {
 	Logger *slog.Logger
 	// DynamicConfig overrides the tuned defaults of DefaultDynamicConfig.
 	DynamicConfig map[string]any
+	// Access, when set, requires a token on every call to the frontend.
+	// The server's own services then reach it through an internal
+	// frontend on loopback that takes no token.
+	Access *Access
 }
 
 func (c ServerConfig) withDefaults() ServerConfig {
@@ -148,12 +155,14 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("create namespace %q: %w", cfg.Namespace, err)
 	}
 
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return nil, err
 	}
+	// Only the frontend checks who calls; the services behind it, and the
+	// internal frontend, listen on loopback whatever the frontend's host.
 	svc := func(p int) config.Service {
-		return config.Service{RPC: config.RPC{GRPCPort: p, BindOnIP: host}}
+		return config.Service{RPC: config.RPC{GRPCPort: p, BindOnIP: loopback}}
 	}
 	serverCfg := &config.Config{
 		Global: config.Global{
@@ -181,7 +190,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		},
 		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
 		Services: map[string]config.Service{
-			"frontend": svc(port),
+			"frontend": {RPC: config.RPC{GRPCPort: port, BindOnIP: host}},
 			"history":  svc(ports[0]),
 			"matching": svc(ports[1]),
 			"worker":   svc(ports[2]),
@@ -206,19 +215,46 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		dc[dynamicconfig.MakeKey(k)] = []dynamicconfig.ConstrainedValue{{Value: v}}
 	}
 
-	hostPort := func(p int) static.Hosts { return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(p))) }
-	srv, err := temporal.NewServer(
-		temporal.WithConfig(serverCfg),
-		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
-			primitives.FrontendService: hostPort(port),
-			primitives.HistoryService:  hostPort(ports[0]),
-			primitives.MatchingService: hostPort(ports[1]),
-			primitives.WorkerService:   hostPort(ports[2]),
-		}),
+	hostPort := func(h string, p int) static.Hosts {
+		return static.SingleLocalHost(net.JoinHostPort(h, strconv.Itoa(p)))
+	}
+	hosts := map[primitives.ServiceName]static.Hosts{
+		primitives.FrontendService: hostPort(host, port),
+		primitives.HistoryService:  hostPort(loopback, ports[0]),
+		primitives.MatchingService: hostPort(loopback, ports[1]),
+		primitives.WorkerService:   hostPort(loopback, ports[2]),
+	}
+	services := temporal.DefaultServices
+	opts := []temporal.ServerOption{
 		temporal.WithLogger(newServerLogger(cfg.Logger)),
 		temporal.WithDynamicConfigClient(dc),
-	)
+	}
+	if cfg.Access != nil {
+		// The server's own workers (schedules, batches, the scanners)
+		// call a frontend; they get the internal one, which trusts them.
+		internal := primitives.InternalFrontendService
+		serverCfg.Services[string(internal)] = svc(ports[3])
+		hosts[internal] = hostPort(loopback, ports[3])
+		services = append(slices.Clone(services), string(internal))
+		serverCfg.PublicClient = config.PublicClient{}
+		info := serverCfg.ClusterMetadata.ClusterInformation[clusterName]
+		info.RPCAddress = net.JoinHostPort(loopback, strconv.Itoa(ports[3]))
+		serverCfg.ClusterMetadata.ClusterInformation[clusterName] = info
+		logger := cfg.Access.Logger
+		if logger == nil {
+			logger = cfg.Logger
+		}
+		mapper := claimMapper{access: cfg.Access}
+		opts = append(opts,
+			temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return mapper }),
+			temporal.WithAuthorizer(authorizer{logger: logger}),
+		)
+	}
+	srv, err := temporal.NewServer(append(opts,
+		temporal.WithConfig(serverCfg),
+		temporal.ForServices(services),
+		temporal.WithStaticHosts(hosts),
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("create embedded temporal: %w", err)
 	}
