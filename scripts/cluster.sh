@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The production topology on one machine, without Docker: the official
-# Temporal server on the local PostgreSQL, one `computor api` and two
-# `computor worker` processes (one on every queue, one on the high-priority
-# queue only), each on its own port, logs under the run directory.
+# Temporal server on the local PostgreSQL, behind its standard JWT
+# authorizer (keys: the JWKS of Computor's signing key), one `computor api`,
+# two `computor worker` processes (one on every queue, one on the
+# high-priority queue only) and `computor ui` (the Web UI behind the admin
+# login), each on its own port, logs under the run directory.
 #
 #   scripts/cluster.sh up              build what is missing, create and migrate the databases, start all
 #   scripts/cluster.sh down            stop all (SIGTERM, then SIGKILL after 20 s)
 #   scripts/cluster.sh status          what runs, where
-#   scripts/cluster.sh start SERVICE   start one: temporal, api, worker or worker-high
+#   scripts/cluster.sh start SERVICE   start one: temporal, api, worker, worker-high or ui
 #   scripts/cluster.sh stop SERVICE    stop one
 #   scripts/cluster.sh reset           down, drop the databases, remove the run directory
 #
@@ -18,7 +20,9 @@
 #   TEMPORAL_PORT        Temporal frontend gRPC port (default 7233, at most 32754); the services take
 #                        the next 20 ports, and its metrics listen on TEMPORAL_PORT+100
 #   API_PORT             computor api (default 8000)
-#   WORKER_METRICS_PORT  /metrics and /healthz of worker (default 9090) and worker-high (+1)
+#   UI_PORT              computor ui, the Temporal Web UI behind the admin login (default 8088)
+#   WORKER_METRICS_PORT  /metrics and /healthz of worker (default 9090) and worker-high (+1);
+#                        the API's /metrics on +2
 #   CLUSTER_TLS=1        mutual TLS between Temporal and its clients, with certificates made in
 #                        the run directory; computor gets them through TEMPORAL_TLS_* in its env file
 #   TEMPORAL_BIN_DIR     where the official server and schema tool are built once (default ~/.cache/computor/temporal-<version>)
@@ -33,12 +37,13 @@ pghost=${PGHOST:-127.0.0.1} pgport=${PGPORT:-5432} pguser=${PGUSER:-postgres}
 tport=${TEMPORAL_PORT:-7233}
 api_port=${API_PORT:-8000}
 wport=${WORKER_METRICS_PORT:-9090}
+ui_port=${UI_PORT:-8088}
 version=$(awk '$1 == "go.temporal.io/server" {print $2}' go.mod)
 bindir=${TEMPORAL_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/computor/temporal-$version}
-services="temporal api worker worker-high"
+services="temporal api worker worker-high ui"
 tls=${CLUSTER_TLS:-0}
 # Temporal keeps membership ports in a PostgreSQL smallint.
-[ $((tport + 13)) -le 32767 ] || { echo "cluster: TEMPORAL_PORT must be at most 32754" >&2; exit 2; }
+[ $((tport + 14)) -le 32767 ] || { echo "cluster: TEMPORAL_PORT must be at most 32753" >&2; exit 2; }
 
 log() { echo "cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -124,7 +129,10 @@ certs() { # a CA, a server certificate for 127.0.0.1 and a client certificate, o
 
 configure() {
   mkdir -p "$dir/logs" "$dir/pids" "$dir/repos" "$dir/work"
-  [ -f "$dir/jwt-secret" ] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$dir/jwt-secret")
+  # Computor signs every token with this key; Temporal checks them with
+  # its public half, which it reads from jwks.json.
+  [ -f "$dir/jwt-key.pem" ] || "$dir/bin/computor" key create "$dir/jwt-key.pem" >/dev/null
+  COMPUTOR_JWT_KEY_FILE=$dir/jwt-key.pem "$dir/bin/computor" key jwks >"$dir/jwks.json"
   if [ "$tls" = 1 ]; then certs; fi
   cat >"$dir/dynamicconfig.yaml" <<EOF
 # Computor gives each student's test runs a fairness key.
@@ -172,14 +180,19 @@ $([ "$tls" = 1 ] && cat <<TLS
       client:
         serverName: localhost
         rootCaFiles: [$dir/tls/ca.pem]
-    systemWorker:
-      certFile: $dir/tls/client.pem
-      keyFile: $dir/tls/client-key.pem
-      client:
-        serverName: localhost
-        rootCaFiles: [$dir/tls/ca.pem]
 TLS
 )
+  # Every call to the frontend needs a token of Computor's key; its
+  # "permissions" claim says what it may do (temporal-system:admin for
+  # admins, default:write for the API and the workers, nothing for people).
+  # The server's own workers use the internal frontend, which trusts them.
+  authorization:
+    jwtKeyProvider:
+      keySourceURIs: ["file://$dir/jwks.json"]
+      refreshInterval: 1m
+    permissionsClaimName: permissions
+    authorizer: default
+    claimMapper: default
   membership:
     maxJoinDuration: 30s
     broadcastAddress: 127.0.0.1
@@ -189,7 +202,7 @@ TLS
       timerType: histogram
       listenAddress: 127.0.0.1:$((tport + 100))
 services:
-$(i=0; for svc in frontend history matching worker; do
+$(i=0; for svc in frontend history matching worker internal-frontend; do
     cat <<SVC
   $svc:
     rpc:
@@ -223,7 +236,7 @@ export TEMPORAL_ADDRESS=127.0.0.1:$tport
 export TEMPORAL_NAMESPACE=default
 export COMPUTOR_DATABASE_URL='postgres://$pguser@$pghost:$pgport/${prefix}computor?sslmode=disable'
 export COMPUTOR_REPOS_DIR='$dir/repos'
-export COMPUTOR_JWT_SECRET=$(cat "$dir/jwt-secret")
+export COMPUTOR_JWT_KEY_FILE='$dir/jwt-key.pem'
 export COMPUTOR_LOG_FORMAT=json
 export COMPUTOR_API_URL=http://127.0.0.1:$api_port
 EOF
@@ -246,10 +259,12 @@ start() { # start SERVICE
   . "$dir/env"
   local cmd
   case $svc in
-    temporal) cmd=("$bindir/server" --config-file "$dir/temporal.yaml" --allow-no-auth start) ;;
-    api) cmd=("$dir/bin/computor" api --api-addr "127.0.0.1:$api_port" --data-dir "$dir/api") ;;
+    temporal) cmd=("$bindir/server" --config-file "$dir/temporal.yaml" start --service frontend --service internal-frontend \
+      --service history --service matching --service worker) ;;
+    api) cmd=("$dir/bin/computor" api --api-addr "127.0.0.1:$api_port" --metrics-addr "127.0.0.1:$((wport + 2))" --data-dir "$dir/api") ;;
     worker) cmd=("$dir/bin/computor" worker --metrics-addr "127.0.0.1:$wport" --data-dir "$dir/worker") ;;
     worker-high) cmd=("$dir/bin/computor" worker --high-priority --metrics-addr "127.0.0.1:$((wport + 1))" --data-dir "$dir/worker-high") ;;
+    ui) cmd=("$dir/bin/computor" ui --ui-addr "127.0.0.1:$ui_port") ;;
     *) die "unknown service $svc (known: $services)" ;;
   esac
   # Own session, so a signal to whoever called us does not reach it.
@@ -260,6 +275,7 @@ start() { # start SERVICE
     api) wait_for "$svc" 30 curl -fsS "http://127.0.0.1:$api_port/readyz" ;;
     worker) wait_for "$svc" 30 curl -fsS "http://127.0.0.1:$wport/healthz" ;;
     worker-high) wait_for "$svc" 30 curl -fsS "http://127.0.0.1:$((wport + 1))/healthz" ;;
+    ui) wait_for "$svc" 30 curl -fsS "http://127.0.0.1:$ui_port/_computor/login" ;;
   esac
   log "$svc started (pid $(cat "$dir/pids/$svc.pid"), log $dir/logs/$svc.log)"
 }
@@ -279,7 +295,8 @@ status() {
   for svc in $services; do
     if pid=$(pid_of "$svc"); then echo "$svc running pid $pid"; else echo "$svc stopped"; fi
   done
-  echo "API       http://127.0.0.1:$api_port  (admin token: $dir/admin-token)"
+  echo "API       http://127.0.0.1:$api_port  (admin token: $dir/admin-token), metrics http://127.0.0.1:$((wport + 2))/metrics"
+  echo "Web UI    http://127.0.0.1:$ui_port  (admins only: paste the admin token)"
   echo "Temporal  127.0.0.1:$tport$([ "$tls" = 1 ] && echo " (mutual TLS)"), metrics http://127.0.0.1:$((tport + 100))/metrics"
   echo "workers   metrics http://127.0.0.1:$wport/metrics, http://127.0.0.1:$((wport + 1))/metrics"
 }
@@ -295,12 +312,12 @@ case ${1:-} in
     "$dir/bin/computor" token --sub admin --role admin --ttl 720h >"$dir/admin-token"
     status
     ;;
-  down) for svc in worker-high worker api temporal; do stop "$svc"; done ;;
+  down) for svc in ui worker-high worker api temporal; do stop "$svc"; done ;;
   status) status ;;
   start) [ $# = 2 ] || die "usage: $0 start SERVICE"; start "$2" ;;
   stop) [ $# = 2 ] || die "usage: $0 stop SERVICE"; stop "$2" ;;
   reset)
-    for svc in worker-high worker api temporal; do stop "$svc"; done
+    for svc in ui worker-high worker api temporal; do stop "$svc"; done
     for db in "${prefix}temporal" "${prefix}temporal_visibility" "${prefix}computor"; do
       psql_q -d postgres -c "drop database if exists $db" || die "could not drop $db"
     done

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/computor-org/computor-go/internal/engine"
+	"go.temporal.io/sdk/client"
 )
 
 // CreateNamespace creates cfg.Namespace on the cluster at cfg.TemporalAddr
@@ -28,9 +29,19 @@ func CreateNamespace(ctx context.Context, cfg Config, retention, timeout time.Du
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tc, err := engine.Dial(ctx, cfg.temporalClient("", cfg.adminToken(), logger))
-	if err != nil {
-		return err
+	// A cluster just started may take a while to answer: keep trying
+	// until the timeout.
+	var tc client.Client
+	for {
+		tc, err = engine.Dial(ctx, cfg.temporalClient("", cfg.adminToken(), logger))
+		if err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
 	}
 	defer tc.Close()
 	if err := engine.CreateNamespace(ctx, tc, cfg.Namespace, retention); err != nil {

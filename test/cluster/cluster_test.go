@@ -14,7 +14,9 @@ package cluster
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -31,6 +33,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/engine"
+	"github.com/computor-org/computor-go/internal/engine/connect"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 )
 
 // Priorities that route to the three queues.
@@ -46,6 +54,8 @@ var priorities = []struct {
 func TestProductionTopology(t *testing.T) {
 	c := up(t)
 	c.checkMutualTLS(t)
+	c.checkFrontendAuth(t)
+	c.checkWebUI(t)
 
 	// Throughput through the API on this topology, for the record.
 	bench := c.run(t, filepath.Join(c.dir, "bin", "computor"), "bench", "--api", c.api, "--token", c.token,
@@ -147,6 +157,8 @@ func TestProductionTopology(t *testing.T) {
 // cluster is a running topology of scripts/cluster.sh.
 type cluster struct {
 	dir, api, token string
+	ui              string // the Web UI's http://host:port
+	apiMetrics      string
 	temporal        string // the frontend's host:port
 	env             []string
 	workerMetrics   string
@@ -161,19 +173,22 @@ func up(t *testing.T) *cluster {
 	// One block of free ports for all: Temporal takes base to base+20 and
 	// base+100 (its metrics); the API and the workers sit in the gap.
 	base := freeBlock(t, 101)
-	apiPort, workerPort := base+50, base+60
+	apiPort, workerPort, uiPort := base+50, base+60, base+70
 	c := &cluster{
 		dir:           dir,
 		api:           fmt.Sprintf("http://127.0.0.1:%d", apiPort),
 		workerMetrics: fmt.Sprintf("http://127.0.0.1:%d", workerPort),
+		apiMetrics:    fmt.Sprintf("http://127.0.0.1:%d", workerPort+2),
+		ui:            fmt.Sprintf("http://127.0.0.1:%d", uiPort),
 		client:        http.Client{Timeout: 30 * time.Second},
 		env: append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_DB_PREFIX=ci_cluster_", "CLUSTER_TLS=1",
-			"TEMPORAL_PORT="+strconv.Itoa(base), "API_PORT="+strconv.Itoa(apiPort), "WORKER_METRICS_PORT="+strconv.Itoa(workerPort)),
+			"TEMPORAL_PORT="+strconv.Itoa(base), "API_PORT="+strconv.Itoa(apiPort), "WORKER_METRICS_PORT="+strconv.Itoa(workerPort),
+			"UI_PORT="+strconv.Itoa(uiPort), "COMPUTOR_JWT_KEY_FILE="+filepath.Join(dir, "jwt-key.pem")),
 	}
 	c.script(t, "reset") // databases of an earlier run that died
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, svc := range []string{"temporal", "api", "worker", "worker-high"} {
+			for _, svc := range []string{"temporal", "api", "worker", "worker-high", "ui"} {
 				b, _ := os.ReadFile(filepath.Join(dir, "logs", svc+".log"))
 				if len(b) > 4000 {
 					b = b[len(b)-4000:]
@@ -202,7 +217,7 @@ func (c *cluster) checkMutualTLS(t *testing.T) {
 	namespace := func(env ...string) error {
 		cmd := exec.Command(filepath.Join(c.dir, "bin", "computor"), "namespace", "create", "--timeout", "10s")
 		cmd.Env = append(slices.Clone(c.env), "TEMPORAL_ADDRESS="+c.temporal, "TEMPORAL_TLS_SERVER_NAME=localhost",
-			"TEMPORAL_TLS_CA="+filepath.Join(tlsDir, "ca.pem"))
+			"TEMPORAL_TLS_CA="+filepath.Join(tlsDir, "ca.pem"), "COMPUTOR_JWT_KEY_FILE="+filepath.Join(c.dir, "jwt-key.pem"))
 		cmd.Env = append(cmd.Env, env...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -215,6 +230,75 @@ func (c *cluster) checkMutualTLS(t *testing.T) {
 	}
 	if err := namespace("TEMPORAL_TLS_CERT="+filepath.Join(tlsDir, "client.pem"), "TEMPORAL_TLS_KEY="+filepath.Join(tlsDir, "client-key.pem")); err != nil {
 		t.Fatalf("a client with the certificate: %v", err)
+	}
+}
+
+// checkFrontendAuth checks that the official server's JWT authorizer is
+// on: with the client certificate but without a token, or with a
+// student's, Temporal shows nothing; an admin's token reads.
+func (c *cluster) checkFrontendAuth(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	tlsDir := filepath.Join(c.dir, "tls")
+	key, err := os.ReadFile(filepath.Join(c.dir, "jwt-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auth.ParseSigningKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(roles ...string) error {
+		cc := engine.ClientConfig{Addr: c.temporal, TLS: &connect.TLSConfig{CAFile: filepath.Join(tlsDir, "ca.pem"),
+			CertFile: filepath.Join(tlsDir, "client.pem"), KeyFile: filepath.Join(tlsDir, "client-key.pem"), ServerName: "localhost"}}
+		if roles != nil {
+			tok, err := signer.Mint(auth.Token{Subject: "cluster-test", Roles: roles, TTL: time.Hour, Namespace: engine.DefaultNamespace})
+			if err != nil {
+				return err
+			}
+			cc.Token = func(context.Context) (string, error) { return tok, nil }
+		}
+		tc, err := engine.Dial(ctx, cc)
+		if err != nil {
+			return err
+		}
+		defer tc.Close()
+		_, err = tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: engine.DefaultNamespace})
+		return err
+	}
+	var denied *serviceerror.PermissionDenied
+	if err := list(); !errors.As(err, &denied) {
+		t.Errorf("a client without a token: %v, want PermissionDenied", err)
+	}
+	if err := list("student"); !errors.As(err, &denied) {
+		t.Errorf("a student's token: %v, want PermissionDenied", err)
+	}
+	if err := list(auth.RoleAdmin); err != nil {
+		t.Errorf("an admin's token: %v", err)
+	}
+}
+
+// checkWebUI checks that the Web UI shows nothing without an admin's
+// login.
+func (c *cluster) checkWebUI(t *testing.T) {
+	t.Helper()
+	get := func(token string) int {
+		req, _ := http.NewRequest("GET", c.ui+"/api/v1/namespaces/default/workflows", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := c.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	student := strings.TrimSpace(c.run(t, filepath.Join(c.dir, "bin", "computor"), "token", "--sub", "student"))
+	for name, want := range map[string]int{"": http.StatusUnauthorized, student: http.StatusForbidden, c.token: http.StatusOK} {
+		if got := get(name); got != want {
+			t.Errorf("the Web UI's workflows with token %.10q...: %d, want %d", name, got, want)
+		}
 	}
 }
 
@@ -521,7 +605,12 @@ func (c *cluster) checkCourses(t *testing.T, want map[string]string) {
 // checkMetrics scrapes the API and a worker.
 func (c *cluster) checkMetrics(t *testing.T) {
 	t.Helper()
-	api := scrape(t, c.api+"/metrics")
+	if resp, err := c.client.Get(c.api + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the API's own port serves /metrics: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	api := scrape(t, c.apiMetrics+"/metrics")
 	worker := scrape(t, c.workerMetrics+"/metrics")
 	for _, m := range []struct{ name, text, series string }{
 		{"api", api, `http_requests_total{code="202",route="POST /tasks/submit"}`},
