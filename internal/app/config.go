@@ -398,11 +398,11 @@ func (c Config) adminToken() func(context.Context) (string, error) {
 	}
 }
 
-// serviceToken returns the bearer tokens a service (role
-// auth.RoleAPIService or RoleWorkerService) shows the Temporal frontend:
+// serviceToken returns the bearer tokens a service (roles
+// auth.RoleAPIService and/or RoleWorkerService) shows the Temporal frontend:
 // minted with key, a new one well before the last expires. Nil key: no
 // tokens (TEMPORAL_API_KEY, or a frontend without a check).
-func (c Config) serviceToken(key *auth.SigningKey, subject, role string) func(context.Context) (string, error) {
+func (c Config) serviceToken(key *auth.SigningKey, subject string, roles ...string) func(context.Context) (string, error) {
 	if key == nil || c.APIKey != "" {
 		return nil
 	}
@@ -416,7 +416,7 @@ func (c Config) serviceToken(key *auth.SigningKey, subject, role string) func(co
 		if token != "" && time.Now().Before(renew) {
 			return token, nil
 		}
-		t, err := key.Mint(auth.Token{Subject: subject, Roles: []string{role}, TTL: ttl,
+		t, err := key.Mint(auth.Token{Subject: subject, Roles: roles, TTL: ttl,
 			Audience: c.JWTAudience, Namespace: c.Namespace})
 		if err != nil {
 			return "", err

@@ -122,18 +122,18 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	if err := setRetention(ctx, c, logger); err != nil {
 		return nil, err
 	}
+	// The API and the worker share one client, with the calls of both:
+	// a start then hands its first workflow task straight to the worker
+	// (eager start), which needs the worker on the starting client.
 	mreg := metrics.New()
-	if d.temporal, err = connect(ctx, c, "computor-api", c.serviceToken(d.key, "computor-api", auth.RoleAPIService), mreg.SDKHandler(), logger); err != nil {
-		return nil, err
-	}
-	d.closers = append(d.closers, d.temporal.Close)
-	wc, err := connect(ctx, c, worker.Identity(), c.serviceToken(d.key, worker.Identity(), auth.RoleWorkerService), mreg.SDKHandler(), logger)
+	d.temporal, err = connect(ctx, c, worker.Identity(),
+		c.serviceToken(d.key, worker.Identity(), auth.RoleAPIService, auth.RoleWorkerService), mreg.SDKHandler(), logger)
 	if err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, wc.Close)
+	d.closers = append(d.closers, d.temporal.Close)
 
-	if d.worker, err = worker.New(wc, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: c.MaxActivities, Logger: logger, Metrics: mreg}); err != nil {
+	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: c.MaxActivities, Logger: logger, Metrics: mreg}); err != nil {
 		return nil, err
 	}
 	if err := d.worker.Start(); err != nil {

@@ -61,9 +61,19 @@ func set(names ...string) map[string]bool {
 	return m
 }
 
-// serviceClaims mark a service's claims with its role.
+// serviceClaims mark a service's claims with its roles.
 type serviceClaims struct {
-	role string
+	roles []string
+}
+
+// allows reports whether one of the roles may make the call.
+func (sc serviceClaims) allows(method string) bool {
+	for _, r := range sc.roles {
+		if serviceCalls[r][method] {
+			return true
+		}
+	}
+	return false
 }
 
 // claimMapper turns a bearer token into Temporal's claims: admins are the
@@ -86,13 +96,18 @@ func (m claimMapper) GetClaims(ai *authorization.AuthInfo) (*authorization.Claim
 		return nil, err
 	}
 	out := &authorization.Claims{Subject: c.Subject, AuthType: "jwt"}
-	switch {
-	case c.IsAdmin():
+	if c.IsAdmin() {
 		out.System = authorization.RoleAdmin
-	case c.HasRole(auth.RoleAPIService):
-		out.Extensions = serviceClaims{role: auth.RoleAPIService}
-	case c.HasRole(auth.RoleWorkerService):
-		out.Extensions = serviceClaims{role: auth.RoleWorkerService}
+		return out, nil
+	}
+	var sc serviceClaims
+	for _, r := range []string{auth.RoleAPIService, auth.RoleWorkerService} {
+		if c.HasRole(r) {
+			sc.roles = append(sc.roles, r)
+		}
+	}
+	if sc.roles != nil {
+		out.Extensions = sc
 	}
 	return out, nil
 }
@@ -126,8 +141,8 @@ func (a authorizer) Authorize(_ context.Context, c *authorization.Claims, t *aut
 		return deny, nil
 	}
 	method := t.APIName[strings.LastIndexByte(t.APIName, '/')+1:]
-	if !serviceCalls[sc.role][method] {
-		a.refuse(c.Subject, t, "not a call of the "+sc.role+" role")
+	if !sc.allows(method) {
+		a.refuse(c.Subject, t, "not a call of the roles "+strings.Join(sc.roles, ", "))
 		return deny, nil
 	}
 	return allow, nil

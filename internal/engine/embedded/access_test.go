@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,8 @@ func TestClaimMapper(t *testing.T) {
 		{"bearer in other case", "bearer " + mint(t, key, time.Hour, auth.RoleAdmin), authorization.RoleAdmin, "", false},
 		{"the API", "Bearer " + mint(t, key, time.Hour, auth.RoleAPIService), 0, auth.RoleAPIService, false},
 		{"a worker", "Bearer " + mint(t, key, time.Hour, auth.RoleWorkerService), 0, auth.RoleWorkerService, false},
+		{"dev's API and worker in one", "Bearer " + mint(t, key, time.Hour, auth.RoleWorkerService, auth.RoleAPIService), 0,
+			auth.RoleAPIService + "," + auth.RoleWorkerService, false},
 		{"a student", "Bearer " + mint(t, key, time.Hour), 0, "", false},
 		{"a tutor", "Bearer " + mint(t, key, time.Hour, "tutor", "lecturer"), 0, "", false},
 		{"no scheme", mint(t, key, time.Hour, auth.RoleAdmin), 0, "", true},
@@ -96,7 +99,7 @@ func TestClaimMapper(t *testing.T) {
 			continue
 		}
 		sc, _ := c.Extensions.(serviceClaims)
-		if c.System != tc.system || sc.role != tc.service || len(c.Namespaces) != 0 || c.Subject != "u" {
+		if c.System != tc.system || strings.Join(sc.roles, ",") != tc.service || len(c.Namespaces) != 0 || c.Subject != "u" {
 			t.Errorf("%s: claims %+v, want system %v and service %q", tc.name, c, tc.system, tc.service)
 		}
 	}
@@ -109,8 +112,9 @@ func TestAuthorizer(t *testing.T) {
 	a := authorizer{logger: slog.New(slog.DiscardHandler)}
 	const ws = "/temporal.api.workflowservice.v1.WorkflowService/"
 	admin := &authorization.Claims{Subject: "a", System: authorization.RoleAdmin}
-	api := &authorization.Claims{Subject: "api", Extensions: serviceClaims{role: auth.RoleAPIService}}
-	worker := &authorization.Claims{Subject: "w", Extensions: serviceClaims{role: auth.RoleWorkerService}}
+	api := &authorization.Claims{Subject: "api", Extensions: serviceClaims{roles: []string{auth.RoleAPIService}}}
+	worker := &authorization.Claims{Subject: "w", Extensions: serviceClaims{roles: []string{auth.RoleWorkerService}}}
+	both := &authorization.Claims{Subject: "dev", Extensions: serviceClaims{roles: []string{auth.RoleAPIService, auth.RoleWorkerService}}}
 	student := &authorization.Claims{Subject: "s"}
 	for _, tc := range []struct {
 		claims *authorization.Claims
@@ -141,6 +145,10 @@ func TestAuthorizer(t *testing.T) {
 		{worker, ws + "StartWorkflowExecution", false},
 		{worker, ws + "ListWorkflowExecutions", false},
 		{worker, ws + "TerminateWorkflowExecution", false},
+		{both, ws + "StartWorkflowExecution", true},
+		{both, ws + "PollWorkflowTaskQueue", true},
+		{both, ws + "TerminateWorkflowExecution", false},
+		{both, ws + "UpdateNamespace", false},
 	} {
 		res, err := a.Authorize(t.Context(), tc.claims, &authorization.CallTarget{APIName: tc.method, Namespace: "default"})
 		if err != nil {
