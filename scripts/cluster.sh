@@ -133,7 +133,10 @@ configure() {
   # its public half, which it reads from jwks.json.
   [ -f "$dir/jwt-key.pem" ] || "$dir/bin/computor" key create "$dir/jwt-key.pem" >/dev/null
   COMPUTOR_JWT_KEY_FILE=$dir/jwt-key.pem "$dir/bin/computor" key jwks >"$dir/jwks.json"
-  if [ "$tls" = 1 ]; then certs; fi
+  # The certificates are made always: the services behind the frontend
+  # (history, matching, the internal frontend) check no tokens, so they
+  # take only callers with the cluster's certificate.
+  certs
   cat >"$dir/dynamicconfig.yaml" <<EOF
 # Computor gives each student's test runs a fairness key.
 matching.enableFairness:
@@ -169,8 +172,17 @@ $(for store in default visibility; do
 STORE
   done)
 global:
-$([ "$tls" = 1 ] && cat <<TLS
   tls:
+    internode:
+      server:
+        certFile: $dir/tls/server.pem
+        keyFile: $dir/tls/server-key.pem
+        requireClientAuth: true
+        clientCaFiles: [$dir/tls/ca.pem]
+      client:
+        serverName: localhost
+        rootCaFiles: [$dir/tls/ca.pem]
+$([ "$tls" = 1 ] && cat <<TLS
     frontend:
       server:
         certFile: $dir/tls/server.pem
@@ -309,7 +321,7 @@ case ${1:-} in
     for svc in $services; do start "$svc"; done
     # shellcheck source=/dev/null
     . "$dir/env"
-    "$dir/bin/computor" token --sub admin --role admin --ttl 720h >"$dir/admin-token"
+    (umask 077 && "$dir/bin/computor" token --sub admin --role admin --ttl 720h >"$dir/admin-token")
     status
     ;;
   down) for svc in ui worker-high worker api temporal; do stop "$svc"; done ;;

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"golang.org/x/net/netutil"
 
 	"github.com/computor-org/computor-go/internal/api"
 	"github.com/computor-org/computor-go/internal/auth"
@@ -122,9 +121,6 @@ func connect(ctx context.Context, c Config, identity string, token func(context.
 	return tc, nil
 }
 
-// MaxConns bounds the API's open connections.
-const MaxConns = 4096
-
 // serveAPI serves until ctx ends, then drains requests for up to 10 s.
 func serveAPI(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
 	hs := &http.Server{
@@ -135,13 +131,20 @@ func serveAPI(ctx context.Context, ln net.Listener, h http.Handler, logger *slog
 		ReadTimeout: 10 * time.Minute,
 		// Long enough for a ?wait=60s long-poll.
 		WriteTimeout: api.MaxWait + 15*time.Second,
-		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// An idle connection gives its place back soon.
+		IdleTimeout: 30 * time.Second,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	// Past MaxConns, new connections wait in the kernel's backlog instead
-	// of costing a goroutine and a buffer each.
-	go func() { errc <- hs.Serve(netutil.LimitListener(ln, MaxConns)) }()
+	var lastWarn atomic.Int64
+	capped := newCapListener(ln, MaxConns, MaxConnsPerIP, func(ip string) {
+		// One line a minute at most: the refusals come in floods.
+		if now := time.Now().Unix(); now-lastWarn.Load() >= 60 {
+			lastWarn.Store(now)
+			logger.Warn("api closed a connection over its caps", "remote_ip", ip, "max_conns", MaxConns, "max_conns_per_ip", MaxConnsPerIP)
+		}
+	})
+	go func() { errc <- hs.Serve(capped) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("api: %w", err)

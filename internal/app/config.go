@@ -238,6 +238,10 @@ func (c Config) Validate() error {
 		return errors.New("--stop-timeout must be positive")
 	case c.MaxActivities < 0:
 		return errors.New("--max-activities must not be negative")
+	case c.Namespace == "temporal-system":
+		// The server's own namespace: a service token for it would let the
+		// services start system workflows.
+		return fmt.Errorf("%s %q is the Temporal server's own namespace; use another", EnvNamespace, c.Namespace)
 	}
 	for _, q := range c.Queues {
 		if !tasks.IsQueue(q) {
@@ -448,14 +452,36 @@ func readPrivate(path string) ([]byte, error) {
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%s is %w (mode %#o): chmod 600 it, and make a new key if others may have read it", path, errNotPrivate, st.Mode().Perm())
 	}
+	// A key that another user owns is one they may have chosen, or may
+	// swap: it would sign tokens they know.
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() && sys.Uid != 0 {
+		return nil, fmt.Errorf("%s is %w: owned by uid %d, not by this user (uid %d) or root: chown it, or make a new key", path, errNotPrivate, sys.Uid, os.Geteuid())
+	}
 	return io.ReadAll(f)
 }
 
-// writeFileAtomic writes through a temporary file and a rename, so a crash
-// never leaves half a file.
+// writeFileAtomic writes through a new temporary file and a rename, so a
+// crash never leaves half a file. The temporary file is created afresh
+// (never opened through a name another user may have planted) and is
+// private until its mode is set.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, perm); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after the rename there is nothing left to remove
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

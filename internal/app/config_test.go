@@ -51,6 +51,7 @@ func TestValidate(t *testing.T) {
 		{func(c *Config) { c.StopTimeout = -time.Second }, "--stop-timeout"},
 		{func(c *Config) { c.MaxActivities = -1 }, "--max-activities"},
 		{func(c *Config) { c.Queues = []string{"computor-tasks", "nope"} }, `"nope"`},
+		{func(c *Config) { c.Namespace = "temporal-system" }, EnvNamespace},
 	} {
 		c := ok
 		tc.change(&c)
@@ -118,6 +119,28 @@ func TestSigningKeyMustBePrivate(t *testing.T) {
 		if _, err := Token(c, "alice", nil, time.Hour); err == nil {
 			t.Errorf("mode %#o: a token was minted with a public key file", mode)
 		}
+	}
+	// A key another user owns is one they may have planted.
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		if err := os.Chown(path, 4242, 4242); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.signingKey(true); err == nil || !strings.Contains(err.Error(), "owned by uid 4242") {
+			t.Errorf("a key of uid 4242: %v, want a refusal", err)
+		}
+		if err := os.Chown(path, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.signingKey(false); err != nil {
+		t.Fatalf("the key, private again: %v", err)
+	}
+	// No temporary file is left beside the key.
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the data dir holds %d files, want only the key", len(entries))
 	}
 	// A link to some other file is not a key file either.
 	if err := os.Remove(path); err != nil {

@@ -22,6 +22,24 @@ type Claims struct {
 	Roles []string
 	// ExpiresAt is the "exp" claim.
 	ExpiresAt time.Time
+	// Own says Computor's own key signed the token (iss [Issuer]), not an
+	// identity provider's.
+	Own bool
+	// Namespaces are the Temporal namespaces the "permissions" claim
+	// grants the services ("<namespace>:write").
+	Namespaces []string
+}
+
+// namespacesOf reads the "<namespace>:write" entries of a permissions
+// claim.
+func namespacesOf(permissions []string) []string {
+	var out []string
+	for _, p := range permissions {
+		if ns, role, ok := strings.Cut(p, ":"); ok && role == "write" && ns != "" {
+			out = append(out, ns)
+		}
+	}
+	return out
 }
 
 // HasRole reports whether the bearer has the given role. Role names are

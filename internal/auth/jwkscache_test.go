@@ -174,6 +174,11 @@ func TestVerifyJWKS(t *testing.T) {
 			if c.Subject != "alice" {
 				t.Errorf("Subject = %q", c.Subject)
 			}
+			// An identity provider's token is a person's, never one of
+			// Computor's services (the frontend checks Own).
+			if c.Own {
+				t.Error("Own = true for an identity provider's token")
+			}
 		})
 	}
 	// The clock never moved, so the unknown kid could not trigger a refetch.

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,5 +198,6 @@ func temporalPermissions(roles []string, namespace string) []string {
 			out = append(out, namespace+":write")
 		}
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -53,8 +53,8 @@ func TestMintRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
-			if c.Subject != "alice" || !slices.Equal(c.Roles, tt.roles) {
-				t.Errorf("claims = %+v", c)
+			if c.Subject != "alice" || !slices.Equal(c.Roles, tt.roles) || !c.Own {
+				t.Errorf("claims = %+v, want alice's, roles %v, Own", c, tt.roles)
 			}
 			if exp := c.ExpiresAt.Sub(before); exp < time.Hour || exp > time.Hour+2*time.Second {
 				t.Errorf("ExpiresAt - now = %v, want about 1h", exp)

@@ -61,6 +61,7 @@ func (c *verified) get(token string, now time.Time) (*Claims, bool) {
 	}
 	out := e.claims
 	out.Roles = slices.Clone(e.claims.Roles)
+	out.Namespaces = slices.Clone(e.claims.Namespaces)
 	return &out, true
 }
 
@@ -76,6 +77,7 @@ func (c *verified) put(token string, claims *Claims, now time.Time) {
 	}
 	e := verifiedEntry{claims: *claims, until: until}
 	e.claims.Roles = slices.Clone(claims.Roles)
+	e.claims.Namespaces = slices.Clone(claims.Namespaces)
 	c.entries[sha256.Sum256([]byte(token))] = e
 }
 
@@ -183,9 +185,11 @@ func (v *Verifier) verify(ctx context.Context, token string) (_ *Claims, own boo
 		return nil, false, unauthorized(reasonLifetime, fmt.Errorf("valid for %s, the maximum is %s", life.Round(time.Second), v.cfg.MaxLifetime))
 	}
 	return &Claims{
-		Subject:   tc.Subject,
-		Roles:     slices.Clone([]string(tc.Roles)),
-		ExpiresAt: tc.ExpiresAt.Time,
+		Subject:    tc.Subject,
+		Roles:      slices.Clone([]string(tc.Roles)),
+		ExpiresAt:  tc.ExpiresAt.Time,
+		Own:        issuer == Issuer,
+		Namespaces: namespacesOf(tc.Permissions),
 	}, issuer == Issuer, nil
 }
 

@@ -39,6 +39,7 @@ import (
 	"github.com/computor-org/computor-go/internal/engine/connect"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 )
 
 // Priorities that route to the three queues.
@@ -275,6 +276,23 @@ func (c *cluster) checkFrontendAuth(t *testing.T) {
 	}
 	if err := list(auth.RoleAdmin); err != nil {
 		t.Errorf("an admin's token: %v", err)
+	}
+
+	// The internal frontend (the frontend's port + 4, see cluster.sh)
+	// checks no tokens: without the cluster's certificate it must not
+	// answer at all.
+	host, port, _ := net.SplitHostPort(c.temporal)
+	p, _ := strconv.Atoi(port)
+	internal := net.JoinHostPort(host, strconv.Itoa(p+4))
+	tc, err := client.NewLazyClient(client.Options{HostPort: internal, Namespace: engine.DefaultNamespace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := tc.ListWorkflow(lctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: engine.DefaultNamespace}); err == nil {
+		t.Errorf("the internal frontend at %s listed workflows for a client without a certificate", internal)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -377,4 +378,61 @@ func TestJWKS(t *testing.T) {
 	if len(set.Keys) != 1 || set.Keys[0]["kid"] != s.key.KeyID() || set.Keys[0]["alg"] != "ES256" || set.Keys[0]["d"] != nil {
 		t.Fatalf("jwks %s", r.body)
 	}
+}
+
+// loopbackListeners are the TCP ports listening on 127.0.0.1 or any
+// address, from /proc/net/tcp: what another user of the host sees.
+func loopbackListeners(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[3] != "0A" { // LISTEN
+			continue
+		}
+		ip, port, _ := strings.Cut(f[1], ":")
+		if ip != "0100007F" && ip != "00000000" {
+			continue
+		}
+		var p int
+		fmt.Sscanf(port, "%X", &p)
+		out = append(out, fmt.Sprintf("127.0.0.1:%d", p))
+	}
+	return out
+}
+
+// Another user on the host lists the listening ports and tries each as a
+// Temporal frontend without a token: none may answer a list of tasks.
+// (The services behind the frontend, the internal frontend among them,
+// trust their callers; they take only the stack's own certificate.)
+func TestNoTokenlessDoorOnLoopback(t *testing.T) {
+	t.Parallel()
+	s := shared
+	ports := loopbackListeners(t)
+	if !slices.Contains(ports, s.temporal) {
+		t.Fatalf("the frontend %s is not among the listeners %v", s.temporal, ports)
+	}
+	var wg sync.WaitGroup
+	for _, addr := range ports {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			// NewLazyClient: no health check first, which the services
+			// behind the frontend do not serve.
+			tc, err := client.NewLazyClient(client.Options{HostPort: addr, Namespace: engine.DefaultNamespace})
+			if err != nil {
+				return
+			}
+			defer tc.Close()
+			_, err = tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: engine.DefaultNamespace})
+			if err == nil {
+				t.Errorf("%s lists tasks without a token", addr)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -219,7 +219,12 @@ func (s *stack) clientConfig(t testing.TB, namespace string, roles ...string) en
 	t.Helper()
 	cc := engine.ClientConfig{Addr: s.temporal, Namespace: namespace}
 	if len(roles) > 0 {
-		token, err := s.key.Mint(auth.Token{Subject: "e2e-" + strings.Join(roles, "-"), Roles: roles, TTL: time.Hour})
+		// A service token names its namespace, as app's do.
+		ns := namespace
+		if ns == "" {
+			ns = engine.DefaultNamespace
+		}
+		token, err := s.key.Mint(auth.Token{Subject: "e2e-" + strings.Join(roles, "-"), Roles: roles, TTL: time.Hour, Namespace: ns})
 		if err != nil {
 			t.Fatal(err)
 		}

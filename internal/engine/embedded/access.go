@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,8 +26,8 @@ type Access struct {
 	Logger *slog.Logger
 }
 
-// serviceCalls are what each service may call, by method name, in any
-// namespace of the server (an admin makes them). Temporal knows no owner of a workflow: whoever may
+// serviceCalls are what each service may call, by method name, in the
+// namespaces its token names. Temporal knows no owner of a workflow: whoever may
 // read the namespace reads every student's tasks, their inputs and
 // results. So people other than admins get nothing at the frontend, and
 // each service only the calls it makes.
@@ -44,14 +45,16 @@ var serviceCalls = map[string]map[string]bool{
 		"PollWorkflowTaskQueue", "PollActivityTaskQueue", "PollNexusTaskQueue",
 		"RespondWorkflowTaskCompleted", "RespondWorkflowTaskFailed", "RespondQueryTaskCompleted",
 		"RespondActivityTaskCompleted", "RespondActivityTaskFailed", "RespondActivityTaskCanceled",
-		"RespondActivityTaskCompletedById", "RespondActivityTaskFailedById", "RespondActivityTaskCanceledById",
-		"RecordActivityTaskHeartbeat", "RecordActivityTaskHeartbeatById",
+		"RecordActivityTaskHeartbeat",
 		"GetWorkflowExecutionHistory", "ResetStickyTaskQueue", "ShutdownWorker", "RecordWorkerHeartbeat",
 		"DescribeNamespace", "ListSearchAttributes", "DescribeTaskQueue",
 	),
 }
 
 var errNoBearer = errors.New("authorization header is not a bearer token")
+
+// systemNamespace is the Temporal server's own namespace.
+const systemNamespace = "temporal-system"
 
 func set(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -61,9 +64,11 @@ func set(names ...string) map[string]bool {
 	return m
 }
 
-// serviceClaims mark a service's claims with its roles.
+// serviceClaims mark a service's claims with its roles, and the
+// namespaces its token is for.
 type serviceClaims struct {
-	roles []string
+	roles      []string
+	namespaces []string
 }
 
 // allows reports whether one of the roles may make the call.
@@ -100,7 +105,12 @@ func (m claimMapper) GetClaims(ai *authorization.AuthInfo) (*authorization.Claim
 		out.System = authorization.RoleAdmin
 		return out, nil
 	}
-	var sc serviceClaims
+	// Service roles count only in tokens of Computor's own key: an
+	// identity provider's users are people.
+	if !c.Own {
+		return out, nil
+	}
+	sc := serviceClaims{namespaces: c.Namespaces}
 	for _, r := range []string{auth.RoleAPIService, auth.RoleWorkerService} {
 		if c.HasRole(r) {
 			sc.roles = append(sc.roles, r)
@@ -138,6 +148,13 @@ func (a authorizer) Authorize(_ context.Context, c *authorization.Claims, t *aut
 	sc, ok := c.Extensions.(serviceClaims)
 	if !ok {
 		a.refuse(c.Subject, t, "neither an admin nor a service")
+		return deny, nil
+	}
+	// A service acts only in the namespaces its token names, and never in
+	// the server's own: whoever starts a system workflow there has it run
+	// with the system's rights.
+	if t.Namespace == systemNamespace || !slices.Contains(sc.namespaces, t.Namespace) {
+		a.refuse(c.Subject, t, "not a namespace of the token")
 		return deny, nil
 	}
 	method := t.APIName[strings.LastIndexByte(t.APIName, '/')+1:]

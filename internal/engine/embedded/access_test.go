@@ -40,7 +40,7 @@ func testAccess(t *testing.T) (*auth.SigningKey, *ecdsa.PrivateKey, claimMapper)
 
 func mint(t *testing.T, key *auth.SigningKey, ttl time.Duration, roles ...string) string {
 	t.Helper()
-	tok, err := key.Mint(auth.Token{Subject: "u", Roles: roles, TTL: ttl})
+	tok, err := key.Mint(auth.Token{Subject: "u", Roles: roles, TTL: ttl, Namespace: "default"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +102,9 @@ func TestClaimMapper(t *testing.T) {
 		if c.System != tc.system || strings.Join(sc.roles, ",") != tc.service || len(c.Namespaces) != 0 || c.Subject != "u" {
 			t.Errorf("%s: claims %+v, want system %v and service %q", tc.name, c, tc.system, tc.service)
 		}
+		if tc.service != "" && strings.Join(sc.namespaces, ",") != "default" {
+			t.Errorf("%s: service namespaces %v, want the token's [default]", tc.name, sc.namespaces)
+		}
 	}
 }
 
@@ -112,10 +115,26 @@ func TestAuthorizer(t *testing.T) {
 	a := authorizer{logger: slog.New(slog.DiscardHandler)}
 	const ws = "/temporal.api.workflowservice.v1.WorkflowService/"
 	admin := &authorization.Claims{Subject: "a", System: authorization.RoleAdmin}
-	api := &authorization.Claims{Subject: "api", Extensions: serviceClaims{roles: []string{auth.RoleAPIService}}}
-	worker := &authorization.Claims{Subject: "w", Extensions: serviceClaims{roles: []string{auth.RoleWorkerService}}}
-	both := &authorization.Claims{Subject: "dev", Extensions: serviceClaims{roles: []string{auth.RoleAPIService, auth.RoleWorkerService}}}
+	def := []string{"default"}
+	api := &authorization.Claims{Subject: "api", Extensions: serviceClaims{roles: []string{auth.RoleAPIService}, namespaces: def}}
+	worker := &authorization.Claims{Subject: "w", Extensions: serviceClaims{roles: []string{auth.RoleWorkerService}, namespaces: def}}
+	both := &authorization.Claims{Subject: "dev", Extensions: serviceClaims{roles: []string{auth.RoleAPIService, auth.RoleWorkerService}, namespaces: def}}
 	student := &authorization.Claims{Subject: "s"}
+	type call struct {
+		claims    *authorization.Claims
+		method    string
+		allow     bool
+		namespace string
+	}
+	calls := []call{
+		// A service only in its token's namespaces, never in the system's.
+		{api, ws + "StartWorkflowExecution", false, "courses-2027"},
+		{worker, ws + "PollWorkflowTaskQueue", false, "courses-2027"},
+		{worker, ws + "PollWorkflowTaskQueue", false, "temporal-system"},
+		{&authorization.Claims{Subject: "sys", Extensions: serviceClaims{roles: []string{auth.RoleAPIService}, namespaces: []string{"temporal-system"}}},
+			ws + "StartWorkflowExecution", false, "temporal-system"},
+		{admin, ws + "ListWorkflowExecutions", true, "courses-2027"},
+	}
 	for _, tc := range []struct {
 		claims *authorization.Claims
 		method string
@@ -150,7 +169,11 @@ func TestAuthorizer(t *testing.T) {
 		{both, ws + "TerminateWorkflowExecution", false},
 		{both, ws + "UpdateNamespace", false},
 	} {
-		res, err := a.Authorize(t.Context(), tc.claims, &authorization.CallTarget{APIName: tc.method, Namespace: "default"})
+		calls = append(calls, call{tc.claims, tc.method, tc.allow, "default"})
+	}
+	for _, tc := range calls {
+		ns := tc.namespace
+		res, err := a.Authorize(t.Context(), tc.claims, &authorization.CallTarget{APIName: tc.method, Namespace: ns})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +182,7 @@ func TestAuthorizer(t *testing.T) {
 			if tc.claims != nil {
 				who = tc.claims.Subject
 			}
-			t.Errorf("%s calls %s: allowed %v, want %v", who, tc.method, got, tc.allow)
+			t.Errorf("%s calls %s in %s: allowed %v, want %v", who, tc.method, ns, got, tc.allow)
 		}
 	}
 }

@@ -231,7 +231,14 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	}
 	if cfg.Access != nil {
 		// The server's own workers (schedules, batches, the scanners)
-		// call a frontend; they get the internal one, which trusts them.
+		// call a frontend; they get the internal one, which trusts them
+		// as admins: so the services behind the frontend take only
+		// callers with this process's certificate.
+		internode, err := internodeTLS()
+		if err != nil {
+			return nil, err
+		}
+		serverCfg.Global.TLS.Internode = internode
 		internal := primitives.InternalFrontendService
 		serverCfg.Services[string(internal)] = svc(ports[3])
 		hosts[internal] = hostPort(loopback, ports[3])

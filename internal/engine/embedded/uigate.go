@@ -28,14 +28,21 @@ const (
 	csrfHeader = "X-CSRF-Token"
 	// LoginLinkTTL is how long a one-time login link works.
 	LoginLinkTTL = time.Hour
+	// SessionTTL is the longest a login lasts; never past the token's
+	// own expiry.
+	SessionTTL = 12 * time.Hour
 )
 
 // UIGate puts the Temporal Web UI behind a login: only admins get in.
 // The Web UI itself trusts whoever reaches it, so the gate stands in
-// front: it holds the admin's token in an HttpOnly cookie, hands it to
-// the UI as the bearer token of each request (which the frontend checks
-// again), and guards the UI's actions against cross-site requests, a
-// check the UI skips once a request carries a token.
+// front: it keeps the admin's token on the server, under a random
+// session id that an HttpOnly cookie carries, hands the token to the UI
+// as the bearer token of each request (which the frontend checks again),
+// and guards the UI's actions against cross-site requests, a check the
+// UI skips once a request carries a token. The token itself never
+// reaches the browser, so a cookie that leaks (cookies are not kept
+// apart by port: another loopback service sees them) is worth a session
+// that logout or a restart ends, not a token valid for days.
 //
 // Admins log in by pasting a token, or through a one-time link that
 // `computor dev` prints.
@@ -48,8 +55,15 @@ type UIGate struct {
 	secure bool
 	logger *slog.Logger
 
-	mu    sync.Mutex
-	codes map[string]time.Time // one-time login codes and their expiry
+	mu       sync.Mutex
+	codes    map[string]time.Time // one-time login codes and their expiry
+	sessions map[string]session   // by session id
+}
+
+// session is one login.
+type session struct {
+	token   string
+	expires time.Time
 }
 
 // UIGateConfig configures a UIGate.
@@ -74,7 +88,8 @@ func NewUIGate(cfg UIGateConfig) *UIGate {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &UIGate{verifier: cfg.Verifier, mint: cfg.Mint, secure: cfg.Secure, logger: logger, codes: map[string]time.Time{}}
+	return &UIGate{verifier: cfg.Verifier, mint: cfg.Mint, secure: cfg.Secure, logger: logger,
+		codes: map[string]time.Time{}, sessions: map[string]session{}}
 }
 
 // LoginLink returns a link, under base (http://host:port), that logs an
@@ -105,6 +120,44 @@ func (g *UIGate) useCode(code string) bool {
 	return ok && time.Now().Before(exp)
 }
 
+// startSession keeps token under a new session id, for at most
+// SessionTTL and never past expires, the token's own expiry.
+func (g *UIGate) startSession(token string, expires time.Time) (id string, until time.Time) {
+	now := time.Now()
+	until = now.Add(SessionTTL)
+	if expires.Before(until) {
+		until = expires
+	}
+	id = rand.Text()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for k, s := range g.sessions {
+		if now.After(s.expires) {
+			delete(g.sessions, k)
+		}
+	}
+	g.sessions[id] = session{token: token, expires: until}
+	return id, until
+}
+
+// sessionToken is the token of a live session; "" for none.
+func (g *UIGate) sessionToken(id string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s, ok := g.sessions[id]
+	if !ok || time.Now().After(s.expires) {
+		delete(g.sessions, id)
+		return ""
+	}
+	return s.token
+}
+
+func (g *UIGate) endSession(id string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.sessions, id)
+}
+
 // Handler guards next, the Web UI.
 func (g *UIGate) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -113,6 +166,9 @@ func (g *UIGate) Handler(next http.Handler) http.Handler {
 			g.login(w, r)
 			return
 		case r.URL.Path == logoutPath:
+			if c, err := r.Cookie(sessionCookie); err == nil {
+				g.endSession(c.Value)
+			}
 			g.setSession(w, "", time.Unix(0, 0))
 			http.Redirect(w, r, loginPath, http.StatusSeeOther)
 			return
@@ -122,7 +178,7 @@ func (g *UIGate) Handler(next http.Handler) http.Handler {
 			http.Error(w, "log in at "+loginPath, http.StatusUnauthorized)
 			return
 		}
-		token, fromCookie := bearer(r)
+		token, fromCookie := g.bearer(r)
 		claims, err := g.verifier.Verify(r.Context(), token)
 		api := strings.HasPrefix(r.URL.Path, "/api/")
 		switch {
@@ -155,11 +211,17 @@ func (g *UIGate) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// bearer is the request's token: the session cookie, else an
-// Authorization header (for scripts).
-func bearer(r *http.Request) (token string, fromCookie bool) {
+// bearer is the request's token: its session's, else a bearer
+// Authorization header (for scripts). Never Basic credentials: a browser
+// sends those by itself, as it does a cookie, yet they would skip the
+// cross-site check.
+func (g *UIGate) bearer(r *http.Request) (token string, fromCookie bool) {
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		return c.Value, true
+		return g.sessionToken(c.Value), true
+	}
+	scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", false
 	}
 	return auth.TokenFromRequest(r), false
 }
@@ -205,10 +267,7 @@ func (g *UIGate) setSession(w http.ResponseWriter, token string, expires time.Ti
 
 // login serves the login page, takes a pasted token, or a one-time code.
 func (g *UIGate) login(w http.ResponseWriter, r *http.Request) {
-	next := r.FormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		next = "/" // only a path of this site: no open redirect
-	}
+	next := localPath(r.FormValue("next"))
 	var token string
 	switch {
 	case r.Method == http.MethodGet && r.URL.Query().Get("code") != "":
@@ -248,8 +307,27 @@ func (g *UIGate) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.logger.Info("web ui login", "subject", claims.Subject)
-	g.setSession(w, token, claims.ExpiresAt)
+	id, until := g.startSession(token, claims.ExpiresAt)
+	g.setSession(w, id, until)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// localPath returns next if it is a path of this site, else "/": the
+// login redirects there, and must not send anyone to another site.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	switch {
+	case err != nil, u.Scheme != "", u.Host != "", u.User != nil, u.Opaque != "",
+		!strings.HasPrefix(next, "/"), strings.HasPrefix(next, "//"),
+		strings.Contains(next, `\`):
+		return "/"
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return "/"
+		}
+	}
+	return next
 }
 
 func (g *UIGate) forbidden(w http.ResponseWriter, api bool) {

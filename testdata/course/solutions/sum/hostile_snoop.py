@@ -5,7 +5,7 @@ def add(a, b):
 if __name__ == "__main__":
     # Another student's repository and the data dir, by their host paths
     # (the test bakes them in).
-    for p in ["OTHER_REPO", "DATA_DIR/jwt-secret"]:
+    for p in ["OTHER_REPO", "DATA_DIR/jwt-key.pem"]:
         try:
             print(open(p).read())
         except OSError as e:
