@@ -9,8 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -283,9 +285,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&o.SkipAPI, "skip-api", false, "measure only the SDK")
 	fs.BoolVar(&c.Ephemeral, "ephemeral", false, "embedded stack keeps Temporal in memory (default: a file database in a temporary data dir)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured phases to this file")
-	fs.BoolVar(&o.CompareOpenFrontend, "compare-open-frontend", false, "also measure the API on a second stack whose Temporal frontend checks no tokens")
+	var openFrontend bool
+	fs.BoolVar(&openFrontend, "compare-open-frontend", false, "the same as --compare open-frontend")
+	fs.StringVar(&o.Compare, "compare", "", "also measure the API, by turns, on a second stack without one safeguard: "+compareNames())
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if openFrontend && o.Compare == "" {
+		o.Compare = "open-frontend"
 	}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
@@ -298,6 +305,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	o.OwnDataDir = o.OwnDataDir || os.Getenv(app.EnvDataDir) != ""
 	o.OwnTemporalAddr = o.OwnTemporalAddr || os.Getenv(app.EnvTemporalAddr) != ""
 	return app.Bench(ctx, c, o, stdout, stderr)
+}
+
+// compareNames lists the baselines of bench --compare.
+func compareNames() string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(app.Comparisons)) {
+		out = append(out, name+" ("+app.Comparisons[name].What+")")
+	}
+	return strings.Join(out, ", ")
 }
 
 func runUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {

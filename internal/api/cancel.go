@@ -26,7 +26,10 @@ func (s *Server) serveCancel(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("cancel %s: %w", info.TaskID, err)
 	}
 	if err := s.durable(); err != nil {
-		return err
+		s.logger.ErrorContext(r.Context(), "cancel requested but not made durable", "task_id", info.TaskID, "err", err)
+		p := problem(http.StatusServiceUnavailable, "the cancellation of task %s was requested, but %s. Look the task up before asking again.", info.TaskID, errNotDurable)
+		p.TaskID = info.TaskID
+		return p
 	}
 	writeJSON(w, http.StatusAccepted, CancelResponse{
 		TaskID:  info.TaskID,

@@ -21,6 +21,9 @@ type Problem struct {
 	Errors []derrors.FieldError `json:"errors,omitempty"`
 	// KnownTaskTypes lists the task types when an unknown one was asked for.
 	KnownTaskTypes []string `json:"known_task_types,omitempty"`
+	// TaskID names the task a failed request did start or change: look it
+	// up (GET /tasks/{id}) rather than submit again.
+	TaskID string `json:"task_id,omitempty"`
 }
 
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }

@@ -62,6 +62,10 @@ type Config struct {
 	// cancel and before the API acknowledges it: the embedded engine's
 	// group commit, which makes the acknowledgement survive a power loss.
 	Sync func() error
+	// SyncErr, when set, says why syncing stopped for good (an fsync
+	// failed), nil while it works: the API then refuses submits before
+	// starting anything, and /readyz reports not ready.
+	SyncErr func() error
 }
 
 // Server is the HTTP API.
@@ -77,6 +81,7 @@ type Server struct {
 	bodyTimeout time.Duration
 	logger      *slog.Logger
 	sync        func() error
+	syncErr     func() error
 }
 
 // New returns the API server.
@@ -106,6 +111,7 @@ func New(cfg Config) (*Server, error) {
 		bodyTimeout: cmp.Or(cfg.BodyTimeout, DefaultBodyTimeout),
 		logger:      cfg.Logger,
 		sync:        cfg.Sync,
+		syncErr:     cfg.SyncErr,
 	}, nil
 }
 
@@ -118,6 +124,17 @@ func (s *Server) durable() error {
 		return fmt.Errorf("make durable: %w", err)
 	}
 	return nil
+}
+
+// errNotDurable is the detail of every answer while syncing is broken.
+const errNotDurable = "the task engine's database could not be synced to disk, so what it accepts might not survive a power loss; an admin must check the disk and restart computor"
+
+// syncBroken is a 503 while syncing is broken for good, nil otherwise.
+func (s *Server) syncBroken() *Problem {
+	if s.syncErr == nil || s.syncErr() == nil {
+		return nil
+	}
+	return problem(http.StatusServiceUnavailable, errNotDurable)
 }
 
 // handlerFunc is a handler that returns its error for one adapter to render.
@@ -208,6 +225,9 @@ func (s *Server) serveHealthz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) serveReadyz(w http.ResponseWriter, r *http.Request) error {
+	if p := s.syncBroken(); p != nil {
+		return p
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {

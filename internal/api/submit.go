@@ -110,6 +110,9 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if p := s.syncBroken(); p != nil {
+		return p // nothing started
+	}
 	typ, ok := s.registry.Get(req.TaskName)
 	if !ok {
 		p := problem(http.StatusBadRequest, "unknown task type %q", req.TaskName)
@@ -155,7 +158,13 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	noteTaskID(r.Context(), id)
 	if err := s.durable(); err != nil {
-		return err
+		// The task exists, but a power loss might undo it: say which it
+		// is, so the client looks it up instead of starting another.
+		s.logger.ErrorContext(r.Context(), "task started but not made durable", "task_id", id, "err", err)
+		p := problem(http.StatusServiceUnavailable, "task %s was started, but %s. Look it up (GET /tasks/%s) before submitting again.", id, errNotDurable, id)
+		p.TaskID = id
+		w.Header().Set("Location", "/tasks/"+id)
+		return p
 	}
 	if err == nil {
 		s.metrics.TaskSubmitted(typ.Name(), opts.TaskQueue)

@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -53,9 +55,21 @@ type BenchOptions struct {
 	SkipSDK, SkipAPI bool
 	// CPUProfile, when set, receives a CPU profile of the measured phases.
 	CPUProfile string
-	// CompareOpenFrontend also measures the API on a second embedded stack
-	// whose Temporal frontend checks no tokens: the cost of the check.
-	CompareOpenFrontend bool
+	// Compare also measures the API on a second embedded stack without one
+	// safeguard, by turns with the first: the safeguard's cost. One of
+	// Comparisons' names; empty: no comparison.
+	Compare string
+}
+
+// Comparisons are the baselines `computor bench --compare` measures
+// against, each a change to the second stack's Config.
+var Comparisons = map[string]struct {
+	What  string
+	Apply func(*Config)
+}{
+	"open-frontend": {"a Temporal frontend that checks no tokens", func(c *Config) { c.FrontendOpen = true }},
+	"visibility-normal": {"the visibility database at synchronous=NORMAL, not fsynced per commit",
+		func(c *Config) { c.VisibilityNormal = true }},
 }
 
 // BenchPath is the measured figures of one way of starting tasks.
@@ -82,17 +96,18 @@ type BenchReport struct {
 	API      *BenchPath `json:"api,omitempty"`
 	SDK      *BenchPath `json:"sdk,omitempty"`
 	APIToSDK float64    `json:"api_to_sdk_ratio,omitempty"`
-	// APIOpen is the API on a second stack whose Temporal frontend checks
-	// no tokens (--compare-open-frontend); APIToOpen is the throughput
-	// with the check over that without.
-	APIOpen   *BenchPath `json:"api_open_frontend,omitempty"`
-	APIToOpen float64    `json:"api_to_open_frontend_ratio,omitempty"`
-	// Rounds is how many times each of API and APIOpen was measured, by
+	// Baseline is the API on a second stack without a safeguard
+	// (--compare, named by Compared); APIToBaseline is the throughput with
+	// the safeguard over that without.
+	Compared      string     `json:"compared,omitempty"`
+	Baseline      *BenchPath `json:"api_baseline,omitempty"`
+	APIToBaseline float64    `json:"api_to_baseline_ratio,omitempty"`
+	// Rounds is how many times each of API and Baseline was measured, by
 	// turns; each shows its median round.
 	Rounds int `json:"rounds,omitempty"`
 }
 
-// compareRounds is how often --compare-open-frontend measures each stack.
+// compareRounds is how often --compare measures each stack.
 const compareRounds = 3
 
 // medianRound is the round with the median throughput.
@@ -132,8 +147,12 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 	}
 
 	report := BenchReport{Task: o.Task, Params: o.Params, Clients: o.Clients, CPUs: runtime.NumCPU()}
+	comparison, compare := Comparisons[o.Compare]
+	if o.Compare != "" && !compare {
+		return fmt.Errorf("bench: --compare %q: want one of %s", o.Compare, strings.Join(slices.Sorted(maps.Keys(Comparisons)), ", "))
+	}
 	var tc client.Client
-	var open *apiBench // the API on a stack whose frontend checks no token
+	var baseline *apiBench // the API on the stack without the safeguard
 	if o.APIURL == "" {
 		if !o.OwnDataDir {
 			c.DataDir = ""
@@ -151,23 +170,25 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 			o.Token = token
 		}
 		tc = d.temporal
-		report.Engine = "embedded, file database (WAL, synchronous=normal, API submits group-committed)"
+		report.Engine = "embedded, file database (WAL; executions synchronous=normal with API submits group-committed, visibility synchronous=full)"
 		if c.Ephemeral {
 			report.Engine = "embedded, in memory"
 		}
-		if o.CompareOpenFrontend {
-			oc := c
-			oc.DataDir, oc.TemporalAddr, oc.FrontendOpen = "", "", true
-			url, token, _, stop, err := startBenchStack(ctx, oc, logger)
+		if compare {
+			bc := c
+			bc.DataDir, bc.TemporalAddr = "", ""
+			comparison.Apply(&bc)
+			url, token, _, stop, err := startBenchStack(ctx, bc, logger)
 			if err != nil {
 				return err
 			}
 			defer stop()
-			open = newAPIBench(url, token, o)
+			baseline = newAPIBench(url, token, o)
+			report.Compared = comparison.What
 		}
 	} else {
-		if o.CompareOpenFrontend {
-			return errors.New("bench: --compare-open-frontend needs the bench's own stacks, not --api")
+		if compare {
+			return errors.New("bench: --compare needs the bench's own stacks, not --api")
 		}
 		report.Engine = "external: " + o.APIURL + ", temporal " + c.TemporalAddr
 		key, err := c.signingKey(false)
@@ -202,8 +223,8 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 			return err
 		}
 	}
-	if open != nil {
-		if _, err := measure(ctx, "warm-up", warm, o.Clients, open.run, io.Discard); err != nil {
+	if baseline != nil {
+		if _, err := measure(ctx, "warm-up", warm, o.Clients, baseline.run, io.Discard); err != nil {
 			return err
 		}
 	}
@@ -219,7 +240,7 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if !o.SkipAPI && open == nil {
+	if !o.SkipAPI && baseline == nil {
 		if report.API, err = measure(ctx, "api", o.N, o.Clients, api.run, stderr); err != nil {
 			return err
 		}
@@ -229,11 +250,11 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 			return err
 		}
 	}
-	if open != nil {
+	if baseline != nil {
 		// Two stacks on one machine disturb each other, and the first
 		// measured pays for whatever the other still does: measure them by
 		// turns, in alternating order, and keep each one's median round.
-		var checked, opened []*BenchPath
+		var guarded, unguarded []*BenchPath
 		for round := range compareRounds {
 			for i := range 2 {
 				if (round+i)%2 == 0 {
@@ -241,20 +262,20 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 					if err != nil {
 						return err
 					}
-					checked = append(checked, p)
+					guarded = append(guarded, p)
 				} else {
-					p, err := measure(ctx, "api, open frontend", o.N, o.Clients, open.run, stderr)
+					p, err := measure(ctx, "api, "+o.Compare, o.N, o.Clients, baseline.run, stderr)
 					if err != nil {
 						return err
 					}
-					opened = append(opened, p)
+					unguarded = append(unguarded, p)
 				}
 			}
 		}
-		report.API, report.APIOpen = medianRound(checked), medianRound(opened)
+		report.API, report.Baseline = medianRound(guarded), medianRound(unguarded)
 		report.Rounds = compareRounds
-		if report.APIOpen.TasksPerSecond > 0 {
-			report.APIToOpen = report.API.TasksPerSecond / report.APIOpen.TasksPerSecond
+		if report.Baseline.TasksPerSecond > 0 {
+			report.APIToBaseline = report.API.TasksPerSecond / report.Baseline.TasksPerSecond
 		}
 	}
 	if report.API != nil && report.SDK != nil && report.SDK.TasksPerSecond > 0 {
@@ -492,7 +513,7 @@ func printBench(w io.Writer, r BenchReport, n int) {
 	fmt.Fprintf(w, "computor bench: %d × %s %s, %d clients, %d CPUs\nengine: %s\n\n", n, r.Task, r.Params, r.Clients, r.CPUs, r.Engine)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "path\ttasks/s\tsubmit p50\tp95\tp99\tfinished p50\tp99\tfailed\t")
-	for _, p := range []*BenchPath{r.API, r.APIOpen, r.SDK} {
+	for _, p := range []*BenchPath{r.API, r.Baseline, r.SDK} {
 		if p == nil {
 			continue
 		}
@@ -503,8 +524,8 @@ func printBench(w io.Writer, r BenchReport, n int) {
 	if r.APIToSDK > 0 {
 		fmt.Fprintf(w, "\nAPI/SDK throughput ratio: %.2f\n", r.APIToSDK)
 	}
-	if r.APIToOpen > 0 {
-		fmt.Fprintf(w, "API throughput, frontend checking tokens / not checking: %.2f (median of %d rounds each, by turns)\n", r.APIToOpen, r.Rounds)
+	if r.APIToBaseline > 0 {
+		fmt.Fprintf(w, "API throughput over that with %s: %.2f (median of %d rounds each, by turns)\n", r.Compared, r.APIToBaseline, r.Rounds)
 	}
 }
 

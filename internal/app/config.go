@@ -159,6 +159,10 @@ type Config struct {
 	// FrontendOpen leaves dev's Temporal frontend without a token check;
 	// only the bench sets it, to measure what the check costs.
 	FrontendOpen bool
+	// VisibilityNormal runs dev's visibility database at
+	// synchronous=NORMAL; only the bench sets it, to measure what FULL
+	// costs.
+	VisibilityNormal bool
 
 	legacySecret bool // COMPUTOR_JWT_SECRET is set
 }

@@ -188,3 +188,15 @@ func TestKeyCommands(t *testing.T) {
 		t.Fatalf("jwks key %+v (a private part must never be in it)", k)
 	}
 }
+
+// bench --compare names its baseline; an unknown one is refused by name
+// before any stack starts.
+func TestBenchCompareUnknown(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := Bench(t.Context(), Config{DataDir: t.TempDir()}, BenchOptions{N: 1, Clients: 1, Task: "example_long_running",
+		Params: `{"duration":0}`, Compare: "no-fsync-at-all"}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), `"no-fsync-at-all"`) || !strings.Contains(err.Error(), "visibility-normal") {
+		t.Fatalf("Bench with an unknown --compare: %v, want an error naming it and the known ones", err)
+	}
+}

@@ -109,6 +109,8 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 		Namespace: c.Namespace,
 		Logger:    logger,
 		Access:    access,
+
+		VisibilityNormal: c.VisibilityNormal,
 	})
 	if err != nil {
 		return nil, err
@@ -169,7 +171,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 		return nil, err
 	}
 	d.handler, err = apiHandler(api.Config{Temporal: d.temporal, Namespace: c.Namespace, Registry: d.registry,
-		Verifier: verifier, Store: st.deps.Store, Git: st.repos, Metrics: mreg, Logger: logger, Sync: d.server.Sync, JWKS: jwks, BodyTimeout: c.BodyTimeout})
+		Verifier: verifier, Store: st.deps.Store, Git: st.repos, Metrics: mreg, Logger: logger, Sync: d.server.Sync, SyncErr: d.server.SyncErr, JWKS: jwks, BodyTimeout: c.BodyTimeout})
 	if err != nil {
 		return nil, err
 	}

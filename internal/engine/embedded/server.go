@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.temporal.io/server/common/authorization"
@@ -58,6 +59,10 @@ type ServerConfig struct {
 	// The server's own services then reach it through an internal
 	// frontend on loopback that takes no token.
 	Access *Access
+	// VisibilityNormal runs the visibility database at synchronous=NORMAL
+	// instead of FULL, losing its durability: only to measure what FULL
+	// costs (computor bench --compare visibility-normal).
+	VisibilityNormal bool
 }
 
 func (c ServerConfig) withDefaults() ServerConfig {
@@ -79,6 +84,8 @@ type Server struct {
 	cfg    ServerConfig
 	server temporal.Server
 	wal    *walsync.Syncer // nil when ephemeral
+	// syncFailed logs the first failure of Sync once.
+	syncFailed sync.Once
 }
 
 // DefaultDynamicConfig is the dynamic config of the embedded server. The
@@ -125,7 +132,10 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		if err := ensureSchema(path); err != nil {
 			return nil, err
 		}
-		sqlCfg.DatabaseName = path
+		if err := expectSQLite(path, syncNormal); err != nil {
+			return nil, fmt.Errorf("temporal database: %w", err)
+		}
+		sqlCfg.DatabaseName = uriPath(path)
 		for k, v := range SQLitePragmas() {
 			sqlCfg.ConnectAttributes[k] = v
 		}
@@ -136,14 +146,30 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	// Visibility (the records GET /tasks lists) lives in a file of its
 	// own: its writes then commit beside the executions' instead of
 	// queueing behind them on one connection.
+	// Its commits are fsynced each (synchronous=FULL): they are not on a
+	// request's path, and the group commit of temporal.db does not cover
+	// this file. Without it, a power loss could keep the deletion of a
+	// finished visibility task (in temporal.db, made durable by the next
+	// submit's fsync) but lose the record it wrote, and GET /tasks would
+	// miss that task for good.
 	visCfg := sqlCfg
 	if !cfg.Ephemeral {
 		v := *sqlCfg
 		v.ConnectAttributes = maps.Clone(sqlCfg.ConnectAttributes)
-		v.DatabaseName = filepath.Join(cfg.DataDir, VisibilityDatabaseFile)
-		if err := ensureSchema(v.DatabaseName); err != nil {
+		visSync := syncFull
+		v.ConnectAttributes["synchronous"] = "full"
+		if cfg.VisibilityNormal {
+			visSync = syncNormal
+			v.ConnectAttributes["synchronous"] = "normal"
+		}
+		visPath := filepath.Join(cfg.DataDir, VisibilityDatabaseFile)
+		if err := ensureSchema(visPath); err != nil {
 			return nil, err
 		}
+		if err := expectSQLite(visPath, visSync); err != nil {
+			return nil, fmt.Errorf("temporal visibility database: %w", err)
+		}
+		v.DatabaseName = uriPath(visPath)
 		visCfg = &v
 	}
 
@@ -283,7 +309,23 @@ func (s *Server) Sync() error {
 	if s.wal == nil {
 		return nil
 	}
-	return s.wal.Sync()
+	err := s.wal.Sync()
+	if err != nil {
+		s.syncFailed.Do(func() {
+			s.cfg.Logger.Error("the Temporal database could not be synced to disk: submits and cancels are refused (503) and /readyz is not ready until a restart",
+				"err", err, "what_to_do", "check the disk (dmesg, free space) under the data dir, then restart computor: SQLite recovers from what is on the disk; tasks acknowledged before the failure are kept")
+		})
+	}
+	return err
+}
+
+// SyncErr is the fsync failure that stopped Sync for good, nil while
+// syncing works: a reason to report not ready.
+func (s *Server) SyncErr() error {
+	if s.wal == nil {
+		return nil
+	}
+	return s.wal.Err()
 }
 
 // SQLitePragmas are the SQLite settings of the file database. WAL lets
@@ -319,7 +361,7 @@ func ensureSchema(path string) error {
 	_ = os.Remove(tmp)
 	err := sqliteschema.SetupSchema(&config.SQL{
 		PluginName:        sqliteplugin.PluginName,
-		DatabaseName:      tmp,
+		DatabaseName:      uriPath(tmp),
 		ConnectAttributes: map[string]string{"mode": "rwc"},
 	})
 	if err != nil {

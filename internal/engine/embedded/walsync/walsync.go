@@ -4,6 +4,12 @@
 // fsynced. An fsync of the WAL afterwards makes that commit, and every one
 // before it, survive a power loss; the API syncs before it acknowledges a
 // submit, and concurrent submits share one fsync.
+//
+// The first failed fsync is permanent, as PostgreSQL treats it: after an
+// I/O error the kernel may mark the lost pages clean, so a later fsync
+// that succeeds proves nothing about the commits before it. Every Sync
+// after a failure fails, until the process restarts and SQLite recovers
+// from what is on the disk.
 package walsync
 
 import (
@@ -12,35 +18,43 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
+
+// ErrFailed wraps every error of a Syncer once an fsync has failed.
+var ErrFailed = errors.New("an fsync failed, so acknowledged commits may not be on the disk")
 
 // Syncer fsyncs one file on behalf of many callers. A caller waits for an
 // fsync that began after it called; one fsync serves every caller waiting
-// when it begins.
+// when it begins, and each caller gets the result of the round that
+// served it.
 type Syncer struct {
 	fsync func() error
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	begun   uint64 // rounds started
-	done    uint64 // rounds finished
-	running bool
-	err     error // of the round that finished last
+	mu       sync.Mutex
+	cond     *sync.Cond
+	begun    uint64 // rounds started
+	done     uint64 // rounds finished
+	running  bool
+	waiting  int    // callers waiting for a round to end
+	failedAt uint64 // the first round that failed; 0 for none
+	failure  error  // its error
 }
 
-// New returns a Syncer for the file at path. A missing file counts as
-// synced: SQLite removes its WAL only after checkpointing it into the
-// database file, which it syncs first.
+// New returns a Syncer for the WAL file at path. The file must exist: the
+// database holds it open while it runs, so a missing one means the
+// database writes elsewhere (another path) and syncing it would prove
+// nothing.
 func New(path string) *Syncer {
 	var dirSynced bool
 	return newSyncer(func() error {
-		if err := syncPath(path, true); err != nil {
+		if err := fsyncPath(path); err != nil {
 			return err
 		}
 		if !dirSynced {
 			// The file's directory entry, once, so the file itself
 			// survives. Only one round runs at a time.
-			if err := syncPath(filepath.Dir(path), false); err != nil {
+			if err := fsyncPath(filepath.Dir(path)); err != nil {
 				return err
 			}
 			dirSynced = true
@@ -56,14 +70,21 @@ func newSyncer(fsync func() error) *Syncer {
 }
 
 // Sync returns once everything written to the file before the call is on
-// the disk.
+// the disk. After a failed fsync it fails at once, every time.
 func (s *Syncer) Sync() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	need := s.begun + 1
-	for s.done < need {
+	// The first round to begin after this call serves it: rounds run one
+	// at a time, so that is round begun+1.
+	mine := s.begun + 1
+	for s.done < mine {
+		if s.failedAt != 0 {
+			break
+		}
 		if s.running {
+			s.waiting++
 			s.cond.Wait()
+			s.waiting--
 			continue
 		}
 		s.running = true
@@ -74,23 +95,57 @@ func (s *Syncer) Sync() error {
 		s.mu.Lock()
 		s.running = false
 		s.done = round
-		s.err = err
+		if err != nil && s.failedAt == 0 {
+			s.failedAt, s.failure = round, err
+		}
 		s.cond.Broadcast()
 	}
-	return s.err
+	if s.failedAt != 0 && s.failedAt <= mine {
+		return s.failedErr()
+	}
+	return nil
 }
 
-func syncPath(path string, missingOK bool) error {
-	f, err := os.Open(path)
-	if missingOK && errors.Is(err, os.ErrNotExist) {
+// Err is the failure that broke the Syncer, nil while it works: a reason
+// to report not ready.
+func (s *Syncer) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failedAt == 0 {
 		return nil
+	}
+	return s.failedErr()
+}
+
+func (s *Syncer) failedErr() error {
+	return fmt.Errorf("%w: %w", ErrFailed, s.failure)
+}
+
+// injected, when set, is the error every fsync returns: the seam of
+// fault tests.
+var injected atomic.Pointer[error]
+
+func fsyncPath(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("sync %s: the file is missing, so the database writes elsewhere: %w", path, err)
 	}
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	defer f.Close()
+	if p := injected.Load(); p != nil {
+		return fmt.Errorf("sync %s: %w", path, *p)
+	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	return nil
+}
+
+// InjectFsyncError makes every fsync of this package, in every Syncer of
+// the process, fail with err until restore is called. For fault tests.
+func InjectFsyncError(err error) (restore func()) {
+	injected.Store(&err)
+	return func() { injected.Store(nil) }
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,34 +57,128 @@ func TestSyncWaitsForARoundThatBeganAfterTheCall(t *testing.T) {
 	}
 }
 
-func TestSyncReportsTheError(t *testing.T) {
-	boom := errors.New("disk on fire")
+// The first fsync error sticks: a later fsync that succeeds proves
+// nothing, since the kernel may have marked the lost pages clean.
+func TestSyncErrorIsPermanent(t *testing.T) {
+	boom := errors.New("EIO")
+	var calls int
 	fail := true
 	s := newSyncer(func() error {
+		calls++
 		if fail {
 			return boom
 		}
 		return nil
 	})
-	if err := s.Sync(); !errors.Is(err, boom) {
-		t.Fatalf("Sync = %v, want %v", err, boom)
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err before any round = %v", err)
+	}
+	if err := s.Sync(); !errors.Is(err, boom) || !errors.Is(err, ErrFailed) {
+		t.Fatalf("Sync = %v, want %v and ErrFailed", err, boom)
 	}
 	fail = false
+	for range 3 {
+		if err := s.Sync(); !errors.Is(err, boom) || !errors.Is(err, ErrFailed) {
+			t.Fatalf("Sync after a failure = %v, want the failure again", err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("%d fsyncs, want 1: none after the failure", calls)
+	}
+	if err := s.Err(); !errors.Is(err, boom) {
+		t.Errorf("Err = %v, want the failure", err)
+	}
+}
+
+// Each caller gets the result of the round that served it: a round that
+// succeeded is not spoiled by a later one that failed, and a caller whose
+// round never ran fails.
+func TestSyncEachCallerGetsItsRound(t *testing.T) {
+	boom := errors.New("EIO")
+	first := make(chan struct{})   // round 1 has begun
+	release := make(chan struct{}) // round 1 may end
+	var round int
+	s := newSyncer(func() error {
+		round++
+		switch round {
+		case 1:
+			close(first)
+			<-release
+			return nil
+		default:
+			return boom
+		}
+	})
+	errs := make(chan error, 3)
+	go func() { errs <- s.Sync() }() // runs round 1, which succeeds
+	<-first
+	// These two call while round 1 runs: round 2 serves them, and fails.
+	var wg sync.WaitGroup
+	late := make(chan error, 2)
+	for range 2 {
+		wg.Go(func() { late <- s.Sync() })
+	}
+	waitForWaiters(t, s, 2)
+	close(release)
+	if err := <-errs; err != nil {
+		t.Errorf("the caller of round 1 got %v, want its own round's success", err)
+	}
+	wg.Wait()
+	close(late)
+	for err := range late {
+		if !errors.Is(err, boom) {
+			t.Errorf("a caller of round 2 got %v, want its round's failure", err)
+		}
+	}
+}
+
+// waitForWaiters waits until n callers wait for the running round.
+func waitForWaiters(t *testing.T, s *Syncer, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		s.mu.Lock()
+		w := s.waiting
+		s.mu.Unlock()
+		if w >= n {
+			return
+		}
+	}
+	t.Fatalf("fewer than %d callers wait", n)
+}
+
+// An injected I/O error at the real file's fsync: the seam the
+// embedded server's own fault test uses too.
+func TestNewFsyncError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db-wal")
+	if err := os.WriteFile(path, []byte("frames"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := New(path)
 	if err := s.Sync(); err != nil {
-		t.Fatalf("Sync after recovery = %v", err)
+		t.Fatal(err)
+	}
+	restore := InjectFsyncError(errors.New("input/output error"))
+	err := s.Sync()
+	restore()
+	if !errors.Is(err, ErrFailed) {
+		t.Fatalf("Sync with a failing fsync = %v, want ErrFailed", err)
+	}
+	if err := s.Sync(); !errors.Is(err, ErrFailed) {
+		t.Fatalf("Sync after the disk recovered = %v, want the failure to stick", err)
 	}
 }
 
 func TestNewSyncsARealFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "db-wal")
-	s := New(path)
-	if err := s.Sync(); err != nil {
-		t.Fatalf("missing file: %v", err)
+	// A missing WAL: the database writes somewhere else.
+	if err := New(path).Sync(); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("missing file: %v, want an error that says so", err)
 	}
 	if err := os.WriteFile(path, []byte("frames"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	s := New(path)
 	if err := s.Sync(); err != nil {
 		t.Fatalf("existing file: %v", err)
 	}
