@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -156,22 +155,27 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) error {
 	sem := make(chan struct{}, 8)
 	for i, wf := range resp.GetExecutions() {
 		infos[i] = visibleInfo(wf)
-		if infos[i].Status != StatusQueued {
-			continue
-		}
-		// Visibility does not know whether a running task has started;
-		// Describe does.
+		// Visibility does not know whether a running task has started,
+		// nor when or where any task ran: Describe and the history do, as
+		// for GET /tasks/{id}.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			ctx, cancel := context.WithCancel(r.Context())
-			defer cancel()
-			desc, err := s.temporal.DescribeWorkflowExecution(ctx, wf.GetExecution().GetWorkflowId(), wf.GetExecution().GetRunId())
-			if err == nil {
-				infos[i] = baseInfo(desc)
+			id, runID := wf.GetExecution().GetWorkflowId(), wf.GetExecution().GetRunId()
+			info := infos[i]
+			if info.Status == StatusQueued {
+				desc, err := s.temporal.DescribeWorkflowExecution(r.Context(), id, runID)
+				if err != nil {
+					return
+				}
+				info = baseInfo(desc)
 			}
+			if h, err := s.readHistory(r.Context(), id, runID); err == nil {
+				h.apply(&info)
+			}
+			infos[i] = info
 		}()
 	}
 	wg.Wait()

@@ -2,6 +2,9 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/tasks"
@@ -114,6 +118,9 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		return p // nothing started
 	}
 	typ, ok := s.registry.Get(req.TaskName)
+	if reason, unavailable := s.registry.Unavailable(req.TaskName); !ok && unavailable {
+		return problem(http.StatusServiceUnavailable, "%s is unavailable on this stack: %s", req.TaskName, reason)
+	}
 	if !ok {
 		p := problem(http.StatusBadRequest, "unknown task type %q", req.TaskName)
 		p.KnownTaskTypes = s.registry.Names()
@@ -140,8 +147,18 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	id := typ.Name() + "-" + uuid.NewString()
+	var digest string
 	if key != "" {
-		id = typ.Name() + "-" + uuid.NewSHA1(idempotencyNamespace, []byte(claims.Subject+"\x00"+key)).String()
+		id = idempotentID(typ.Name(), claims.Subject, key)
+		if digest, err = requestDigest(typ.Name(), params, req); err != nil {
+			return err
+		}
+		// The key names one request of this caller, whatever its type.
+		if other, err := s.keyUsedByAnotherType(r.Context(), typ.Name(), claims.Subject, key); err != nil {
+			return err
+		} else if other != "" {
+			return keyReused(other)
+		}
 	}
 	opts := typ.StartOptions(tasks.Start{
 		ID:        id,
@@ -150,6 +167,7 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		Delay:     time.Duration(req.Delay * float64(time.Second)),
 		// One student's many runs do not starve another's.
 		FairnessKey: typ.FairnessKey(params),
+		Request:     digest,
 	})
 	_, err = s.temporal.ExecuteWorkflow(r.Context(), opts, typ.Name(), params)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
@@ -157,6 +175,15 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("start task %s: %w", id, err)
 	}
 	noteTaskID(r.Context(), id)
+	if key != "" {
+		// The task may be an earlier one with this key: it must be of the
+		// same request, or the retry would silently get another's result.
+		if same, err := s.sameRequest(r.Context(), id, digest); err != nil {
+			return err
+		} else if !same {
+			return keyReused(id)
+		}
+	}
 	if err := s.durable(); err != nil {
 		// The task exists, but a power loss might undo it: say which it
 		// is, so the client looks it up instead of starting another.
@@ -178,6 +205,76 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		Message: fmt.Sprintf("Task '%s' submitted successfully", typ.Name()),
 	})
 	return nil
+}
+
+// idempotentID is the task id of a submit with an Idempotency-Key: the
+// same for the same caller, key and task type.
+func idempotentID(taskName, subject, key string) string {
+	return taskName + "-" + uuid.NewSHA1(idempotencyNamespace, []byte(subject+"\x00"+key)).String()
+}
+
+// requestDigest identifies a submit's request: the task type and what the
+// API made of its parameters, priority and delay.
+func requestDigest(taskName string, params any, req SubmitParams) (string, error) {
+	b, err := json.Marshal(struct {
+		TaskName   string  `json:"task_name"`
+		Parameters any     `json:"parameters"`
+		Priority   int     `json:"priority"`
+		Delay      float64 `json:"delay"`
+	}{taskName, params, req.Priority, req.Delay})
+	if err != nil {
+		return "", fmt.Errorf("request digest: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// keyReused is the 422 of an Idempotency-Key sent again with another
+// request.
+func keyReused(taskID string) *Problem {
+	p := problem(http.StatusUnprocessableEntity, "this Idempotency-Key was used for another request, which started task %s; use a new key for a new request", taskID)
+	p.TaskID = taskID
+	p.Errors = []derrors.FieldError{{Field: "Idempotency-Key", Message: "used before with another task_name, parameters, priority or delay"}}
+	return p
+}
+
+// sameRequest reports whether task id was started by the request with
+// this digest. A task from before digests were kept counts as the same.
+func (s *Server) sameRequest(ctx context.Context, id, digest string) (bool, error) {
+	desc, err := s.temporal.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return false, fmt.Errorf("describe task %s: %w", id, err)
+	}
+	p := desc.GetWorkflowExecutionInfo().GetMemo().GetFields()[tasks.MemoRequest]
+	if p == nil {
+		return true, nil
+	}
+	var kept string
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &kept); err != nil {
+		return false, fmt.Errorf("task %s: memo %s: %w", id, tasks.MemoRequest, err)
+	}
+	return kept == digest, nil
+}
+
+// keyUsedByAnotherType returns the id of a task of another type that this
+// caller started with the same key; "" if none.
+func (s *Server) keyUsedByAnotherType(ctx context.Context, taskName, subject, key string) (string, error) {
+	for _, name := range s.registry.Names() {
+		if name == taskName {
+			continue
+		}
+		id := idempotentID(name, subject, key)
+		_, err := s.temporal.DescribeWorkflowExecution(ctx, id, "")
+		var notFound *serviceerror.NotFound
+		switch {
+		case err == nil:
+			return id, nil
+		case errors.As(err, &notFound):
+		default:
+			return "", fmt.Errorf("describe task %s: %w", id, err)
+		}
+	}
+	return "", nil
 }
 
 // idempotencyKey returns the Idempotency-Key header, checked.

@@ -12,6 +12,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
@@ -45,6 +46,9 @@ type TaskInfo struct {
 	Progress   *tasks.Progress `json:"progress"`
 	Retries    int             `json:"retries"`
 	Submitter  string          `json:"submitter"`
+	// Hint says why a task waits, when the API can tell: no worker polls
+	// the queue of a QUEUED task.
+	Hint string `json:"hint,omitempty"`
 }
 
 // describeTask fetches a task the caller may see. A task of another user is
@@ -144,10 +148,11 @@ func progressOf(details *commonpb.Payloads) *tasks.Progress {
 		return nil
 	}
 	var p *tasks.Progress
-	if err := converter.GetDefaultDataConverter().FromPayload(details.GetPayloads()[0], &p); err != nil {
+	if err := converter.GetDefaultDataConverter().FromPayload(details.GetPayloads()[0], &p); err != nil || p == nil {
 		return nil
 	}
-	return p
+	r := p.Rounded()
+	return &r
 }
 
 // history is what a task's event history adds to Describe.
@@ -195,6 +200,12 @@ func (s *Server) fullInfo(ctx context.Context, desc *workflowservice.DescribeWor
 	if err != nil {
 		return info, nil, err
 	}
+	h.apply(&info)
+	return info, h.close, nil
+}
+
+// apply adds what the history tells to info.
+func (h history) apply(info *TaskInfo) {
 	info.StartedAt = h.startedAt
 	if info.StartedAt != nil && info.Status == StatusQueued {
 		info.Status = StatusStarted
@@ -206,7 +217,6 @@ func (s *Server) fullInfo(ctx context.Context, desc *workflowservice.DescribeWor
 	if msg := closeError(h.close); msg != "" {
 		info.Error = &msg
 	}
-	return info, h.close, nil
 }
 
 // closeError is the readable error of a task that did not finish well.
@@ -272,6 +282,28 @@ func (s *Server) serveTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if info.Status == StatusQueued {
+		info.Hint = s.queueHint(r.Context(), info.Queue)
+	}
 	writeJSON(w, http.StatusOK, info)
 	return nil
+}
+
+// queueHint is a hint for a task waiting in queue: that no worker polls
+// it. "" when one does, or when Temporal cannot tell.
+func (s *Server) queueHint(ctx context.Context, queue string) string {
+	resp, err := s.temporal.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
+		Namespace:     s.namespace,
+		TaskQueue:     &taskqueuepb.TaskQueue{Name: queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		TaskQueueType: enumspb.TASK_QUEUE_TYPE_WORKFLOW,
+	})
+	if err != nil {
+		return ""
+	}
+	for _, p := range resp.GetPollers() {
+		if time.Since(p.GetLastAccessTime().AsTime()) <= PollerWindow {
+			return ""
+		}
+	}
+	return fmt.Sprintf("no worker is polling %s (none in the last %s): start one with `computor worker`, or check GET /tasks/workers/status", queue, PollerWindow)
 }

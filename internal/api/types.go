@@ -22,6 +22,9 @@ func (s *Server) serveTypes(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) serveType(w http.ResponseWriter, r *http.Request, name string) error {
 	t, ok := s.registry.Get(name)
+	if reason, unavailable := s.registry.Unavailable(name); !ok && unavailable {
+		return problem(http.StatusServiceUnavailable, "%s is unavailable on this stack: %s", name, reason)
+	}
 	if !ok {
 		p := problem(http.StatusNotFound, "unknown task type %q", name)
 		p.KnownTaskTypes = s.registry.Names()

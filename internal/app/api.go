@@ -17,7 +17,6 @@ import (
 	"github.com/computor-org/computor-go/internal/auth"
 	"github.com/computor-org/computor-go/internal/engine"
 	"github.com/computor-org/computor-go/internal/metrics"
-	"github.com/computor-org/computor-go/internal/tasks/catalog"
 )
 
 // API serves the HTTP API against the Temporal cluster at
@@ -60,7 +59,8 @@ func API(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.close()
-	reg, err := catalog.New(st.deps, !cfg.NoTesting)
+	st.testing, st.noTesting = !cfg.NoTesting, "this deployment runs no sandbox (computor api --no-testing)"
+	reg, err := st.registry()
 	if err != nil {
 		return err
 	}

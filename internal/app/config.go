@@ -28,6 +28,7 @@ import (
 	"github.com/computor-org/computor-go/internal/sandbox"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
+	"github.com/computor-org/computor-go/internal/tasks/catalog"
 	"github.com/computor-org/computor-go/internal/worker"
 )
 
@@ -497,9 +498,24 @@ type stack struct {
 	deps  tasks.Deps
 	repos *git.Local
 	// testing says whether the testing tasks can run: a worker needs a
-	// working sandbox, the API trusts its workers to have one.
-	testing bool
-	closers []func()
+	// working sandbox, the API trusts its workers to have one. When not,
+	// noTesting says why, for whoever submits one.
+	testing   bool
+	noTesting string
+	closers   []func()
+}
+
+// registry is the catalog of task types this stack runs; the testing
+// types, when they cannot run, are known as unavailable with the reason.
+func (s *stack) registry() (*tasks.Registry, error) {
+	reg, err := catalog.New(s.deps, s.testing)
+	if err != nil {
+		return nil, err
+	}
+	if !s.testing {
+		reg.SetUnavailable(s.noTesting, catalog.Testing()...)
+	}
+	return reg, nil
 }
 
 func (s *stack) close() {
@@ -537,13 +553,13 @@ func (c Config) openStack(ctx context.Context, withSandbox bool, logger *slog.Lo
 		return nil, fmt.Errorf("sandbox: %w", err)
 	case err != nil:
 		logger.Warn("student_testing and submission_processing are off: no working sandbox (apt-get install bubblewrap)", "err", err)
-		s.testing = false
+		s.testing, s.noTesting = false, "no working sandbox here: install bubblewrap (apt-get install bubblewrap) and restart"
 	case !sb.Isolation().Complete() && c.SandboxStrict:
 		iso := sb.Isolation()
 		_ = sb.Close()
 		logger.Error("student_testing and submission_processing are off: "+EnvSandboxStrict+"=1 and the sandbox lacks a defence on this host",
 			"isolation", iso.String(), "why", strings.Join(iso.Notes, "; "))
-		s.testing = false
+		s.testing, s.noTesting = false, "the sandbox lacks a defence on this host and "+EnvSandboxStrict+"=1 asks for all of them"
 	default:
 		s.deps.Sandbox = sb
 		s.closers = append(s.closers, func() { _ = sb.Close() })

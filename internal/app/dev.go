@@ -24,7 +24,6 @@ import (
 	"github.com/computor-org/computor-go/internal/engine/embedded"
 	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/tasks"
-	"github.com/computor-org/computor-go/internal/tasks/catalog"
 	"github.com/computor-org/computor-go/internal/worker"
 )
 
@@ -80,7 +79,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	}
 	d.closers = append(d.closers, st.close)
 	d.deps = st.deps
-	if d.registry, err = catalog.New(st.deps, st.testing); err != nil {
+	if d.registry, err = st.registry(); err != nil {
 		return nil, err
 	}
 

@@ -14,7 +14,6 @@ import (
 	"github.com/computor-org/computor-go/internal/metrics"
 	"github.com/computor-org/computor-go/internal/sandbox"
 	"github.com/computor-org/computor-go/internal/tasks"
-	"github.com/computor-org/computor-go/internal/tasks/catalog"
 	"github.com/computor-org/computor-go/internal/worker"
 )
 
@@ -79,7 +78,7 @@ func Worker(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.close()
-	reg, err := catalog.New(st.deps, st.testing)
+	reg, err := st.registry()
 	if err != nil {
 		return err
 	}

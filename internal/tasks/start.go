@@ -26,7 +26,14 @@ type Start struct {
 	// FairnessKey shares dispatch fairly among keys within a priority: the
 	// tasks of one key do not starve another's. Empty: one shared key.
 	FairnessKey string
+	// Request, when set, is a digest of the request that started the
+	// task, kept in the memo (MemoRequest) so that a retry with the same
+	// idempotency key but another request can be told apart.
+	Request string
 }
+
+// MemoRequest is the memo field of Start.Request.
+const MemoRequest = "request_sha256"
 
 // StartOptions returns the Temporal options that start a task of this type.
 // A second start with the same ID finds the first task, running or ended,
@@ -44,9 +51,7 @@ func (t *Type) StartOptions(s Start) client.StartWorkflowOptions {
 		),
 		// The Web UI shows Temporal's priority key as "Priority"; the memo
 		// says what the API's priority was, and how it became the key.
-		Memo: map[string]any{"submitter": s.Submitter, "priority": s.Priority,
-			"priority_key": fmt.Sprintf("the UI's Priority %d is Temporal's key for API priority %d (key 1 is dispatched first, 5 last)",
-				PriorityKey(s.Priority), s.Priority)},
+		Memo:                     memo(s),
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		// When a worker shares this process's client and has a free slot
@@ -56,4 +61,14 @@ func (t *Type) StartOptions(s Start) client.StartWorkflowOptions {
 		// which must wait on the server.
 		EnableEagerStart: s.Delay == 0,
 	}
+}
+
+func memo(s Start) map[string]any {
+	m := map[string]any{"submitter": s.Submitter, "priority": s.Priority,
+		"priority_key": fmt.Sprintf("the UI's Priority %d is Temporal's key for API priority %d (key 1 is dispatched first, 5 last)",
+			PriorityKey(s.Priority), s.Priority)}
+	if s.Request != "" {
+		m[MemoRequest] = s.Request
+	}
+	return m
 }

@@ -232,6 +232,8 @@ func (r *Registry) RegisterWorkflows(w worker.WorkflowRegistry) {
 type Registry struct {
 	types  []*Type
 	byName map[string]*Type
+	// unavailable are types this stack knows but cannot run, with why.
+	unavailable map[string]string
 }
 
 // NewRegistry returns a registry of the given types. A duplicate name or an
@@ -262,6 +264,26 @@ func NewRegistry(types ...*Type) (*Registry, error) {
 func (r *Registry) Get(name string) (*Type, bool) {
 	t, ok := r.byName[name]
 	return t, ok
+}
+
+// SetUnavailable marks task types this stack knows but cannot run (they
+// are not in the registry), with the reason a submit of one is told.
+func (r *Registry) SetUnavailable(reason string, names ...string) {
+	if r.unavailable == nil {
+		r.unavailable = map[string]string{}
+	}
+	for _, n := range names {
+		if _, ok := r.byName[n]; !ok {
+			r.unavailable[n] = reason
+		}
+	}
+}
+
+// Unavailable says why a task type that is not in the registry cannot
+// run here; false if this stack does not know it at all.
+func (r *Registry) Unavailable(name string) (reason string, ok bool) {
+	reason, ok = r.unavailable[name]
+	return reason, ok
 }
 
 // Names returns the names of all task types, in registration order.
