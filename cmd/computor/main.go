@@ -139,6 +139,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	storeFlags(fs, &c)
 	fs.StringVar(&c.APIAddr, "api-addr", c.APIAddr, "where the API listens ("+app.EnvAPIAddr+")")
 	fs.StringVar(&c.UIAddr, "ui-addr", c.UIAddr, "where the Temporal Web UI listens ("+app.EnvUIAddr+")")
+	fs.StringVar(&c.TemporalHTTPAddr, "temporal-http-addr", c.TemporalHTTPAddr, "where Temporal's HTTP API and Nexus listen ("+app.EnvTemporalHTTPAddr+")")
 	fs.BoolVar(&c.Ephemeral, "ephemeral", false, "keep Temporal's database in memory: nothing survives a restart")
 	fs.BoolVar(&c.NoUI, "no-ui", false, "do not serve the Web UI")
 	fs.IntVar(&c.MaxActivities, "max-activities", 0, "activities the worker runs at once per queue (default 100 per CPU)")

@@ -80,6 +80,8 @@ func noteTaskID(ctx context.Context, id string) {
 }
 
 // withLog logs each request: 5xx as errors, 4xx at info, the rest at debug.
+// A git request's 401 without credentials is git's normal first try
+// (it asks for credentials only once told to): debug, not info.
 func (s *Server) withLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -89,7 +91,7 @@ func (s *Server) withLog(next http.Handler) http.Handler {
 		level := slog.LevelDebug
 		if rec.status >= 500 {
 			level = slog.LevelError
-		} else if rec.status >= 400 {
+		} else if rec.status >= 400 && !gitChallenge(r, rec.status) {
 			level = slog.LevelInfo
 		}
 		if !s.logger.Enabled(r.Context(), level) {
@@ -241,4 +243,10 @@ func claimsOf(r *http.Request) *auth.Claims {
 		panic("api: handler without authenticate")
 	}
 	return c
+}
+
+// gitChallenge reports whether a 401 answers a git request that carried no
+// credentials: the challenge git expects before it sends them.
+func gitChallenge(r *http.Request, status int) bool {
+	return status == http.StatusUnauthorized && strings.HasPrefix(r.URL.Path, "/git/") && r.Header.Get("Authorization") == ""
 }

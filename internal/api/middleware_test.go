@@ -317,3 +317,31 @@ func TestStatusRecorder(t *testing.T) {
 		}
 	}
 }
+
+// A git client's first request carries no credentials and gets a 401, as
+// git expects: that is logged at debug. A 401 anywhere else, or a git
+// request with wrong credentials, stays at info.
+func TestWithLogGitChallenge(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h := b.server.withLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	for _, tc := range []struct {
+		path, auth, level string
+	}{
+		{"/git/course/assignments.git/info/refs", "", "DEBUG"},
+		{"/git/course/assignments.git/info/refs", "Basic eDp5", "INFO"},
+		{"/tasks", "", "INFO"},
+	} {
+		b.logs.Reset()
+		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if logs := b.logs.String(); !strings.Contains(logs, "level="+tc.level) || !strings.Contains(logs, "status=401") {
+			t.Errorf("%s (auth %q): %s, want level %s", tc.path, tc.auth, logs, tc.level)
+		}
+	}
+}

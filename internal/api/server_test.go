@@ -391,3 +391,9 @@ func TestHandlerRoutes(t *testing.T) {
 		}
 	})
 }
+
+func (b *syncBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}

@@ -316,6 +316,7 @@ func startBenchStack(ctx context.Context, c Config, logger *slog.Logger) (url, t
 	if c.TemporalAddr == "" {
 		c.TemporalAddr = freeLoopbackAddr()
 	}
+	c.TemporalHTTPAddr = freeLoopbackAddr()
 	c.APIAddr, c.NoUI = "127.0.0.1:0", true
 	if d, err = startDev(ctx, c, logger); err != nil {
 		return "", "", nil, nil, err

@@ -43,23 +43,24 @@ const (
 	EnvJWTMaxLife  = "COMPUTOR_JWT_MAX_LIFETIME"
 	// EnvJWTSecret was the HS256 secret; a setting of it is refused with
 	// the way to the key that replaced it.
-	EnvJWTSecret     = "COMPUTOR_JWT_SECRET"
-	EnvJWKSURL       = "COMPUTOR_JWT_JWKS_URL"
-	EnvJWTIssuer     = "COMPUTOR_JWT_ISSUER"
-	EnvJWTAudience   = "COMPUTOR_JWT_AUDIENCE"
-	EnvLogLevel      = "COMPUTOR_LOG_LEVEL"
-	EnvLogFormat     = "COMPUTOR_LOG_FORMAT"
-	EnvDatabaseURL   = "COMPUTOR_DATABASE_URL"
-	EnvReposDir      = "COMPUTOR_REPOS_DIR"
-	EnvWorkDir       = "COMPUTOR_WORK_DIR"
-	EnvSandboxStrict = "COMPUTOR_SANDBOX_STRICT"
-	EnvTemporalAddr  = "TEMPORAL_ADDRESS"
-	EnvTLSCert       = "TEMPORAL_TLS_CERT"
-	EnvTLSKey        = "TEMPORAL_TLS_KEY"
-	EnvTLSCA         = "TEMPORAL_TLS_CA"
-	EnvTLSServer     = "TEMPORAL_TLS_SERVER_NAME"
-	EnvAPIKey        = "TEMPORAL_API_KEY"
-	EnvNamespace     = "TEMPORAL_NAMESPACE"
+	EnvJWTSecret        = "COMPUTOR_JWT_SECRET"
+	EnvJWKSURL          = "COMPUTOR_JWT_JWKS_URL"
+	EnvJWTIssuer        = "COMPUTOR_JWT_ISSUER"
+	EnvJWTAudience      = "COMPUTOR_JWT_AUDIENCE"
+	EnvLogLevel         = "COMPUTOR_LOG_LEVEL"
+	EnvLogFormat        = "COMPUTOR_LOG_FORMAT"
+	EnvDatabaseURL      = "COMPUTOR_DATABASE_URL"
+	EnvReposDir         = "COMPUTOR_REPOS_DIR"
+	EnvWorkDir          = "COMPUTOR_WORK_DIR"
+	EnvSandboxStrict    = "COMPUTOR_SANDBOX_STRICT"
+	EnvTemporalAddr     = "TEMPORAL_ADDRESS"
+	EnvTemporalHTTPAddr = "COMPUTOR_TEMPORAL_HTTP_ADDR"
+	EnvTLSCert          = "TEMPORAL_TLS_CERT"
+	EnvTLSKey           = "TEMPORAL_TLS_KEY"
+	EnvTLSCA            = "TEMPORAL_TLS_CA"
+	EnvTLSServer        = "TEMPORAL_TLS_SERVER_NAME"
+	EnvAPIKey           = "TEMPORAL_API_KEY"
+	EnvNamespace        = "TEMPORAL_NAMESPACE"
 )
 
 // Defaults of a zero Config field.
@@ -90,6 +91,9 @@ type Config struct {
 	// listens, where api, worker and bench connect. Default
 	// engine.DefaultTemporalAddr.
 	TemporalAddr string
+	// TemporalHTTPAddr is where dev's Temporal serves its HTTP API and
+	// Nexus. Default engine.DefaultTemporalHTTPAddr.
+	TemporalHTTPAddr string
 	// Namespace is the Temporal namespace. Default engine.DefaultNamespace.
 	Namespace string
 	// LogLevel is debug, info, warn or error. Default LogLevelDefault.
@@ -173,19 +177,20 @@ type Config struct {
 func FromEnv() Config {
 	get := os.Getenv
 	c := Config{
-		DataDir:       get(EnvDataDir),
-		TemporalAddr:  get(EnvTemporalAddr),
-		Namespace:     get(EnvNamespace),
-		LogLevel:      get(EnvLogLevel),
-		LogFormat:     get(EnvLogFormat),
-		DatabaseURL:   get(EnvDatabaseURL),
-		ReposDir:      get(EnvReposDir),
-		WorkDir:       get(EnvWorkDir),
-		SandboxStrict: get(EnvSandboxStrict) == "1",
-		JWTKeyFile:    get(EnvJWTKeyFile),
-		JWKSURL:       get(EnvJWKSURL),
-		JWTIssuer:     get(EnvJWTIssuer),
-		JWTAudience:   get(EnvJWTAudience),
+		DataDir:          get(EnvDataDir),
+		TemporalAddr:     get(EnvTemporalAddr),
+		TemporalHTTPAddr: get(EnvTemporalHTTPAddr),
+		Namespace:        get(EnvNamespace),
+		LogLevel:         get(EnvLogLevel),
+		LogFormat:        get(EnvLogFormat),
+		DatabaseURL:      get(EnvDatabaseURL),
+		ReposDir:         get(EnvReposDir),
+		WorkDir:          get(EnvWorkDir),
+		SandboxStrict:    get(EnvSandboxStrict) == "1",
+		JWTKeyFile:       get(EnvJWTKeyFile),
+		JWKSURL:          get(EnvJWKSURL),
+		JWTIssuer:        get(EnvJWTIssuer),
+		JWTAudience:      get(EnvJWTAudience),
 		TLS: temporalconn.TLSConfig{CertFile: get(EnvTLSCert), KeyFile: get(EnvTLSKey),
 			CAFile: get(EnvTLSCA), ServerName: get(EnvTLSServer)},
 		APIKey:      get(EnvAPIKey),
@@ -214,6 +219,7 @@ func (c Config) WithDefaults() Config {
 	}
 	def(&c.DataDir, DataDirDefault)
 	def(&c.TemporalAddr, engine.DefaultTemporalAddr)
+	def(&c.TemporalHTTPAddr, engine.DefaultTemporalHTTPAddr)
 	def(&c.Namespace, engine.DefaultNamespace)
 	def(&c.LogLevel, LogLevelDefault)
 	def(&c.APIAddr, APIAddrDefault)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -50,7 +51,13 @@ type devStack struct {
 	deps     tasks.Deps
 	key      *auth.SigningKey
 	gate     *embedded.UIGate
-	closers  []func()
+	closers  []closer
+}
+
+// closer is one step of stopping dev.
+type closer struct {
+	what string
+	fn   func()
 }
 
 // startDev starts the embedded Temporal server, a worker on every queue,
@@ -63,6 +70,9 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 			d.close()
 		}
 	}()
+	if err := c.checkDevPorts(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -77,7 +87,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	if err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, st.close)
+	d.onClose("the database and repositories", st.close)
 	d.deps = st.deps
 	if d.registry, err = st.registry(); err != nil {
 		return nil, err
@@ -88,7 +98,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	if d.listener, err = listen("api", c.APIAddr); err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, func() { _ = d.listener.Close() })
+	d.onClose("", func() { _ = d.listener.Close() })
 	if !c.NoUI {
 		if err := embedded.CheckAddrFree("ui", c.UIAddr); err != nil {
 			return nil, err
@@ -105,6 +115,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 		DataDir:   c.DataDir,
 		Ephemeral: c.Ephemeral,
 		Addr:      c.TemporalAddr,
+		HTTPAddr:  c.TemporalHTTPAddr,
 		Namespace: c.Namespace,
 		Logger:    logger,
 		Access:    access,
@@ -114,7 +125,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	if err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, func() {
+	d.onClose("the Temporal server", func() {
 		if err := d.server.Stop(); err != nil {
 			logger.Warn("temporal stop", "err", err)
 		}
@@ -132,7 +143,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	if err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, d.temporal.Close)
+	d.onClose("", d.temporal.Close)
 
 	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: c.MaxActivities, Logger: logger, Metrics: mreg}); err != nil {
 		return nil, err
@@ -140,7 +151,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	if err := d.worker.Start(); err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, d.worker.Stop)
+	d.onClose(fmt.Sprintf("the worker (running activities get up to %s to finish)", devStopTimeout), d.worker.Stop)
 	worker.Announce(ctx, st.deps.Store, announcement(st.deps, d.worker.Queues()), logger)
 
 	if !c.NoUI {
@@ -154,7 +165,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 			Namespace: c.Namespace, Gate: d.gate, Logger: logger}); err != nil {
 			return nil, err
 		}
-		d.closers = append(d.closers, d.ui.Stop)
+		d.onClose("the Web UI", d.ui.Stop)
 	}
 	if c.MetricsAddr != "" {
 		var ready atomic.Bool
@@ -163,7 +174,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 		if err != nil {
 			return nil, err
 		}
-		d.closers = append(d.closers, stop)
+		d.onClose("", stop)
 	}
 	jwks, err := publicKeys(d.key)
 	if err != nil {
@@ -178,9 +189,28 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 }
 
 // close stops what started, in reverse order.
-func (d *devStack) close() {
+// onClose adds a step to close, named for the stop's progress lines
+// ("" for one too quick to mention).
+func (d *devStack) onClose(what string, fn func()) {
+	d.closers = append(d.closers, closer{what, fn})
+}
+
+// close stops everything, in the reverse order of start.
+func (d *devStack) close() { d.closeSaying(io.Discard) }
+
+// closeSaying stops everything and says on w what it waits for, and how
+// long each step took.
+func (d *devStack) closeSaying(w io.Writer) {
 	for i := len(d.closers) - 1; i >= 0; i-- {
-		d.closers[i]()
+		c := d.closers[i]
+		start := time.Now()
+		if c.what != "" {
+			fmt.Fprintf(w, "  stopping %s...", c.what)
+		}
+		c.fn()
+		if c.what != "" {
+			fmt.Fprintf(w, " %s\n", time.Since(start).Round(time.Millisecond))
+		}
 	}
 	d.closers = nil
 }
@@ -236,7 +266,7 @@ func Dev(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, `Computor dev is ready (%s).
   API:          http://%s
   Web UI:       %s
-  Temporal:     %s (namespace %q)
+  Temporal:     %s (namespace %q), HTTP API and Nexus http://%s
   Database:     %s
   Worker:       %s
   Admin token (valid %s, also in %s):
@@ -245,7 +275,7 @@ func Dev(ctx context.Context, c Config, stdout, stderr io.Writer) error {
 
 Try: curl -H "Authorization: Bearer $(cat %s)" http://%s/tasks/types
 Press Ctrl+C to stop.
-`, time.Since(start).Round(time.Millisecond), d.listener.Addr(), uiLine, d.server.Addr(), c.Namespace, db,
+`, time.Since(start).Round(time.Millisecond), d.listener.Addr(), uiLine, d.server.Addr(), c.Namespace, c.TemporalHTTPAddr, db,
 		pyList(d.worker.Queues()), devTokenTTL, tokenPath, token, tokenPath, d.listener.Addr())
 
 	select {
@@ -253,11 +283,43 @@ Press Ctrl+C to stop.
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(stdout, "Stopping...")
+	fmt.Fprintln(stdout, "Stopping: the API finishes its requests (up to 10s)...")
 	if err := <-apiErr; err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
+	d.closeSaying(stdout)
+	fmt.Fprintln(stdout, "Stopped.")
 	return nil
+}
+
+// checkDevPorts reports every address dev needs that is taken, at once,
+// each with the flag and variable that move it.
+func (c Config) checkDevPorts() error {
+	type port struct{ what, addr, flag, env string }
+	ports := []port{
+		{"api", c.APIAddr, "--api-addr", EnvAPIAddr},
+		{"temporal", c.TemporalAddr, "--temporal-addr", EnvTemporalAddr},
+		{"temporal http", c.TemporalHTTPAddr, "--temporal-http-addr", EnvTemporalHTTPAddr},
+	}
+	if !c.NoUI {
+		ports = append(ports, port{"ui", c.UIAddr, "--ui-addr (or --no-ui)", EnvUIAddr})
+	}
+	if c.MetricsAddr != "" {
+		ports = append(ports, port{"metrics", c.MetricsAddr, "--metrics-addr", EnvMetricsAddr})
+	}
+	var busy []string
+	for _, p := range ports {
+		if err := embedded.CheckAddrFree(p.what, p.addr); err != nil {
+			busy = append(busy, fmt.Sprintf("%s address %s is not available (move it with %s or %s)", p.what, p.addr, p.flag, p.env))
+		}
+	}
+	switch len(busy) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s; is another computor or temporal running?", busy[0])
+	}
+	return fmt.Errorf("%d addresses are not available; is another computor or temporal running?\n  %s", len(busy), strings.Join(busy, "\n  "))
 }
 
 // setRetention keeps finished tasks for engine.DefaultRetention instead of

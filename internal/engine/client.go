@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -15,7 +16,10 @@ import (
 // Defaults of a Temporal connection, as Temporal's own tools have them.
 const (
 	DefaultTemporalAddr = "127.0.0.1:7233"
-	DefaultNamespace    = "default"
+	// DefaultTemporalHTTPAddr is where `computor dev` serves Temporal's
+	// HTTP API and Nexus, as Temporal's own dev server does.
+	DefaultTemporalHTTPAddr = "127.0.0.1:7243"
+	DefaultNamespace        = "default"
 )
 
 // ClientConfig says how to reach a Temporal cluster. Zero values mean the
@@ -89,7 +93,16 @@ func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	level := r.Level
+	if canceledActivity(r) {
+		// An activity stopped by a worker's shutdown (Ctrl+C): expected,
+		// and Temporal runs it again elsewhere.
+		level = slog.LevelInfo
+		if !h.Handler.Enabled(ctx, level) {
+			return nil
+		}
+	}
+	out := slog.NewRecord(r.Time, level, r.Message, r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(taskIDAttr(a))
 		return true
@@ -103,6 +116,23 @@ func (h quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		renamed[i] = taskIDAttr(a)
 	}
 	return quietHandler{h.Handler.WithAttrs(renamed)}
+}
+
+// canceledActivity reports whether r is the SDK's "Activity error." of an
+// activity whose context was canceled, as on a worker's shutdown.
+func canceledActivity(r slog.Record) bool {
+	if r.Message != "Activity error." || r.Level < slog.LevelError {
+		return false
+	}
+	canceled := false
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "Error" && strings.HasSuffix(a.Value.String(), context.Canceled.Error()) {
+			canceled = true
+			return false
+		}
+		return true
+	})
+	return canceled
 }
 
 // taskIDAttr renames the SDK's WorkflowID attribute to task_id.

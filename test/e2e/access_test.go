@@ -436,3 +436,34 @@ func TestNoTokenlessDoorOnLoopback(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Temporal's HTTP API, on the frontend's HTTP address, takes the same
+// tokens: nothing without one or for a student, everything for an admin.
+func TestTemporalHTTPAPI(t *testing.T) {
+	t.Parallel()
+	s := shared
+	get := func(token string) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+s.temporalHTTP+"/api/v1/namespaces/default/workflows", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for name, token := range map[string]string{"nobody": "", "a student": s.tokenFor(t, "http-student")} {
+		if code, body := get(token); code != http.StatusForbidden && code != http.StatusUnauthorized {
+			t.Errorf("%s: %d %s, want 401 or 403", name, code, body)
+		}
+	}
+	admin := s.tokenFor(t, "http-admin", auth.RoleAdmin)
+	id := s.submit(t, admin, "example_long_running", map[string]any{"duration": 0}, 0)
+	eventually(t, 20*time.Second, "the task listed by the HTTP API", func() bool {
+		code, body := get(admin)
+		return code == http.StatusOK && strings.Contains(body, id)
+	})
+}

@@ -34,18 +34,19 @@ import (
 
 // stack is a running `computor dev`.
 type stack struct {
-	api      string // http://host:port
-	temporal string
-	ui       string
-	metrics  string // http://host:port/metrics
-	dataDir  string
-	key      *auth.SigningKey
-	priv     *ecdsa.PrivateKey // the same key, to sign forged tokens with
-	keyFile  string
-	stdout   *syncBuffer
-	stderr   *syncBuffer
-	cancel   context.CancelFunc
-	done     chan error
+	api          string // http://host:port
+	temporal     string
+	temporalHTTP string
+	ui           string
+	metrics      string // http://host:port/metrics
+	dataDir      string
+	key          *auth.SigningKey
+	priv         *ecdsa.PrivateKey // the same key, to sign forged tokens with
+	keyFile      string
+	stdout       *syncBuffer
+	stderr       *syncBuffer
+	cancel       context.CancelFunc
+	done         chan error
 }
 
 var shared *stack
@@ -133,19 +134,20 @@ func freeAddr() string {
 // startStack runs app.Dev in this process on free ports and waits until it
 // is ready.
 func startStack(c app.Config) (*stack, error) {
-	c.APIAddr, c.TemporalAddr, c.UIAddr, c.MetricsAddr = freeAddr(), freeAddr(), freeAddr(), freeAddr()
+	c.APIAddr, c.TemporalAddr, c.UIAddr, c.MetricsAddr, c.TemporalHTTPAddr = freeAddr(), freeAddr(), freeAddr(), freeAddr(), freeAddr()
 	if c.LogLevel == "" {
 		c.LogLevel = "warn"
 	}
 	s := &stack{
-		api:      "http://" + c.APIAddr,
-		dataDir:  c.DataDir,
-		temporal: c.TemporalAddr,
-		ui:       c.UIAddr,
-		metrics:  "http://" + c.MetricsAddr + "/metrics",
-		stdout:   &syncBuffer{},
-		stderr:   &syncBuffer{},
-		done:     make(chan error, 1),
+		api:          "http://" + c.APIAddr,
+		dataDir:      c.DataDir,
+		temporal:     c.TemporalAddr,
+		temporalHTTP: c.TemporalHTTPAddr,
+		ui:           c.UIAddr,
+		metrics:      "http://" + c.MetricsAddr + "/metrics",
+		stdout:       &syncBuffer{},
+		stderr:       &syncBuffer{},
+		done:         make(chan error, 1),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel

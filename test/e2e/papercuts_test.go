@@ -32,7 +32,7 @@ func TestUnavailableTaskType(t *testing.T) {
 	dir := t.TempDir()
 	apiAddr := freeAddr()
 	p := &devProcess{cmd: exec.Command(binary, "dev", "--data-dir", dir, "--api-addr", apiAddr, "--temporal-addr", freeAddr(),
-		"--no-ui", "--log-level", "warn"), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+		"--temporal-http-addr", freeAddr(), "--no-ui", "--log-level", "warn"), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	p.cmd.Env = append(os.Environ(), "PATH="+bin, "COMPUTOR_WORK_DIR="+t.TempDir())
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {

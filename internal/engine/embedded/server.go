@@ -35,6 +35,7 @@ const (
 	// VisibilityDatabaseFile holds the embedded server's visibility records.
 	VisibilityDatabaseFile = "temporal-visibility.db"
 	clusterName            = "active"
+
 	loopback               = "127.0.0.1"
 )
 
@@ -48,6 +49,9 @@ type ServerConfig struct {
 	Ephemeral bool
 	// Addr is where the frontend serves gRPC. Default engine.DefaultTemporalAddr.
 	Addr string
+	// HTTPAddr is where the frontend serves Temporal's HTTP API and Nexus
+	// (its callbacks and dispatch). Default engine.DefaultTemporalHTTPAddr.
+	HTTPAddr string
 	// Namespace is created at start with the search attributes. Default
 	// DefaultNamespace.
 	Namespace string
@@ -68,6 +72,9 @@ type ServerConfig struct {
 func (c ServerConfig) withDefaults() ServerConfig {
 	if c.Addr == "" {
 		c.Addr = engine.DefaultTemporalAddr
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = engine.DefaultTemporalHTTPAddr
 	}
 	if c.Namespace == "" {
 		c.Namespace = engine.DefaultNamespace
@@ -111,9 +118,19 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	if err := CheckAddrFree("temporal", cfg.Addr); err != nil {
 		return nil, err
 	}
+	if err := CheckAddrFree("temporal http", cfg.HTTPAddr); err != nil {
+		return nil, err
+	}
 	host, port, err := splitHostPort(cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("temporal address %q: %w", cfg.Addr, err)
+	}
+	httpHost, httpPort, err := splitHostPort(cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("temporal http address %q: %w", cfg.HTTPAddr, err)
+	}
+	if httpHost != host {
+		return nil, fmt.Errorf("temporal http address %s: must be on the gRPC address's host %s", cfg.HTTPAddr, host)
 	}
 
 	sqlCfg := &config.SQL{
@@ -211,12 +228,12 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 			MasterClusterName:        clusterName,
 			CurrentClusterName:       clusterName,
 			ClusterInformation: map[string]cluster.ClusterInformation{
-				clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: cfg.Addr},
+				clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: cfg.Addr, HTTPAddress: cfg.HTTPAddr},
 			},
 		},
 		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
 		Services: map[string]config.Service{
-			"frontend": {RPC: config.RPC{GRPCPort: port, BindOnIP: host}},
+			"frontend": {RPC: config.RPC{GRPCPort: port, HTTPPort: httpPort, BindOnIP: host}},
 			"history":  svc(ports[0]),
 			"matching": svc(ports[1]),
 			"worker":   svc(ports[2]),
@@ -234,6 +251,10 @@ func StartServer(ctx context.Context, cfg ServerConfig) (*Server, error) {
 
 	dc := dynamicconfig.StaticClient{}
 	values := DefaultDynamicConfig()
+	// Nexus: an operation's completion calls back to the frontend's HTTP
+	// address, the only callback address allowed (plain HTTP: loopback).
+	values["component.nexusoperations.callback.endpoint.template"] = "http://" + cfg.HTTPAddr + "/namespaces/{{.NamespaceName}}/nexus/callback"
+	values["component.callbacks.allowedAddresses"] = []map[string]any{{"Pattern": cfg.HTTPAddr, "AllowInsecure": true}}
 	for k, v := range cfg.DynamicConfig {
 		values[k] = v
 	}
