@@ -36,7 +36,7 @@ const (
 	VisibilityDatabaseFile = "temporal-visibility.db"
 	clusterName            = "active"
 
-	loopback               = "127.0.0.1"
+	loopback = "127.0.0.1"
 )
 
 // ServerConfig configures the embedded Temporal server. Zero values mean
