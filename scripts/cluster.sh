@@ -104,26 +104,30 @@ migrate() {
   fi
 }
 
-certs() { # a CA, a server certificate for 127.0.0.1 and a client certificate, once
-  [ -f "$dir/tls/client.pem" ] && return
+certs() { # two CAs, once: the frontend's (a server certificate for 127.0.0.1 and a
+  # client certificate for computor) and the server's own, for its services among themselves
+  # (internode), whose certificate no client ever gets: the services behind the frontend take
+  # any caller with it as the system itself.
+  [ -f "$dir/tls/internode.pem" ] && return
   mkdir -p "$dir/tls"
   (
     cd "$dir/tls"
     umask 077
     key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-    key ca-key.pem
-    openssl req -x509 -key ca-key.pem -subj "/CN=computor cluster CA" -days 30 -out ca.pem 2>/dev/null
-    for who in server client; do
-      key "$who-key.pem"
-      openssl req -new -key "$who-key.pem" -subj "/CN=$who" -out "$who.csr" 2>/dev/null
-      if [ "$who" = server ]; then
-        ext=$'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth'
-      else
-        ext="extendedKeyUsage=clientAuth"
-      fi
-      openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
-        -extfile <(echo "$ext") -out "$who.pem" 2>/dev/null
+    sign() { # sign NAME CA EXTENSIONS
+      key "$1-key.pem"
+      openssl req -new -key "$1-key.pem" -subj "/CN=$1" -out "$1.csr" 2>/dev/null
+      openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2-key.pem" -CAcreateserial -days 30 \
+        -extfile <(echo "$3") -out "$1.pem" 2>/dev/null
+    }
+    server_ext=$'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth'
+    for ca in ca internode-ca; do
+      key "$ca-key.pem"
+      openssl req -x509 -key "$ca-key.pem" -subj "/CN=computor cluster $ca" -days 30 -out "$ca.pem" 2>/dev/null
     done
+    sign server ca "$server_ext"
+    sign client ca "extendedKeyUsage=clientAuth"
+    sign internode internode-ca "$server_ext"
   ) || die "could not make the TLS certificates in $dir/tls"
 }
 
@@ -175,13 +179,13 @@ global:
   tls:
     internode:
       server:
-        certFile: $dir/tls/server.pem
-        keyFile: $dir/tls/server-key.pem
+        certFile: $dir/tls/internode.pem
+        keyFile: $dir/tls/internode-key.pem
         requireClientAuth: true
-        clientCaFiles: [$dir/tls/ca.pem]
+        clientCaFiles: [$dir/tls/internode-ca.pem]
       client:
         serverName: localhost
-        rootCaFiles: [$dir/tls/ca.pem]
+        rootCaFiles: [$dir/tls/internode-ca.pem]
 $([ "$tls" = 1 ] && cat <<TLS
     frontend:
       server:

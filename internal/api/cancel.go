@@ -13,6 +13,9 @@ type CancelResponse struct {
 }
 
 func (s *Server) serveCancel(w http.ResponseWriter, r *http.Request) error {
+	if p := s.syncBroken(); p != nil {
+		return p // nothing changed
+	}
 	desc, err := s.describeTask(r.Context(), claimsOf(r), r.PathValue("id"))
 	if err != nil {
 		return err

@@ -9,11 +9,14 @@ import (
 // request every few seconds keeps one alive) must not lock everyone else
 // out: past its own share its new connections are closed at once, and
 // past the total so are everyone's, instead of queueing in the kernel
-// behind the hog. The share per address is wide because a campus NAT or
-// a reverse proxy puts many users behind one address.
+// behind the hog. One address's share is a sixteenth of the total, so a
+// few hogs cannot fill it; it is still wide because a campus NAT or a
+// reverse proxy puts many users behind one address (behind a proxy, let
+// the proxy limit clients). IPv6 addresses count by /64, the block one
+// host is given.
 const (
 	MaxConns      = 4096
-	MaxConnsPerIP = 1024
+	MaxConnsPerIP = 256
 )
 
 // capListener accepts at most total connections at once, and at most
@@ -69,6 +72,9 @@ func (l *capListener) release(ip string) {
 func remoteIP(c net.Conn) string {
 	addr := c.RemoteAddr()
 	if tcp, ok := addr.(*net.TCPAddr); ok {
+		if tcp.IP.To4() == nil && len(tcp.IP) == net.IPv6len {
+			return tcp.IP.Mask(net.CIDRMask(64, 128)).String() + "/64"
+		}
 		return tcp.IP.String()
 	}
 	if host, _, err := net.SplitHostPort(addr.String()); err == nil {

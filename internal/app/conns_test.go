@@ -95,3 +95,26 @@ func TestCapListener(t *testing.T) {
 		t.Errorf("open %d from %d addresses, want 3 from 2", open, byIP)
 	}
 }
+
+// IPv6 clients count by /64: one host's many addresses are one client.
+func TestRemoteIPv6By64(t *testing.T) {
+	t.Parallel()
+	a := remoteIP(fakeConn{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2::10"), Port: 1}})
+	b := remoteIP(fakeConn{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2:ffff::1"), Port: 2}})
+	c := remoteIP(fakeConn{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:3::10"), Port: 3}})
+	v4 := remoteIP(fakeConn{&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 4}})
+	if a != b || a == c || v4 != "192.0.2.7" {
+		t.Fatalf("keys %q %q %q %q: want one /64 for the first two, another for the third, the IPv4 address itself", a, b, c, v4)
+	}
+}
+
+type fakeConn struct{ addr net.Addr }
+
+func (f fakeConn) RemoteAddr() net.Addr           { return f.addr }
+func (fakeConn) Read([]byte) (int, error)         { return 0, nil }
+func (fakeConn) Write(b []byte) (int, error)      { return len(b), nil }
+func (fakeConn) Close() error                     { return nil }
+func (fakeConn) LocalAddr() net.Addr              { return nil }
+func (fakeConn) SetDeadline(time.Time) error      { return nil }
+func (fakeConn) SetReadDeadline(time.Time) error  { return nil }
+func (fakeConn) SetWriteDeadline(time.Time) error { return nil }

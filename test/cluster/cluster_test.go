@@ -294,6 +294,18 @@ func (c *cluster) checkFrontendAuth(t *testing.T) {
 	if _, err := tc.ListWorkflow(lctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: engine.DefaultNamespace}); err == nil {
 		t.Errorf("the internal frontend at %s listed workflows for a client without a certificate", internal)
 	}
+	// Nor with the certificate computor's processes hold: it is of the
+	// frontend's CA, not the server's own.
+	withClientCert, err := engine.Dial(lctx, engine.ClientConfig{Addr: internal, TLS: &connect.TLSConfig{
+		CAFile: filepath.Join(tlsDir, "internode-ca.pem"), CertFile: filepath.Join(tlsDir, "client.pem"),
+		KeyFile: filepath.Join(tlsDir, "client-key.pem"), ServerName: "localhost"}})
+	if err == nil {
+		_, err = withClientCert.ListWorkflow(lctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: engine.DefaultNamespace})
+		withClientCert.Close()
+		if err == nil {
+			t.Errorf("the internal frontend at %s listed workflows for computor's client certificate", internal)
+		}
+	}
 }
 
 // checkWebUI checks that the Web UI shows nothing without an admin's

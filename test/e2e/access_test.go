@@ -24,6 +24,9 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/computor-org/computor-go/internal/auth"
@@ -384,23 +387,45 @@ func TestJWKS(t *testing.T) {
 // address, from /proc/net/tcp: what another user of the host sees.
 func loopbackListeners(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile("/proc/net/tcp")
+	// Only this process's sockets: the shared stack runs in it, and other
+	// programs on the machine are not ours to judge.
+	own := map[string]bool{}
+	fds, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, fd := range fds {
+		if link, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil {
+			if inode, ok := strings.CutPrefix(link, "socket:["); ok {
+				own[strings.TrimSuffix(inode, "]")] = true
+			}
+		}
+	}
 	var out []string
-	for _, line := range strings.Split(string(b), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) < 4 || f[3] != "0A" { // LISTEN
-			continue
+	for _, table := range []struct {
+		file, host    string
+		loopback, any string
+	}{
+		{"/proc/net/tcp", "127.0.0.1", "0100007F", "00000000"},
+		{"/proc/net/tcp6", "[::1]", "00000000000000000000000001000000", "00000000000000000000000000000000"},
+	} {
+		b, err := os.ReadFile(table.file)
+		if err != nil {
+			t.Fatal(err)
 		}
-		ip, port, _ := strings.Cut(f[1], ":")
-		if ip != "0100007F" && ip != "00000000" {
-			continue
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "0A" || !own[f[9]] { // LISTEN, ours
+				continue
+			}
+			ip, port, _ := strings.Cut(f[1], ":")
+			if ip != table.loopback && ip != table.any {
+				continue
+			}
+			var p int
+			fmt.Sscanf(port, "%X", &p)
+			out = append(out, fmt.Sprintf("%s:%d", table.host, p))
 		}
-		var p int
-		fmt.Sscanf(port, "%X", &p)
-		out = append(out, fmt.Sprintf("127.0.0.1:%d", p))
 	}
 	return out
 }
@@ -431,6 +456,21 @@ func TestNoTokenlessDoorOnLoopback(t *testing.T) {
 			_, err = tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: engine.DefaultNamespace})
 			if err == nil {
 				t.Errorf("%s lists tasks without a token", addr)
+			}
+			// History, matching and the worker service answer a client's
+			// list with Unimplemented whatever their TLS: ask what any
+			// plaintext gRPC server answers, a health check. Only the
+			// public frontend, which checks tokens, may take plaintext.
+			if addr == s.temporal {
+				return
+			}
+			conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err == nil {
+				t.Errorf("%s answers plaintext gRPC: a service behind the frontend without its certificate check", addr)
 			}
 		})
 	}

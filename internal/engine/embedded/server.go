@@ -403,7 +403,11 @@ func (s *Server) Namespace() string { return s.cfg.Namespace }
 
 // Stop stops the server.
 func (s *Server) Stop() error {
-	return s.server.Stop()
+	err := s.server.Stop()
+	if s.wal != nil {
+		s.wal.Close()
+	}
+	return err
 }
 
 // CheckAddrFree returns an error naming the address when something already

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,7 +36,6 @@ func uriPath(path string) string {
 // server instead of silently weakening durability. It records what each
 // live connection reported, for tests.
 var sqliteFiles = struct {
-	once sync.Once
 	mu   sync.Mutex
 	want []sqliteFile
 	seen map[string]int // by file: synchronous, as the connection reported it
@@ -47,6 +47,10 @@ type sqliteFile struct {
 	sync    int
 }
 
+// The hook is registered once, before any connection opens: modernc's
+// list of hooks has no lock.
+func init() { sqlite.RegisterConnectionHook(checkSQLiteConn) }
+
 // expectSQLite registers the file at path, named in connection strings
 // as uriPath(path), to be opened with synchronous mode sync.
 func expectSQLite(path string, sync int) error {
@@ -54,7 +58,6 @@ func expectSQLite(path string, sync int) error {
 	if err != nil {
 		return err
 	}
-	sqliteFiles.once.Do(func() { sqlite.RegisterConnectionHook(checkSQLiteConn) })
 	sqliteFiles.mu.Lock()
 	defer sqliteFiles.mu.Unlock()
 	w := sqliteFile{dsnPath: uriPath(path), file: file, sync: sync}
@@ -99,6 +102,11 @@ func checkSQLiteConn(conn sqlite.ExecQuerierContext, dsn string) error {
 		return fmt.Errorf("sqlite %s: which file: %w", want.file, err)
 	}
 	if file != want.file {
+		if fi, err := os.Lstat(want.file); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			// SQLite follows it and keeps its WAL beside the target, which
+			// Sync would not see.
+			return fmt.Errorf("sqlite %s is a symbolic link (to %s): put the database file itself in the data dir", want.file, file)
+		}
 		return fmt.Errorf("sqlite opened %q for %s: the path did not survive the connection string", file, want.file)
 	}
 	mode, err := queryString(ctx, conn, "PRAGMA synchronous", 0)

@@ -299,7 +299,10 @@ func (g *UIGate) login(w http.ResponseWriter, r *http.Request) {
 	claims, err := g.verifier.Verify(r.Context(), token)
 	switch {
 	case err != nil:
-		g.page(w, http.StatusUnauthorized, "That token is not valid: "+err.Error())
+		// The reason may name the identity provider's setup: log it, and
+		// tell the visitor only what they can act on.
+		g.logger.Info("web ui login refused", "err", err)
+		g.page(w, http.StatusUnauthorized, "That token is not valid (expired, for another server, or not a token). Make a new one with: computor token --sub NAME --role admin")
 		return
 	case !claims.IsAdmin():
 		g.logger.Warn("web ui refused a non-admin login", "subject", claims.Subject)

@@ -30,6 +30,7 @@ var ErrFailed = errors.New("an fsync failed, so acknowledged commits may not be 
 // served it.
 type Syncer struct {
 	fsync func() error
+	wal   *walFile // the file New syncs; nil for other fsyncs
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -45,22 +46,83 @@ type Syncer struct {
 // database holds it open while it runs, so a missing one means the
 // database writes elsewhere (another path) and syncing it would prove
 // nothing.
+//
+// The Syncer keeps the file open from its first round on: Linux reports
+// a writeback error to the descriptors open when it happened, so a
+// descriptor opened afresh for each fsync could miss an error that SQLite's
+// own checkpoint saw first. If the file at path is replaced, the new one
+// is opened and its directory entry synced again.
 func New(path string) *Syncer {
-	var dirSynced bool
-	return newSyncer(func() error {
-		if err := fsyncPath(path); err != nil {
+	w := &walFile{path: path}
+	s := newSyncer(w.sync)
+	s.wal = w
+	return s
+}
+
+// Close waits for a running round and closes the file. Sync fails after.
+func (s *Syncer) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.running {
+		s.waiting++
+		s.cond.Wait()
+		s.waiting--
+	}
+	if s.failedAt == 0 {
+		s.begun++
+		s.failedAt, s.failure = s.begun, errClosed
+	}
+	if s.wal != nil {
+		s.wal.close()
+	}
+}
+
+var errClosed = errors.New("the syncer is closed")
+
+// walFile is the WAL as one open descriptor. Only one round runs at a
+// time, so it needs no lock of its own.
+type walFile struct {
+	path string
+	f    *os.File
+}
+
+func (w *walFile) sync() error {
+	st, err := os.Stat(w.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("sync %s: the file is missing, so the database writes elsewhere: %w", w.path, err)
+	}
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", w.path, err)
+	}
+	if w.f != nil {
+		if held, err := w.f.Stat(); err != nil || !os.SameFile(held, st) {
+			// Replaced: the old descriptor syncs a file nobody writes.
+			_ = w.f.Close()
+			w.f = nil
+		}
+	}
+	if w.f == nil {
+		f, err := os.Open(w.path)
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", w.path, err)
+		}
+		w.f = f
+		// The file's directory entry, so the file itself survives.
+		if err := fsyncPath(filepath.Dir(w.path)); err != nil {
 			return err
 		}
-		if !dirSynced {
-			// The file's directory entry, once, so the file itself
-			// survives. Only one round runs at a time.
-			if err := fsyncPath(filepath.Dir(path)); err != nil {
-				return err
-			}
-			dirSynced = true
-		}
-		return nil
-	})
+	}
+	if err := fsync(w.f); err != nil {
+		return fmt.Errorf("sync %s: %w", w.path, err)
+	}
+	return nil
+}
+
+func (w *walFile) close() {
+	if w.f != nil {
+		_ = w.f.Close()
+		w.f = nil
+	}
 }
 
 func newSyncer(fsync func() error) *Syncer {
@@ -125,19 +187,22 @@ func (s *Syncer) failedErr() error {
 // fault tests.
 var injected atomic.Pointer[error]
 
+// fsync is f.Sync, or the injected error of a fault test.
+func fsync(f *os.File) error {
+	if p := injected.Load(); p != nil {
+		return *p
+	}
+	return f.Sync()
+}
+
+// fsyncPath opens, fsyncs and closes a file or directory.
 func fsyncPath(path string) error {
 	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("sync %s: the file is missing, so the database writes elsewhere: %w", path, err)
-	}
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	defer f.Close()
-	if p := injected.Load(); p != nil {
-		return fmt.Errorf("sync %s: %w", path, *p)
-	}
-	if err := f.Sync(); err != nil {
+	if err := fsync(f); err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	return nil

@@ -187,3 +187,49 @@ func TestNewSyncsARealFile(t *testing.T) {
 		t.Fatal("a file in a missing directory synced")
 	}
 }
+
+// New keeps one descriptor of the WAL from round to round (a writeback
+// error reaches only descriptors open when it happened) and follows the
+// file when it is replaced, syncing its directory again.
+func TestNewKeepsTheFileOpen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "db-wal")
+	if err := os.WriteFile(path, []byte("frames"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := New(path)
+	defer s.Close()
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	first := s.wal.f
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if first == nil || s.wal.f != first {
+		t.Fatal("a second round opened the WAL again")
+	}
+	// SQLite made a new WAL: the next round syncs the new file.
+	next := filepath.Join(dir, "new-wal")
+	if err := os.WriteFile(next, []byte("more"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(next, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	held, err := s.wal.f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, _ := os.Stat(path)
+	if !os.SameFile(held, now) {
+		t.Fatal("the Syncer still holds the replaced file")
+	}
+	s.Close()
+	if err := s.Sync(); err == nil {
+		t.Fatal("Sync after Close succeeded")
+	}
+}
