@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
@@ -415,11 +416,13 @@ func runNamespace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return &usageError{err: errors.New("namespace: the only subcommand is create: computor namespace create [flags] [NAME]"),
 			hint: "Run 'computor namespace -h' for its flags."}
 	}
-	pos, err := fs.parse(args[1:], 0, 1)
-	if err != nil {
+	pos, err := fs.parse(args[1:], 0, math.MaxInt)
+	switch {
+	case err != nil:
 		return err
-	}
-	if len(pos) == 1 {
+	case len(pos) > 1:
+		return fs.usageError(fmt.Errorf("one name at most, got %q", pos))
+	case len(pos) == 1:
 		c.Namespace = pos[0]
 	}
 	return app.CreateNamespace(ctx, c, *retention, *timeout, stdout, stderr)

@@ -149,7 +149,7 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"list", "--limit", "-1"}, "--limit must not be negative"},
 		{[]string{"types", "a", "b"}, `types: unexpected argument "b"`},
 		{[]string{"namespace"}, "the only subcommand is create"},
-		{[]string{"namespace", "create", "a", "b"}, `unexpected argument "b"`},
+		{[]string{"namespace", "create", "a", "b"}, "one name at most"},
 		{[]string{"key"}, "want create FILE or jwks"},
 		{[]string{"key", "create"}, "want 1 argument(s)"},
 	} {
