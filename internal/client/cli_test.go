@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -359,5 +360,32 @@ func TestExitCodeOf(t *testing.T) {
 		if got := ExitCodeOf(c.status, c.msg); got != c.want {
 			t.Errorf("ExitCodeOf(%q, %q) = %d, want %d", c.status, c.msg, got, c.want)
 		}
+	}
+}
+
+func TestSubmitParamsFile(t *testing.T) {
+	t.Parallel()
+	file := t.TempDir() + "/params.json"
+	if err := os.WriteFile(file, []byte(`{"duration": 5, "message": "from the file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		file, stdin string
+	}{{file, ""}, {"-", `{"duration": 5, "message": "from the file"}`}} {
+		api := &fakeAPI{steps: []Task{endedTask(StatusFinished)}}
+		b := setup(t, api, "secret", false)
+		b.cli.Stdin = strings.NewReader(c.stdin)
+		err := b.cli.Submit(context.Background(), SubmitOptions{Task: "example_long_running", ParamsFile: c.file, Params: []string{"duration=7"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := api.submits[0]["parameters"]; !jsonEqualValues(t, got, map[string]any{"duration": 7, "message": "from the file"}) {
+			t.Errorf("--params-file %s: parameters %v", c.file, got)
+		}
+	}
+	b := setup(t, &fakeAPI{steps: []Task{endedTask(StatusFinished)}}, "secret", false)
+	err := b.cli.Submit(context.Background(), SubmitOptions{Task: "example_long_running", ParamsFile: file + ".missing"})
+	if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--params-file") {
+		t.Errorf("a missing file: exit %d (%v)", exitCode(err), err)
 	}
 }
