@@ -1,6 +1,7 @@
-// Command computor runs Computor's durable task service on Temporal. It
-// parses the command line into an app.Config and runs the command; the
-// commands themselves are in package app.
+// Command computor runs Computor's durable task service on Temporal, and is
+// a client of its API. It parses the command line into an app.Config and
+// runs the command; the commands themselves are in package app, and the
+// client's (submit, status, result, cancel, list, types) in package client.
 package main
 
 import (
@@ -214,9 +215,9 @@ func (f *cmdFlags) printHelp(w io.Writer) {
 }
 
 // parse parses flags and positional arguments, in any order ("--" ends
-// the flags), and checks that there are between min and max positional
+// the flags), and checks that there are between lo and hi positional
 // arguments. -h prints the help to stdout and returns flag.ErrHelp.
-func (f *cmdFlags) parse(args []string, min, max int) ([]string, error) {
+func (f *cmdFlags) parse(args []string, lo, hi int) ([]string, error) {
 	var pos []string
 	for {
 		err := f.Parse(args)
@@ -238,12 +239,12 @@ func (f *cmdFlags) parse(args []string, min, max int) ([]string, error) {
 		pos, args = append(pos, rest[0]), rest[1:]
 	}
 	switch {
-	case len(pos) < min:
-		return nil, f.usageError(fmt.Errorf("want %d argument(s): computor %s", min, f.synopsis))
-	case len(pos) > max && max == 0:
+	case len(pos) < lo:
+		return nil, f.usageError(fmt.Errorf("want %d argument(s): computor %s", lo, f.synopsis))
+	case len(pos) > hi && hi == 0:
 		return nil, f.usageError(fmt.Errorf("unexpected argument %q", pos[0]))
-	case len(pos) > max:
-		return nil, f.usageError(fmt.Errorf("unexpected argument %q: computor %s", pos[max], f.synopsis))
+	case len(pos) > hi:
+		return nil, f.usageError(fmt.Errorf("unexpected argument %q: computor %s", pos[hi], f.synopsis))
 	}
 	return pos, nil
 }
