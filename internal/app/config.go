@@ -1,8 +1,8 @@
 // Package app builds and runs Computor from one Config: the embedded dev
 // stack, the API, a worker, and the commands around them (token,
-// namespace, bench, and the client's API URL and token). cmd/computor parses the command line into a Config
-// and calls one function here; nothing else reads flags or the
-// environment.
+// namespace, bench, and the client's API URL and token). cmd/computor
+// parses the command line into a Config and calls one function here;
+// nothing else reads flags or the environment.
 package app
 
 import (
