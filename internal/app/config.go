@@ -1,8 +1,8 @@
 // Package app builds and runs Computor from one Config: the embedded dev
 // stack, the API, a worker, and the commands around them (token,
-// namespace, bench). cmd/computor parses the command line into a Config
-// and calls one function here; nothing else reads flags or the
-// environment.
+// namespace, bench, and the client's API URL and token). cmd/computor
+// parses the command line into a Config and calls one function here;
+// nothing else reads flags or the environment.
 package app
 
 import (
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/computor-org/computor-go/internal/auth"
+	"github.com/computor-org/computor-go/internal/client"
 	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/engine"
 	temporalconn "github.com/computor-org/computor-go/internal/engine/connect"
@@ -61,6 +62,10 @@ const (
 	EnvTLSServer        = "TEMPORAL_TLS_SERVER_NAME"
 	EnvAPIKey           = "TEMPORAL_API_KEY"
 	EnvNamespace        = "TEMPORAL_NAMESPACE"
+	// EnvAPIURL and EnvToken are where the client commands find the API
+	// and their token.
+	EnvAPIURL = "COMPUTOR_API_URL"
+	EnvToken  = "COMPUTOR_TOKEN"
 )
 
 // Defaults of a zero Config field.
@@ -161,6 +166,13 @@ type Config struct {
 	// api.DefaultBodyTimeout.
 	BodyTimeout time.Duration
 
+	// APIURL is the API the client commands (submit, status, ...) call.
+	// Default client.DefaultURL.
+	APIURL string
+	// Token is the client commands' bearer token. Default: the dev token
+	// in DataDir (TokenFile), when there is one.
+	Token string
+
 	// FrontendOpen leaves dev's Temporal frontend without a token check;
 	// only the bench sets it, to measure what the check costs.
 	FrontendOpen bool
@@ -198,6 +210,8 @@ func FromEnv() Config {
 		UIAddr:      get(EnvUIAddr),
 		MetricsAddr: get(EnvMetricsAddr),
 		UISecure:    get(EnvUISecure) == "1",
+		APIURL:      get(EnvAPIURL),
+		Token:       get(EnvToken),
 	}
 	c.legacySecret = get(EnvJWTSecret) != ""
 	if v := get(EnvJWTMaxLife); v != "" {
@@ -224,6 +238,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.LogLevel, LogLevelDefault)
 	def(&c.APIAddr, APIAddrDefault)
 	def(&c.UIAddr, embedded.DefaultUIAddr)
+	def(&c.APIURL, client.DefaultURL)
 	if c.StopTimeout == 0 {
 		c.StopTimeout = worker.DefaultStopTimeout
 	}
