@@ -12,7 +12,7 @@ import (
 
 // flagsOf are the flags each command's help must show, and no others.
 var flagsOf = map[string][]string{
-	"dev":       {"api-addr", "data-dir", "database-url", "ephemeral", "log-format", "log-level", "max-activities", "metrics-addr", "namespace", "no-ui", "repos-dir", "temporal-addr", "ui-addr"},
+	"dev":       {"api-addr", "data-dir", "database-url", "ephemeral", "log-format", "log-level", "max-activities", "metrics-addr", "namespace", "no-ui", "repos-dir", "temporal-addr", "temporal-http-addr", "ui-addr"},
 	"api":       {"api-addr", "data-dir", "database-url", "log-format", "log-level", "metrics-addr", "namespace", "no-testing", "repos-dir", "temporal-addr"},
 	"worker":    {"data-dir", "database-url", "default", "high-priority", "log-format", "log-level", "low-priority", "max-activities", "metrics-addr", "namespace", "queues", "repos-dir", "stop-timeout", "temporal-addr"},
 	"ui":        {"data-dir", "log-format", "log-level", "namespace", "temporal-addr", "ui-addr"},
