@@ -20,7 +20,8 @@ func (s *Server) serveTypes(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) serveType(w http.ResponseWriter, r *http.Request, name string) error {
+func (s *Server) serveType(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
 	t, ok := s.registry.Get(name)
 	if !ok {
 		p := problem(http.StatusNotFound, "unknown task type %q", name)
