@@ -216,8 +216,8 @@ func (s *Server) openAPI(routes []route) (*document, error) {
 			"version": buildVersion(),
 			"description": "The durable task service of Computor: submit tasks, follow them and read their results; " +
 				"the course tasks' organizations, courses, members, assignments and test results; the course " +
-				"repositories over git. Send the token as Authorization: Bearer <token>. Every error is an RFC 9457 " +
-				"problem+json body.",
+				"repositories over git. Send the token as `Authorization: Bearer <token>`. Every error is an RFC 9457 " +
+				"`application/problem+json` body.",
 		},
 		Tags:  tags,
 		Paths: map[string]map[string]*operation{},
@@ -361,7 +361,6 @@ func (s *Server) submitSchemas(b *specBuilder) {
 		}
 		params.Schema = "" // the document's dialect, 2020-12, too
 		v := base.CloneSchemas()
-		v.Title = name
 		v.Description = t.Description() + " " + t.Access()
 		v.Properties["task_name"] = &jsonschema.Schema{Const: jsonschema.Ptr[any](name)}
 		v.Properties["parameters"] = params
