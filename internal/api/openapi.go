@@ -194,13 +194,11 @@ func (b *specBuilder) named(t reflect.Type) *jsonschema.Schema {
 		if err != nil && b.err == nil {
 			b.err = err
 		}
-		b.add(name, s)
+		b.schemas[name] = s
 		b.types[name] = t
 	}
 	return ref(name)
 }
-
-func (b *specBuilder) add(name string, s *jsonschema.Schema) { b.schemas[name] = s }
 
 func ref(name string) *jsonschema.Schema {
 	return &jsonschema.Schema{Ref: "#/components/schemas/" + name}
@@ -365,15 +363,15 @@ func (s *Server) submitSchemas(b *specBuilder) {
 		v.Properties["task_name"] = &jsonschema.Schema{Const: jsonschema.Ptr[any](name)}
 		v.Properties["parameters"] = params
 		component := "Submit." + name
-		b.add(component, v)
+		b.schemas[component] = v
 		oneOf = append(oneOf, ref(component))
 		mapping[name] = ref(component).Ref
 	}
-	b.add("SubmitParams", &jsonschema.Schema{
+	b.schemas["SubmitParams"] = &jsonschema.Schema{
 		Description: "A task to start: task_name names its type, parameters are that type's.",
 		OneOf:       oneOf,
 		Extra:       map[string]any{"discriminator": map[string]any{"propertyName": "task_name", "mapping": mapping}},
-	})
+	}
 }
 
 // schemaFromMap turns a JSON Schema held as a map into a Schema.

@@ -19,9 +19,10 @@ type route struct {
 	auth    access
 	handler http.Handler
 	op      op
-	// mux, when set, is the pattern registered instead of pattern,
-	// shared by the routes that one handler serves (git's, which the mux
-	// cannot pattern).
+	// mux, when set, is the pattern registered instead of pattern: one
+	// shared by the routes that one handler serves (git's, whose paths the
+	// mux cannot pattern), or one the mux can tell from the others (see
+	// serveResultRoute).
 	mux string
 }
 
