@@ -19,7 +19,7 @@ func TestMetrics(t *testing.T) {
 	}{
 		{"public route", "GET", "/healthz", false, `http_requests_total{code="200",route="GET /healthz"} 1`},
 		{"unauthorized", "GET", "/tasks", false, `http_requests_total{code="401",route="GET /tasks"} 1`},
-		{"pattern not path", "GET", "/tasks/types/nope", true, `http_requests_total{code="404",route="GET /tasks/{id}/{sub}"} 1`},
+		{"pattern not path", "GET", "/tasks/types/nope", true, `http_requests_total{code="404",route="GET /tasks/types/{name}"} 1`},
 		{"no route", "GET", "/nowhere", false, `http_requests_total{code="404",route="unmatched"} 1`},
 		{"latency", "GET", "/healthz", false, `http_request_duration_seconds_count{route="GET /healthz"} 1`},
 	}

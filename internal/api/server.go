@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -82,6 +83,11 @@ type Server struct {
 	logger      *slog.Logger
 	sync        func() error
 	syncErr     func() error
+
+	// The OpenAPI description, made once (openAPIJSON).
+	specOnce sync.Once
+	spec     []byte
+	specErr  error
 }
 
 // New returns the API server.
@@ -99,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
+	s := &Server{
 		temporal:    cfg.Temporal,
 		namespace:   cfg.Namespace,
 		registry:    cfg.Registry,
@@ -112,7 +118,11 @@ func New(cfg Config) (*Server, error) {
 		logger:      cfg.Logger,
 		sync:        cfg.Sync,
 		syncErr:     cfg.SyncErr,
-	}, nil
+	}
+	if _, err := s.openAPIJSON(); err != nil {
+		return nil, fmt.Errorf("api: describe the API: %w", err)
+	}
+	return s, nil
 }
 
 // durable makes what Temporal accepted durable before the API says so.
@@ -140,44 +150,24 @@ func (s *Server) syncBroken() *Problem {
 // handlerFunc is a handler that returns its error for one adapter to render.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// Handler returns the API with every route and the middleware chain.
+// Handler returns the API with every route of Server.routes and the
+// middleware chain.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	public := func(pattern string, h handlerFunc) { mux.Handle(pattern, s.adapt(h)) }
-	private := func(pattern string, h handlerFunc) { mux.Handle(pattern, s.authenticate(s.adapt(h))) }
-
-	public("GET /healthz", s.serveHealthz)
-	public("GET /readyz", s.serveReadyz)
-	if s.jwks != nil {
-		mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/jwk-set+json")
-			w.Header().Set("Cache-Control", "max-age=300")
-			_, _ = w.Write(s.jwks)
-		})
+	shared := map[string]bool{}
+	for _, rt := range s.routes() {
+		if rt.mux != "" {
+			if shared[rt.mux] {
+				continue // several routes, one pattern and handler
+			}
+			shared[rt.mux] = true
+		}
+		h := rt.handler
+		if rt.auth == bearer {
+			h = s.authenticate(h)
+		}
+		mux.Handle(cmp.Or(rt.mux, rt.pattern), h)
 	}
-
-	private("POST /tasks/submit", s.serveSubmit)
-	private("GET /tasks", s.serveList)
-	private("GET /tasks/types", s.serveTypes)
-	private("GET /tasks/{id}", s.serveTask)
-	// GET /tasks/types/{name} and GET /tasks/{id}/result overlap (a task
-	// named "types"), which the mux refuses; serveTaskSub tells them apart.
-	private("GET /tasks/{id}/{sub}", s.serveTaskSub)
-	private("POST /tasks/{id}/cancel", s.serveCancel)
-
-	if s.store != nil {
-		private("GET /organizations", s.serveOrganizations)
-		private("GET /course-families", s.serveCourseFamilies)
-		private("GET /courses", s.serveCourses)
-		private("GET /courses/{id}/members", s.serveCourseMembers)
-		private("GET /courses/{id}/contents", s.serveCourseContents)
-		private("GET /results", s.serveResults)
-	}
-	if s.git != nil && s.store != nil {
-		// git authenticates itself (basic auth), so no authenticate here.
-		mux.Handle("/git/", s.git.Handler("/git/", s.authorizeGit, s.writeError))
-	}
-
 	// Anything else is a problem+json 404 (or 405), not the mux's plain text.
 	mux.Handle("/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return problem(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path)
@@ -185,19 +175,17 @@ func (s *Server) Handler() http.Handler {
 	return chain(mux, s.withRequestID, s.withLog, s.withMetrics, s.withRecover, s.withBodyLimit)
 }
 
-// serveTaskSub serves GET /tasks/types/{name}, GET /tasks/workers/status
-// and GET /tasks/{id}/result. Task ids start with their type's name, so no
-// task id is "types" or "workers".
-func (s *Server) serveTaskSub(w http.ResponseWriter, r *http.Request) error {
-	switch {
-	case r.PathValue("id") == "types":
-		return s.serveType(w, r, r.PathValue("sub"))
-	case r.PathValue("id") == "workers" && r.PathValue("sub") == "status":
-		return s.serveWorkersStatus(w, r)
-	case r.PathValue("sub") == "result":
-		return s.serveResult(w, r)
+// serveResultRoute serves GET /tasks/{id}/result, registered as GET
+// /tasks/{id}/{sub}: GET /tasks/types/{name} and GET /tasks/{id}/result
+// overlap (a task named "types"), which the mux refuses, while a wildcard
+// {sub} leaves /tasks/types/{name} and /tasks/workers/status the more
+// specific patterns. Task ids start with their type's name, so no task id
+// is "types" or "workers".
+func (s *Server) serveResultRoute(w http.ResponseWriter, r *http.Request) error {
+	if r.PathValue("sub") != "result" {
+		return problem(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path)
 	}
-	return problem(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path)
+	return s.serveResult(w, r)
 }
 
 // adapt renders a handler's error as problem+json.

@@ -20,7 +20,8 @@ func (s *Server) serveTypes(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) serveType(w http.ResponseWriter, r *http.Request, name string) error {
+func (s *Server) serveType(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
 	t, ok := s.registry.Get(name)
 	if reason, unavailable := s.registry.Unavailable(name); !ok && unavailable {
 		return problem(http.StatusServiceUnavailable, "%s is unavailable on this stack: %s", name, reason)

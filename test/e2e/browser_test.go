@@ -2,13 +2,17 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/computor-org/computor-go/internal/auth"
@@ -112,4 +116,55 @@ func TestWebUIInABrowser(t *testing.T) {
 		t.Fatalf("the student reached %s (%v)", location, err)
 	}
 	t.Logf("screenshots: %s, %s", admShot, stuShot)
+}
+
+// GET /docs shows the API's operations in a real browser, from the files
+// the binary embeds alone and within its Content-Security-Policy.
+func TestDocsInABrowser(t *testing.T) {
+	t.Parallel()
+	s := shared
+	ctx := browser(t)
+	var mu sync.Mutex
+	var complaints []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.EntryLevelError {
+				complaints = append(complaints, fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			}
+		case *runtime.EventExceptionThrown:
+			complaints = append(complaints, "exception: "+ev.ExceptionDetails.Text)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := chromedp.Do(waitCtx,
+		chromedp.Navigate(s.api+"/docs"),
+		chromedp.WaitVisible(chromedp.CSS(`.opblock-summary-path[data-path="/tasks/submit"]`)),
+	)
+	shot, shotErr := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if shotErr != nil {
+		t.Fatal(shotErr)
+	}
+	path := filepath.Join(artifactDir(t), "docs.png")
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+	if err != nil {
+		t.Errorf("the docs show no POST /tasks/submit: %v", err)
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".opblock").length`))
+	if err != nil || n < 10 {
+		t.Errorf("the docs show %d operations (%v)", n, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range complaints {
+		t.Errorf("the browser complained: %s", c)
+	}
 }

@@ -277,7 +277,8 @@ func (r response) want(t testing.TB, status int) response {
 	return r
 }
 
-// do sends a request with a bearer token (none when token is "").
+// do sends a request with a bearer token (none when token is ""), and
+// checks the answer against the API's description (checkSpec).
 func (s *stack) do(t testing.TB, method, path, token string, body any, header ...string) response {
 	t.Helper()
 	var rd io.Reader
@@ -316,7 +317,9 @@ func (s *stack) do(t testing.TB, method, path, token string, body any, header ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	r := response{status: resp.StatusCode, header: resp.Header, body: b}
+	s.checkSpec(t, method, path, r)
+	return r
 }
 
 type submitReply struct {
