@@ -101,7 +101,7 @@ func (s *Server) routes() []route {
 		route{pattern: "GET /tasks/types/{name}", auth: bearer, handler: s.adapt(s.serveType), op: op{
 			id: "getTaskType", tag: "task types", summary: "A task type: description, JSON Schema of its parameters, who may submit it",
 			responses: []response{jsonResponse(200, "The task type.", TaskType{})},
-			problems:  []int{404},
+			problems:  []int{404, 503},
 		}},
 		route{pattern: "GET /tasks/workers/status", auth: bearer, handler: s.adapt(s.serveWorkersStatus), op: op{
 			id: "getWorkersStatus", tag: "tasks", summary: "The workers polling each queue, the backlogs and each worker's sandbox (admins)",
