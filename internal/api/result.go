@@ -72,6 +72,7 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request) error {
 		if res.Result, err = resultOf(closeEvent); err != nil {
 			return err
 		}
+		res.Result = s.viewTaskResult(r.Context(), claimsOf(r), exec.GetWorkflowId(), exec.GetRunId(), res.Result)
 	} else {
 		msg := closeError(closeEvent)
 		res.Error = &msg

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,7 +14,8 @@ import (
 
 // serveResults lists stored test results: GET /results?course=&member=&content=&limit=.
 // An admin sees all; course staff see their course's; a student sees their
-// own. Newest first.
+// own, in their view (gradeView): before the deadline only the visible
+// tests. Newest first.
 func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	claims := claimsOf(r)
@@ -85,10 +87,25 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) writeResults(w http.ResponseWriter, r *http.Request, filters []store.TestResultFilter, limit int) error {
 	out := []store.TestResult{}
+	claims := claimsOf(r)
+	views := map[string]gradeView{} // by content id
 	for _, f := range filters {
 		rs, err := s.store.TestResultList(r.Context(), f)
 		if err != nil {
 			return err
+		}
+		for i := range rs {
+			res := &rs[i]
+			v, ok := views[res.CourseContentID]
+			if !ok {
+				if v, err = s.viewOf(r.Context(), claims, res.CourseID, res.CourseContentID); err != nil {
+					return err
+				}
+				views[res.CourseContentID] = v
+			}
+			if res.Summary, res.Score, err = v.summary(res.Summary, res.Score); err != nil {
+				return fmt.Errorf("result %s: %w", res.ID, err)
+			}
 		}
 		out = append(out, rs...)
 	}

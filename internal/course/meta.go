@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -35,6 +36,10 @@ type Meta struct {
 	TestFiles      []string `yaml:"test_files"`
 	MaxTestRuns    int      `yaml:"max_test_runs"`
 	MaxSubmissions int      `yaml:"max_submissions"`
+	// DeadlineText is the deadline as written (RFC 3339, with its
+	// offset); Deadline is it read, nil without one.
+	DeadlineText string     `yaml:"deadline"`
+	Deadline     *time.Time `yaml:"-"`
 }
 
 // ParseMeta reads a meta.yaml strictly: an unknown key, a wrong type or a
@@ -80,6 +85,14 @@ func ParseMeta(b []byte) (*Meta, error) {
 		return nil, fmt.Errorf("meta.yaml: line %d: max_test_runs must not be negative", line("max_test_runs"))
 	case m.MaxSubmissions < 0:
 		return nil, fmt.Errorf("meta.yaml: line %d: max_submissions must not be negative", line("max_submissions"))
+	}
+	if m.DeadlineText != "" {
+		d, err := time.Parse(time.RFC3339, m.DeadlineText)
+		if err != nil {
+			return nil, fmt.Errorf("meta.yaml: line %d: deadline %q must be an RFC 3339 time with its offset, such as 2026-12-01T23:59:00+01:00", line("deadline"), m.DeadlineText)
+		}
+		d = d.UTC()
+		m.Deadline = &d
 	}
 	for _, l := range []struct {
 		key   string

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseMeta(t *testing.T) {
@@ -251,4 +252,28 @@ func FuzzParseMeta(f *testing.F) {
 		// Matching an accepted meta never panics.
 		m.StudentFile("a/b.c")
 	})
+}
+
+// deadline: an RFC 3339 time with its offset, quoted or not; anything
+// else is an error that names the line.
+func TestMetaDeadline(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{"2026-12-01T23:59:00+01:00", `"2026-12-01T23:59:00+01:00"`} {
+		m, err := ParseMeta([]byte("title: t\nstudent_files: [a.py]\ndeadline: " + text + "\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if m.Deadline == nil || !m.Deadline.Equal(time.Date(2026, 12, 1, 22, 59, 0, 0, time.UTC)) {
+			t.Fatalf("%s: deadline %v", text, m.Deadline)
+		}
+	}
+	if m, err := ParseMeta([]byte("title: t\nstudent_files: [a.py]\n")); err != nil || m.Deadline != nil {
+		t.Fatalf("no deadline: %+v %v", m, err)
+	}
+	for _, bad := range []string{"tomorrow", "2026-12-01", "2026-12-01 23:59", "2026-12-01T23:59:00"} {
+		_, err := ParseMeta([]byte("title: t\nstudent_files: [a.py]\ndeadline: " + bad + "\n"))
+		if err == nil || !strings.Contains(err.Error(), "line 3: deadline") {
+			t.Errorf("deadline %q: %v, want an error naming line 3", bad, err)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/git"
@@ -67,4 +68,19 @@ func lookup(field string, err error) error {
 		return derrors.AsInvalidField(field, err)
 	}
 	return err
+}
+
+// DeadlinePassed reports whether the content's deadline is before at; a
+// content without one has none to pass.
+func DeadlinePassed(cc *store.CourseContent, at time.Time) bool {
+	return cc != nil && cc.Deadline != nil && at.After(*cc.Deadline)
+}
+
+// CheckDeadline refuses a submission after the content's deadline: an
+// InvalidError on content, with the time it passed.
+func CheckDeadline(cc *store.CourseContent, at time.Time) error {
+	if DeadlinePassed(cc, at) {
+		return derrors.InvalidField("content", "deadline for %s passed at %s", cc.Path, cc.Deadline.UTC().Format(time.RFC3339))
+	}
+	return nil
 }

@@ -84,6 +84,9 @@ func Grade(ctx context.Context, r sandbox.Runner, spec *Spec, in Input) (*Summar
 		if err != nil {
 			return nil, err
 		}
+		for j := range rs {
+			rs[j].Visibility = spec.Tests[i].Visibility
+		}
 		results = append(results, rs...)
 	}
 	return newSummary(results), nil
@@ -95,7 +98,9 @@ func FailAll(spec *Spec, msg string) *Summary {
 	results := make([]TestResult, 0, len(spec.Tests))
 	for i := range spec.Tests {
 		t := &spec.Tests[i]
-		results = append(results, result(t.Name, OutcomeFailed, 0, t.Points, msg, 0))
+		r := result(t.Name, OutcomeFailed, 0, t.Points, msg, 0)
+		r.Visibility = t.Visibility
+		results = append(results, r)
 	}
 	return newSummary(results)
 }

@@ -137,9 +137,28 @@ type Test struct {
 	// Report is where a junit test's command writes its JUnit XML report: a
 	// slash-separated path relative to the work directory.
 	Report string
+	// Visibility says what a student sees of the test's result, and
+	// when: VisibilityVisible (default), VisibilityAfterDeadline or
+	// VisibilityHidden (see View).
+	Visibility Visibility
 	// Line is where the test starts in test.yaml.
 	Line int
 }
+
+// Visibility is what a student sees of a test's result.
+type Visibility string
+
+// The visibilities of a test.
+const (
+	// VisibilityVisible: everything, at once.
+	VisibilityVisible Visibility = "visible"
+	// VisibilityAfterDeadline: nothing before the student's deadline,
+	// everything after it.
+	VisibilityAfterDeadline Visibility = "after_deadline"
+	// VisibilityHidden: nothing before the deadline; after it the name,
+	// result and points, never the message.
+	VisibilityHidden Visibility = "hidden"
+)
 
 // CommandLine is the shell command a test runs: Command followed by its
 // Args, each quoted for sh.
@@ -252,7 +271,7 @@ func ParseSpec(b []byte) (*Spec, error) {
 	return &spec, nil
 }
 
-var testKeys = []string{"name", "type", "points", "command", "args", "stdin", "stdout", "compare", "exit_code", "time_limit", "memory_limit", "disk_limit", "report"}
+var testKeys = []string{"name", "type", "points", "command", "args", "stdin", "stdout", "compare", "exit_code", "time_limit", "memory_limit", "disk_limit", "report", "visibility"}
 
 func parseTest(n *yaml.Node, i int) (Test, error) {
 	p := fmt.Sprintf("tests[%d]", i)
@@ -328,6 +347,17 @@ func parseTest(n *yaml.Node, i int) (Test, error) {
 		}
 		c := int(code)
 		t.ExitCode = &c
+	}
+
+	if v, ok := f["visibility"]; ok { // unset: visible
+		s, err := stringValue(v, p+".visibility")
+		if err != nil {
+			return t, err
+		}
+		t.Visibility = Visibility(s)
+		if t.Visibility != VisibilityVisible && t.Visibility != VisibilityAfterDeadline && t.Visibility != VisibilityHidden {
+			return t, specErrorf(v.Line, "%s.visibility must be visible, after_deadline or hidden", p)
+		}
 	}
 
 	t.Compare = CompareTrimmed

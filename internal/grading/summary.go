@@ -42,6 +42,9 @@ type Summary struct {
 	// junit test has one entry per test case of its report (when the report
 	// could be read). It is never null.
 	Tests []TestResult `json:"tests"`
+	// Complete is false in a student's view before the deadline: the
+	// score then covers only the tests the student may see (View).
+	Complete *bool `json:"complete,omitempty"`
 }
 
 // TestResult is the result of one test, or of one case of a junit test.
@@ -61,6 +64,9 @@ type TestResult struct {
 	Message string `json:"message"`
 	// Duration is how long the entry ran, in seconds.
 	Duration float64 `json:"duration"`
+	// Visibility is the test's visibility from test.yaml; empty in results
+	// graded before tests had one, which count as visible.
+	Visibility Visibility `json:"visibility,omitempty"`
 }
 
 // newSummary counts results and computes the score.
@@ -86,4 +92,38 @@ func newSummary(results []TestResult) *Summary {
 		s.Score = min(max(earned/possible, 0), 1)
 	}
 	return s
+}
+
+// View is what a student may see of a summary: before their deadline
+// (afterDeadline false) only the visible tests, with the score over them
+// and Complete false; after it every test, but a hidden test without its
+// message, which may quote expected output, and the score over all.
+// Staff see the summary itself.
+func (s *Summary) View(afterDeadline bool) *Summary {
+	if s == nil {
+		return nil
+	}
+	var tests []TestResult
+	for _, t := range s.Tests {
+		switch {
+		case t.Visibility == "" || t.Visibility == VisibilityVisible:
+		case !afterDeadline:
+			continue
+		case t.Visibility == VisibilityHidden:
+			t.Message = ""
+		}
+		tests = append(tests, t)
+	}
+	if afterDeadline {
+		out := *s
+		out.Tests = tests
+		if out.Tests == nil {
+			out.Tests = []TestResult{}
+		}
+		return &out
+	}
+	out := newSummary(tests)
+	complete := len(tests) == len(s.Tests)
+	out.Complete = &complete
+	return out
 }

@@ -11,13 +11,13 @@ import (
 
 var courseContentSelect = `SELECT ` + metaColumns("cc") + `,
 	cc.course_id, cc.path, cc.title, cc.max_test_runs, cc.max_submissions,
-	cc.released_commit, cc.released_at
+	cc.released_commit, cc.released_at, cc.deadline
 FROM course_contents cc`
 
 func scanCourseContent(r rowScanner) (*CourseContent, error) {
 	var c CourseContent
 	err := r.Scan(append(c.targets(), &c.CourseID, &c.Path, &c.Title, &c.MaxTestRuns, &c.MaxSubmissions,
-		&c.ReleasedCommit, nullTime{&c.ReleasedAt})...)
+		&c.ReleasedCommit, nullTime{&c.ReleasedAt}, nullTime{&c.Deadline})...)
 	if err != nil {
 		return nil, err
 	}
@@ -40,18 +40,24 @@ func (s *sqlStore) CourseContentUpsert(ctx context.Context, p CourseContentUpser
 		return nil, fmt.Errorf("course content %q: %w: max test runs and max submissions must not be negative", p.Path, derrors.Invalid)
 	}
 	what := fmt.Sprintf("course content %q", p.Path)
+	var deadline any // NULL without one
+	if p.Deadline != nil {
+		deadline = s.dialect.timeArg(p.Deadline.UTC().Truncate(time.Microsecond))
+	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO course_contents (id, created_at, updated_at, created_by, created_by_task,
-	course_id, path, title, max_test_runs, max_submissions)
-VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9)
+	course_id, path, title, max_test_runs, max_submissions, deadline)
+VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (course_id, path) DO UPDATE SET
 	title = excluded.title,
 	max_test_runs = excluded.max_test_runs,
 	max_submissions = excluded.max_submissions,
+	deadline = excluded.deadline,
 	updated_at = excluded.updated_at
 WHERE course_contents.title <> excluded.title
 	OR course_contents.max_test_runs <> excluded.max_test_runs
-	OR course_contents.max_submissions <> excluded.max_submissions`,
-		newID(), s.dialect.timeArg(now()), p.CreatedBy, p.CreatedByTask, courseID, p.Path, p.Title, p.MaxTestRuns, p.MaxSubmissions)
+	OR course_contents.max_submissions <> excluded.max_submissions
+	OR course_contents.deadline IS DISTINCT FROM excluded.deadline`,
+		newID(), s.dialect.timeArg(now()), p.CreatedBy, p.CreatedByTask, courseID, p.Path, p.Title, p.MaxTestRuns, p.MaxSubmissions, deadline)
 	if err != nil {
 		return nil, s.insertError(ctx, what, err, func(ctx context.Context) error { return s.courseExists(ctx, courseID) })
 	}

@@ -156,6 +156,8 @@ type CourseContent struct {
 	// never released.
 	ReleasedCommit string     `json:"released_commit,omitempty"`
 	ReleasedAt     *time.Time `json:"released_at,omitempty"`
+	// Deadline is when submissions end (meta.yaml's deadline); nil: none.
+	Deadline *time.Time `json:"deadline,omitempty"`
 }
 
 // TestResult is one test run of a member's commit of an assignment.
@@ -374,7 +376,9 @@ type CourseMemberCreateParams struct {
 type CourseContentUpsertParams struct {
 	CourseID, Path, Title       string
 	MaxTestRuns, MaxSubmissions int
-	CreatedBy, CreatedByTask    string
+	// Deadline, when set, is when submissions end.
+	Deadline                 *time.Time
+	CreatedBy, CreatedByTask string
 }
 
 // TestResultStartParams are the fields of a new test result.

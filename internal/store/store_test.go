@@ -808,6 +808,20 @@ func testCourseContent(t *testing.T, b *bundle) {
 			wantErr(t, err, tc.want)
 		})
 	}
+	// A deadline is set, kept by an unchanged upsert, moved, and removed.
+	deadline := time.Date(2026, 12, 1, 22, 59, 0, 0, time.UTC)
+	for _, want := range []*time.Time{&deadline, &deadline, ptr(deadline.Add(48 * time.Hour)), nil} {
+		got, err := s.CourseContentUpsert(ctx, CourseContentUpsertParams{CourseID: h.course.ID, Path: "week9/deadline", Title: "Due",
+			Deadline: want})
+		wantErr(t, err, nil)
+		again, err := s.CourseContentGet(ctx, h.course.ID, "week9/deadline")
+		wantErr(t, err, nil)
+		for _, c := range []*CourseContent{got, again} {
+			if (want == nil) != (c.Deadline == nil) || want != nil && !c.Deadline.Equal(*want) {
+				t.Errorf("deadline %v, want %v", c.Deadline, want)
+			}
+		}
+	}
 }
 
 // equalContent compares contents by value, released time included.
@@ -816,9 +830,14 @@ func equalContent(a, b *CourseContent) bool {
 	if (at == nil) != (bt == nil) || at != nil && !at.Equal(*bt) {
 		return false
 	}
+	ad, bd := a.Deadline, b.Deadline
+	if (ad == nil) != (bd == nil) || ad != nil && !ad.Equal(*bd) {
+		return false
+	}
 	x, y := *a, *b
-	x.ReleasedAt, y.ReleasedAt = nil, nil
+	x.ReleasedAt, y.ReleasedAt, x.Deadline, y.Deadline = nil, nil, nil, nil
 	return x == y
+
 }
 
 func testCourseContentRelease(t *testing.T, b *bundle) {
@@ -1069,3 +1088,5 @@ func testCanceledContext(t *testing.T, b *bundle) {
 	_, err = s.TestResultStart(ctx, TestResultStartParams{CourseMemberID: uuid.NewString(), CourseContentID: uuid.NewString(), Commit: "abcd", TaskID: "t"})
 	wantErr(t, err, context.Canceled)
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -298,7 +298,7 @@ func (a *Activities) Release(ctx context.Context, in Input) (*Result, error) {
 	for _, as := range pl.assignments {
 		c, err := a.deps.Store.CourseContentUpsert(ctx, store.CourseContentUpsertParams{
 			CourseID: pl.course.ID, Path: as.dir, Title: as.meta.Title,
-			MaxTestRuns: as.meta.MaxTestRuns, MaxSubmissions: as.meta.MaxSubmissions,
+			MaxTestRuns: as.meta.MaxTestRuns, MaxSubmissions: as.meta.MaxSubmissions, Deadline: as.meta.Deadline,
 			CreatedBy: in.Submitter, CreatedByTask: in.TaskID,
 		})
 		if err != nil {

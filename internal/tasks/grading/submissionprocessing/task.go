@@ -104,8 +104,14 @@ func Task(d tasks.Deps, testing string) *tasks.Type {
 			return course.AuthorizeMember(ctx, d.Store, c.Subject, p.CourseMember)
 		},
 		Check: func(ctx context.Context, p Params) error {
-			_, err := course.ResolveTarget(ctx, d.Store, d.Repos, p.CourseMember, p.Content, p.Commit)
-			return err
+			t, err := course.ResolveTarget(ctx, d.Store, d.Repos, p.CourseMember, p.Content, p.Commit)
+			if err != nil {
+				return err
+			}
+			// Checked when Temporal is asked to start the task, not when a
+			// worker gets to it: a submission made before the deadline
+			// counts however long the queue.
+			return course.CheckDeadline(t.Content, time.Now())
 		},
 	})
 }

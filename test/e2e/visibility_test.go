@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// dueAssignment is an assignment with a deadline and one test of each
+// visibility. The hidden test's expected output, 424242, must never reach
+// a student; the one shown after the deadline, 777, only after it.
+func dueAssignment(deadline time.Time) map[string]string {
+	return map[string]string{
+		"due/meta.yaml": "title: Due\nstudent_files: [due.py]\ndeadline: " + deadline.Format(time.RFC3339) + "\n",
+		"due/due.py":    "print(0)\n",
+		"due/test.yaml": `tests:
+  - name: shown
+    type: io
+    command: python3 due.py
+    stdout: "1"
+  - name: later
+    type: io
+    command: python3 due.py
+    stdout: "777"
+    visibility: after_deadline
+  - name: secret
+    type: io
+    points: 2
+    command: python3 due.py
+    stdout: "424242"
+    visibility: hidden
+`,
+	}
+}
+
+// Per-test visibility and the deadline, through the real stack: before
+// the deadline a student sees only the visible test and a score over it,
+// marked incomplete, while an admin sees everything; after it (the
+// deadline moved by a new release) the student sees every test, the
+// hidden one without its message, and a submission is refused. The hidden
+// test's expected output appears in no answer a student gets.
+func TestVisibilityAndDeadline(t *testing.T) {
+	t.Parallel()
+	s := shared
+	if !strings.Contains(s.do(t, "GET", "/tasks/types", s.tokenFor(t, "x"), nil).string(), "student_testing") {
+		t.Fatal("student_testing is not offered: the sandbox (bubblewrap) is missing on this machine")
+	}
+	admin := s.tokenFor(t, "due-admin", "admin")
+	org := fmt.Sprintf("due%d", rand.IntN(1_000_000))
+	s.mustFinish(t, admin, "create_organization", map[string]any{"path": org, "title": "D"}, nil)
+	s.mustFinish(t, admin, "create_course_family", map[string]any{"organization": org, "path": "prog", "title": "P"}, nil)
+	s.mustFinish(t, admin, "create_course", map[string]any{"course_family": org + ".prog", "path": "2026", "title": "P 2026"}, nil)
+	course, group := org+".prog.2026", org+"/prog/2026"
+	work := t.TempDir()
+	mustGit(t, work, "clone", s.repoURL(admin, group+"/assignments"), "a")
+	repo := filepath.Join(work, "a")
+	writeFiles(t, repo, dueAssignment(time.Now().Add(time.Hour).Truncate(time.Second)))
+	mustGit(t, repo, "add", ".")
+	mustGit(t, repo, "commit", "-m", "Due")
+	mustGit(t, repo, "push", "origin", "main")
+	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
+	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": []map[string]any{{"username": "dora"}}}, nil)
+	var ms []struct {
+		ID       string `json:"id"`
+		Username string `json:"username"`
+	}
+	s.do(t, "GET", "/courses/"+course+"/members", admin, nil).want(t, http.StatusOK).json(t, &ms)
+	member := ms[0].ID
+	student := s.tokenFor(t, "dora")
+	commit := pushSolution(t, s, course, "dora", "due/due.py", "print(1)\n")
+
+	// What dora may get: her test run's task result and GET /results.
+	studentAnswers := func(taskID string) []string {
+		return []string{
+			s.do(t, "GET", "/tasks/"+taskID+"/result", student, nil).want(t, http.StatusOK).string(),
+			s.do(t, "GET", "/results?course="+course, student, nil).want(t, http.StatusOK).string(),
+		}
+	}
+	type view struct {
+		Score    float64 `json:"score"`
+		Complete *bool   `json:"complete"`
+		Tests    []struct {
+			Name    string `json:"name"`
+			Result  string `json:"result"`
+			Message string `json:"message"`
+		} `json:"tests"`
+	}
+	resultsOf := func(token string) view {
+		var rs []struct {
+			Score   float64 `json:"score"`
+			Summary view    `json:"summary"`
+		}
+		s.do(t, "GET", "/results?course="+course, token, nil).want(t, http.StatusOK).json(t, &rs)
+		if len(rs) == 0 {
+			t.Fatal("no results")
+		}
+		if rs[0].Score != rs[0].Summary.Score {
+			t.Fatalf("score %v beside a summary of %v", rs[0].Score, rs[0].Summary.Score)
+		}
+		return rs[0].Summary
+	}
+
+	// Before the deadline.
+	before := s.submit(t, student, "student_testing", map[string]any{"course_member": member, "content": "due"}, 0)
+	s.await(t, student, before)
+	v := resultsOf(student)
+	if len(v.Tests) != 1 || v.Tests[0].Name != "shown" || v.Score != 1 || v.Complete == nil || *v.Complete {
+		t.Fatalf("dora before the deadline: %+v", v)
+	}
+	if all := resultsOf(admin); len(all.Tests) != 3 || all.Score != 0.25 || !strings.Contains(all.Tests[2].Message, "424242") {
+		t.Fatalf("the admin before the deadline: %+v", all)
+	}
+	for _, body := range studentAnswers(before) {
+		if strings.Contains(body, "424242") || strings.Contains(body, "777") || strings.Contains(body, "secret") {
+			t.Fatalf("dora sees a test kept back until the deadline: %s", body)
+		}
+	}
+	sub := s.submit(t, student, "submission_processing", map[string]any{"course_member": member, "content": "due", "commit": commit}, 0)
+	s.await(t, student, sub)
+	if body := s.do(t, "GET", "/tasks/"+sub+"/result", student, nil).string(); strings.Contains(body, "424242") || strings.Contains(body, "777") {
+		t.Fatalf("dora's submission shows a kept-back test: %s", body)
+	}
+
+	// The deadline passes: released again with one in the past.
+	writeFiles(t, repo, map[string]string{"due/meta.yaml": "title: Due\nstudent_files: [due.py]\ndeadline: " +
+		time.Now().Add(-time.Minute).UTC().Format(time.RFC3339) + "\n"})
+	mustGit(t, repo, "commit", "-am", "Deadline now")
+	mustGit(t, repo, "push", "origin", "main")
+	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
+	v = resultsOf(student)
+	if len(v.Tests) != 3 || v.Score != 0.25 || v.Complete != nil {
+		t.Fatalf("dora after the deadline: %+v", v)
+	}
+	if v.Tests[1].Name != "later" || !strings.Contains(v.Tests[1].Message, "777") || v.Tests[2].Name != "secret" ||
+		v.Tests[2].Result != "failed" || v.Tests[2].Message != "" {
+		t.Fatalf("dora's tests after the deadline: %+v", v.Tests)
+	}
+	for _, body := range studentAnswers(before) {
+		if strings.Contains(body, "424242") {
+			t.Fatalf("the hidden test's expected output reached dora: %s", body)
+		}
+	}
+	r := s.do(t, "POST", "/tasks/submit", student, map[string]any{"task_name": "submission_processing",
+		"parameters": map[string]any{"course_member": member, "content": "due", "commit": commit}}).want(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.string(), "deadline for due passed at") {
+		t.Fatalf("a submission after the deadline: %s", r.string())
+	}
+}
