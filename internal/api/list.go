@@ -172,7 +172,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) error {
 				}
 				info = baseInfo(desc)
 			}
-			if h, err := s.readHistory(r.Context(), id, runID); err == nil {
+			if h, err := s.historyOf(r.Context(), id, runID, info.FinishedAt != nil); err == nil {
 				h.apply(&info)
 			}
 			infos[i] = info

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -153,5 +154,24 @@ func TestListParamsQuery(t *testing.T) {
 		if got := tt.params.query(); got != tt.want {
 			t.Errorf("%+v.query() = %q, want %q", tt.params, got, tt.want)
 		}
+	}
+}
+
+// The cache of ended runs' histories stays within its bound and keeps
+// the newest.
+func TestClosedHistoriesBound(t *testing.T) {
+	t.Parallel()
+	var c closedHistories
+	for i := range maxClosedHistories + 10 {
+		c.put(strconv.Itoa(i), history{retries: i})
+	}
+	if len(c.byRun) != maxClosedHistories || len(c.order) != maxClosedHistories {
+		t.Fatalf("%d entries, %d in order; want %d", len(c.byRun), len(c.order), maxClosedHistories)
+	}
+	if _, ok := c.get("0"); ok {
+		t.Error("the oldest entry is still there")
+	}
+	if h, ok := c.get(strconv.Itoa(maxClosedHistories + 9)); !ok || h.retries != maxClosedHistories+9 {
+		t.Errorf("the newest entry: %+v %v", h, ok)
 	}
 }

@@ -83,6 +83,7 @@ type Server struct {
 	logger      *slog.Logger
 	sync        func() error
 	syncErr     func() error
+	histories   closedHistories
 
 	// The OpenAPI description, made once (openAPIJSON).
 	specOnce sync.Once

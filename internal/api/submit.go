@@ -257,7 +257,10 @@ func (s *Server) sameRequest(ctx context.Context, id, digest string) (bool, erro
 }
 
 // keyUsedByAnotherType returns the id of a task of another type that this
-// caller started with the same key; "" if none.
+// caller started with the same key; "" if none. It reads before the start
+// that follows, so two submits of different types at the same instant
+// may both start: best effort, unlike the same type's check, which
+// Temporal's conflict policy settles.
 func (s *Server) keyUsedByAnotherType(ctx context.Context, taskName, subject, key string) (string, error) {
 	for _, name := range s.registry.Names() {
 		if name == taskName {
