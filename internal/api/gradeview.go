@@ -22,8 +22,8 @@ type gradeView struct {
 	afterDeadline bool
 }
 
-// viewOf is the caller's view of a content's results.
-func (s *Server) viewOf(ctx context.Context, claims *auth.Claims, courseID, content string) (gradeView, error) {
+// viewOf is the caller's view of a member's results of a content.
+func (s *Server) viewOf(ctx context.Context, claims *auth.Claims, courseID, content, memberID string) (gradeView, error) {
 	if claims.IsAdmin() {
 		return gradeView{full: true}, nil
 	}
@@ -40,7 +40,11 @@ func (s *Server) viewOf(ctx context.Context, claims *auth.Claims, courseID, cont
 	if err != nil {
 		return gradeView{}, err
 	}
-	return gradeView{afterDeadline: course.DeadlinePassed(cc, time.Now())}, nil
+	deadline, err := course.EffectiveDeadline(ctx, s.store, memberID, cc)
+	if err != nil {
+		return gradeView{}, err
+	}
+	return gradeView{afterDeadline: course.DeadlinePassed(deadline, time.Now())}, nil
 }
 
 // summary is the view of a stored summary and the score that goes with it.
@@ -145,5 +149,5 @@ func (s *Server) taskGradeView(ctx context.Context, claims *auth.Claims, id, run
 	if err != nil {
 		return gradeView{}, err
 	}
-	return s.viewOf(ctx, claims, m.CourseID, p.Content)
+	return s.viewOf(ctx, claims, m.CourseID, p.Content, m.ID)
 }

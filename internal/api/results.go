@@ -88,7 +88,7 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) writeResults(w http.ResponseWriter, r *http.Request, filters []store.TestResultFilter, limit int) error {
 	out := []store.TestResult{}
 	claims := claimsOf(r)
-	views := map[string]gradeView{} // by content id
+	views := map[[2]string]gradeView{} // by content and member
 	for _, f := range filters {
 		rs, err := s.store.TestResultList(r.Context(), f)
 		if err != nil {
@@ -96,12 +96,13 @@ func (s *Server) writeResults(w http.ResponseWriter, r *http.Request, filters []
 		}
 		for i := range rs {
 			res := &rs[i]
-			v, ok := views[res.CourseContentID]
+			key := [2]string{res.CourseContentID, res.CourseMemberID}
+			v, ok := views[key]
 			if !ok {
-				if v, err = s.viewOf(r.Context(), claims, res.CourseID, res.CourseContentID); err != nil {
+				if v, err = s.viewOf(r.Context(), claims, res.CourseID, res.CourseContentID, res.CourseMemberID); err != nil {
 					return err
 				}
-				views[res.CourseContentID] = v
+				views[key] = v
 			}
 			if res.Summary, res.Score, err = v.summary(res.Summary, res.Score); err != nil {
 				return fmt.Errorf("result %s: %w", res.ID, err)

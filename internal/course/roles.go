@@ -72,3 +72,31 @@ func AuthorizeMember(ctx context.Context, s store.Store, subject, member string)
 	}
 	return fmt.Errorf("%w: you may test only your own repository", derrors.Forbidden)
 }
+
+// StaffAccess says who may act on a member's rules, such as an extension.
+const StaffAccess = "admin, or staff (_owner, _maintainer, _lecturer, _tutor) of the member's course"
+
+// AuthorizeStaffOf lets subject act on a member's rules: staff of the
+// member's course. Anyone else, the member included, is refused alike,
+// whether the member exists or not.
+func AuthorizeStaffOf(ctx context.Context, s store.Store, subject, member string) error {
+	refused := fmt.Errorf("%w: only staff of the member's course may do this", derrors.Forbidden)
+	m, err := s.CourseMemberGet(ctx, member)
+	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
+		return refused
+	}
+	if err != nil {
+		return err
+	}
+	mine, err := s.CourseMemberGetByUser(ctx, m.CourseID, subject)
+	if errors.Is(err, derrors.NotFound) {
+		return refused
+	}
+	if err != nil {
+		return err
+	}
+	if !IsStaff(mine.Role) {
+		return refused
+	}
+	return nil
+}

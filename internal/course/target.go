@@ -70,17 +70,31 @@ func lookup(field string, err error) error {
 	return err
 }
 
-// DeadlinePassed reports whether the content's deadline is before at; a
-// content without one has none to pass.
-func DeadlinePassed(cc *store.CourseContent, at time.Time) bool {
-	return cc != nil && cc.Deadline != nil && at.After(*cc.Deadline)
+// EffectiveDeadline is a member's deadline for a content: their own
+// extension when staff granted one, else the content's deadline; nil when
+// there is neither.
+func EffectiveDeadline(ctx context.Context, s store.Store, memberID string, cc *store.CourseContent) (*time.Time, error) {
+	e, err := s.ExtensionGet(ctx, memberID, cc.ID)
+	switch {
+	case err == nil:
+		return &e.Deadline, nil
+	case errors.Is(err, derrors.NotFound):
+		return cc.Deadline, nil
+	}
+	return nil, err
 }
 
-// CheckDeadline refuses a submission after the content's deadline: an
-// InvalidError on content, with the time it passed.
-func CheckDeadline(cc *store.CourseContent, at time.Time) error {
-	if DeadlinePassed(cc, at) {
-		return derrors.InvalidField("content", "deadline for %s passed at %s", cc.Path, cc.Deadline.UTC().Format(time.RFC3339))
+// DeadlinePassed reports whether deadline is before at; no deadline
+// never passes.
+func DeadlinePassed(deadline *time.Time, at time.Time) bool {
+	return deadline != nil && at.After(*deadline)
+}
+
+// CheckDeadline refuses a submission of cc after deadline, the member's
+// effective one: an InvalidError on content, with the time it passed.
+func CheckDeadline(cc *store.CourseContent, deadline *time.Time, at time.Time) error {
+	if DeadlinePassed(deadline, at) {
+		return derrors.InvalidField("content", "deadline for %s passed at %s", cc.Path, deadline.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -62,6 +62,23 @@ type Meta struct {
 	CreatedByTask string `json:"created_by_task,omitempty"`
 }
 
+// Extension is a member's own deadline for one content, granted by staff.
+type Extension struct {
+	CourseMemberID  string    `json:"course_member_id"`
+	CourseContentID string    `json:"course_content_id"`
+	Deadline        time.Time `json:"deadline"`
+	GrantedBy       string    `json:"granted_by"`
+	GrantedByTask   string    `json:"granted_by_task"`
+	GrantedAt       time.Time `json:"granted_at"`
+}
+
+// ExtensionGrantParams are the fields of a grant.
+type ExtensionGrantParams struct {
+	CourseMemberID, CourseContentID string
+	Deadline                        time.Time
+	GrantedBy, GrantedByTask        string
+}
+
 // Worker is a worker process as it last announced itself.
 type Worker struct {
 	// Identity is its Temporal identity, as the pollers of a task queue
@@ -210,6 +227,12 @@ type Submission struct {
 // derrors.LimitReached. Lists are ordered (by path, title or username; test
 // results newest first) and empty lists are non-nil. Times are UTC.
 type Store interface {
+	// ExtensionGrant sets a member's own deadline for a content, replacing
+	// an earlier one.
+	ExtensionGrant(ctx context.Context, p ExtensionGrantParams) (*Extension, error)
+	// ExtensionGet is a member's extension for a content;
+	// derrors.NotFound when there is none.
+	ExtensionGet(ctx context.Context, memberID, contentID string) (*Extension, error)
 	// WorkerSave records a worker process's announcement of itself; its
 	// key is the identity. An empty identity or a sandbox that is not JSON
 	// is derrors.Invalid.

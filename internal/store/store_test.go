@@ -222,6 +222,44 @@ var suite = []struct {
 	{"ConcurrentOpen", testConcurrentOpen},
 	{"CanceledContext", testCanceledContext},
 	{"Worker", testWorker},
+	{"Extension", testExtension},
+}
+
+// An extension is granted, granted again (replaced, who and when kept),
+// and refused for a member or content that does not exist.
+func testExtension(t *testing.T, b *bundle) {
+	s := b.open(t)
+	ctx := t.Context()
+	a := makeAssignment(t, s)
+	_, err := s.ExtensionGet(ctx, a.alice.ID, a.hello.ID)
+	wantErr(t, err, derrors.NotFound)
+	first := time.Date(2026, 12, 8, 23, 0, 0, 0, time.UTC)
+	e, err := s.ExtensionGrant(ctx, ExtensionGrantParams{CourseMemberID: a.alice.ID, CourseContentID: a.hello.ID, Deadline: first,
+		GrantedBy: "lena", GrantedByTask: "t1"})
+	wantErr(t, err, nil)
+	if !e.Deadline.Equal(first) || e.GrantedBy != "lena" || e.GrantedByTask != "t1" || e.GrantedAt.IsZero() {
+		t.Fatalf("granted %+v", e)
+	}
+	later := first.Add(24 * time.Hour)
+	e2, err := s.ExtensionGrant(ctx, ExtensionGrantParams{CourseMemberID: a.alice.ID, CourseContentID: a.hello.ID, Deadline: later,
+		GrantedBy: "tom", GrantedByTask: "t2"})
+	wantErr(t, err, nil)
+	got, err := s.ExtensionGet(ctx, a.alice.ID, a.hello.ID)
+	wantErr(t, err, nil)
+	for _, x := range []*Extension{e2, got} {
+		if !x.Deadline.Equal(later) || x.GrantedBy != "tom" || x.GrantedByTask != "t2" {
+			t.Fatalf("granted again: %+v", x)
+		}
+	}
+	// Bob has none; the grant was alice's alone.
+	_, err = s.ExtensionGet(ctx, a.bob.ID, a.hello.ID)
+	wantErr(t, err, derrors.NotFound)
+	_, err = s.ExtensionGrant(ctx, ExtensionGrantParams{CourseMemberID: newID(), CourseContentID: a.hello.ID, Deadline: first})
+	wantErr(t, err, derrors.NotFound)
+	_, err = s.ExtensionGrant(ctx, ExtensionGrantParams{CourseMemberID: a.alice.ID, CourseContentID: a.hello.ID})
+	wantErr(t, err, derrors.Invalid)
+	_, err = s.ExtensionGrant(ctx, ExtensionGrantParams{CourseMemberID: "x", CourseContentID: a.hello.ID, Deadline: first})
+	wantErr(t, err, derrors.Invalid)
 }
 
 func testWorker(t *testing.T, b *bundle) {

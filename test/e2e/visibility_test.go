@@ -149,4 +149,25 @@ func TestVisibilityAndDeadline(t *testing.T) {
 	if !strings.Contains(r.string(), "deadline for due passed at") {
 		t.Fatalf("a submission after the deadline: %s", r.string())
 	}
+
+	// An extension: dora may not grant herself one; the admin grants her
+	// a day, and her submission is on time again, her view as before her
+	// deadline.
+	ext := map[string]any{"course_member": member, "content": "due", "deadline": time.Now().Add(24 * time.Hour).Format(time.RFC3339)}
+	s.do(t, "POST", "/tasks/submit", student, map[string]any{"task_name": "grant_extension", "parameters": ext}).want(t, http.StatusForbidden)
+	s.do(t, "POST", "/tasks/submit", admin, map[string]any{"task_name": "grant_extension",
+		"parameters": map[string]any{"course_member": member, "content": "due", "deadline": "next week"}}).want(t, http.StatusUnprocessableEntity)
+	var granted struct {
+		Deadline  time.Time `json:"deadline"`
+		GrantedBy string    `json:"granted_by"`
+	}
+	s.mustFinish(t, admin, "grant_extension", ext, &granted)
+	if granted.GrantedBy != "due-admin" || time.Until(granted.Deadline) < 23*time.Hour {
+		t.Fatalf("the grant: %+v", granted)
+	}
+	if v := resultsOf(student); len(v.Tests) != 1 || v.Complete == nil || *v.Complete {
+		t.Fatalf("dora with an extension: %+v", v)
+	}
+	late := s.submit(t, student, "submission_processing", map[string]any{"course_member": member, "content": "due", "commit": commit}, 0)
+	s.await(t, student, late)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/computor-org/computor-go/internal/tasks/course/createcourse"
 	"github.com/computor-org/computor-go/internal/tasks/course/createcoursefamily"
 	"github.com/computor-org/computor-go/internal/tasks/course/createorganization"
+	"github.com/computor-org/computor-go/internal/tasks/course/grantextension"
 	"github.com/computor-org/computor-go/internal/tasks/course/releasecourse"
 	"github.com/computor-org/computor-go/internal/tasks/course/releasestudents"
 	"github.com/computor-org/computor-go/internal/tasks/examples/dataprocessing"
@@ -45,6 +46,7 @@ func New(d Deps, testing bool) (*tasks.Registry, error) {
 		createorganization.Task(d),
 		createcoursefamily.Task(d),
 		createcourse.Task(d),
+		grantextension.Task(d),
 	)
 	return tasks.NewRegistry(all...)
 }

@@ -111,7 +111,11 @@ func Task(d tasks.Deps, testing string) *tasks.Type {
 			// Checked when Temporal is asked to start the task, not when a
 			// worker gets to it: a submission made before the deadline
 			// counts however long the queue.
-			return course.CheckDeadline(t.Content, time.Now())
+			deadline, err := course.EffectiveDeadline(ctx, d.Store, t.Member.ID, t.Content)
+			if err != nil {
+				return err
+			}
+			return course.CheckDeadline(t.Content, deadline, time.Now())
 		},
 	})
 }
