@@ -100,3 +100,28 @@ func AuthorizeStaffOf(ctx context.Context, s store.Store, subject, member string
 	}
 	return nil
 }
+
+// AuthorizeCourseStaff lets subject change a course's rules: staff of
+// the course. Anyone else is refused alike, whether the course exists or
+// not.
+func AuthorizeCourseStaff(ctx context.Context, s store.Store, subject, course string) error {
+	refused := fmt.Errorf("%w: only staff of course %s may do this", derrors.Forbidden, course)
+	crs, err := s.CourseGet(ctx, course)
+	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
+		return refused
+	}
+	if err != nil {
+		return err
+	}
+	m, err := s.CourseMemberGetByUser(ctx, crs.ID, subject)
+	if errors.Is(err, derrors.NotFound) {
+		return refused
+	}
+	if err != nil {
+		return err
+	}
+	if !IsStaff(m.Role) {
+		return refused
+	}
+	return nil
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,17 +13,69 @@ import (
 
 var courseContentSelect = `SELECT ` + metaColumns("cc") + `,
 	cc.course_id, cc.path, cc.title, cc.max_test_runs, cc.max_submissions,
-	cc.released_commit, cc.released_at, cc.deadline
+	cc.released_commit, cc.released_at, cc.deadline, cc.overrides
 FROM course_contents cc`
 
 func scanCourseContent(r rowScanner) (*CourseContent, error) {
 	var c CourseContent
+	var overrides *[]byte
 	err := r.Scan(append(c.targets(), &c.CourseID, &c.Path, &c.Title, &c.MaxTestRuns, &c.MaxSubmissions,
-		&c.ReleasedCommit, nullTime{&c.ReleasedAt}, nullTime{&c.Deadline})...)
+		&c.ReleasedCommit, nullTime{&c.ReleasedAt}, nullTime{&c.Deadline}, &overrides)...)
 	if err != nil {
 		return nil, err
 	}
+	if overrides != nil && len(*overrides) > 0 {
+		c.Overrides = &ContentSettings{}
+		if err := json.Unmarshal(*overrides, c.Overrides); err != nil {
+			return nil, fmt.Errorf("course content %s: overrides: %w", c.Path, err)
+		}
+		c.Overrides.apply(&c)
+	}
 	return &c, nil
+}
+
+// CourseContentOverride merges settings into the content's overrides.
+func (s *sqlStore) CourseContentOverride(ctx context.Context, id string, settings ContentSettings) (*CourseContent, error) {
+	what := fmt.Sprintf("course content %q", id)
+	canonical, ok := parseID(id)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
+	}
+	if settings.MaxTestRuns != nil && *settings.MaxTestRuns < 0 || settings.MaxSubmissions != nil && *settings.MaxSubmissions < 0 {
+		return nil, fmt.Errorf("%s: %w: max test runs and max submissions must not be negative", what, derrors.Invalid)
+	}
+	var out *CourseContent
+	err := s.inTx(ctx, "override "+what, func(tx *sql.Tx) error {
+		c, err := queryOneIn(ctx, s, tx, what, scanCourseContent, courseContentSelect+` WHERE cc.id = $1`, canonical)
+		if err != nil {
+			return err
+		}
+		merged := ContentSettings{}
+		if c.Overrides != nil {
+			merged = *c.Overrides
+		}
+		if settings.Deadline != nil {
+			d := settings.Deadline.UTC().Truncate(time.Microsecond)
+			merged.Deadline = &d
+		}
+		if settings.MaxTestRuns != nil {
+			merged.MaxTestRuns = settings.MaxTestRuns
+		}
+		if settings.MaxSubmissions != nil {
+			merged.MaxSubmissions = settings.MaxSubmissions
+		}
+		b, err := json.Marshal(merged)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE course_contents SET overrides = $1, updated_at = $2 WHERE id = $3`,
+			string(b), s.dialect.timeArg(now()), canonical); err != nil {
+			return err
+		}
+		out, err = queryOneIn(ctx, s, tx, what, scanCourseContent, courseContentSelect+` WHERE cc.id = $1`, canonical)
+		return err
+	})
+	return out, err
 }
 
 // CourseContentUpsert creates the content or updates its title and

@@ -175,6 +175,35 @@ type CourseContent struct {
 	ReleasedAt     *time.Time `json:"released_at,omitempty"`
 	// Deadline is when submissions end (meta.yaml's deadline); nil: none.
 	Deadline *time.Time `json:"deadline,omitempty"`
+	// Overrides are the settings staff changed since release
+	// (update_course_content). Deadline, MaxTestRuns and MaxSubmissions
+	// above are already the effective ones, overrides applied.
+	Overrides *ContentSettings `json:"overrides,omitempty"`
+}
+
+// ContentSettings are the settings of a content staff may change without
+// a release; a nil field is left as meta.yaml has it.
+type ContentSettings struct {
+	Deadline       *time.Time `json:"deadline,omitempty"`
+	MaxTestRuns    *int       `json:"max_test_runs,omitempty"`
+	MaxSubmissions *int       `json:"max_submissions,omitempty"`
+}
+
+// apply puts the overrides over c's settings.
+func (o *ContentSettings) apply(c *CourseContent) {
+	if o == nil {
+		return
+	}
+	if o.Deadline != nil {
+		d := *o.Deadline
+		c.Deadline = &d
+	}
+	if o.MaxTestRuns != nil {
+		c.MaxTestRuns = *o.MaxTestRuns
+	}
+	if o.MaxSubmissions != nil {
+		c.MaxSubmissions = *o.MaxSubmissions
+	}
 }
 
 // TestResult is one test run of a member's commit of an assignment.
@@ -227,6 +256,9 @@ type Submission struct {
 // derrors.LimitReached. Lists are ordered (by path, title or username; test
 // results newest first) and empty lists are non-nil. Times are UTC.
 type Store interface {
+	// CourseContentOverride merges settings into the content's overrides,
+	// which later releases keep; it returns the content with them applied.
+	CourseContentOverride(ctx context.Context, id string, settings ContentSettings) (*CourseContent, error)
 	// ExtensionGrant sets a member's own deadline for a content, replacing
 	// an earlier one.
 	ExtensionGrant(ctx context.Context, p ExtensionGrantParams) (*Extension, error)

@@ -223,6 +223,39 @@ var suite = []struct {
 	{"CanceledContext", testCanceledContext},
 	{"Worker", testWorker},
 	{"Extension", testExtension},
+	{"ContentOverride", testContentOverride},
+}
+
+// Overrides are merged, applied over what release gave, and kept by the
+// next release, which still sets what they do not cover.
+func testContentOverride(t *testing.T, b *bundle) {
+	s := b.open(t)
+	ctx := t.Context()
+	a := makeAssignment(t, s)
+	moved := time.Date(2026, 12, 24, 12, 0, 0, 0, time.UTC)
+	c, err := s.CourseContentOverride(ctx, a.hello.ID, ContentSettings{Deadline: &moved})
+	wantErr(t, err, nil)
+	five := 5
+	c, err = s.CourseContentOverride(ctx, a.hello.ID, ContentSettings{MaxSubmissions: &five})
+	wantErr(t, err, nil)
+	if c.Deadline == nil || !c.Deadline.Equal(moved) || c.MaxSubmissions != 5 || c.MaxTestRuns != 3 ||
+		c.Overrides == nil || c.Overrides.MaxTestRuns != nil {
+		t.Fatalf("after two overrides: %+v (overrides %+v)", c, c.Overrides)
+	}
+	// Released again with other limits and another deadline: the overrides stay.
+	meta := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	_, err = s.CourseContentUpsert(ctx, CourseContentUpsertParams{CourseID: a.course.ID, Path: "week1/hello", MaxTestRuns: 7, MaxSubmissions: 1, Deadline: &meta})
+	wantErr(t, err, nil)
+	got, err := s.CourseContentGet(ctx, a.course.ID, a.hello.ID)
+	wantErr(t, err, nil)
+	if !got.Deadline.Equal(moved) || got.MaxSubmissions != 5 || got.MaxTestRuns != 7 {
+		t.Fatalf("after a release: deadline %v, max submissions %d, max test runs %d; want %v, 5, 7", got.Deadline, got.MaxSubmissions, got.MaxTestRuns, moved)
+	}
+	neg := -1
+	_, err = s.CourseContentOverride(ctx, a.hello.ID, ContentSettings{MaxTestRuns: &neg})
+	wantErr(t, err, derrors.Invalid)
+	_, err = s.CourseContentOverride(ctx, newID(), ContentSettings{MaxTestRuns: &five})
+	wantErr(t, err, derrors.NotFound)
 }
 
 // An extension is granted, granted again (replaced, who and when kept),

@@ -63,13 +63,17 @@ func TestVisibilityAndDeadline(t *testing.T) {
 	mustGit(t, repo, "commit", "-m", "Due")
 	mustGit(t, repo, "push", "origin", "main")
 	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
-	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": []map[string]any{{"username": "dora"}}}, nil)
+	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": []map[string]any{{"username": "dora"}, {"username": "eve"}}}, nil)
 	var ms []struct {
 		ID       string `json:"id"`
 		Username string `json:"username"`
 	}
 	s.do(t, "GET", "/courses/"+course+"/members", admin, nil).want(t, http.StatusOK).json(t, &ms)
-	member := ms[0].ID
+	ids := map[string]string{}
+	for _, m := range ms {
+		ids[m.Username] = m.ID
+	}
+	member, eve := ids["dora"], ids["eve"]
 	student := s.tokenFor(t, "dora")
 	commit := pushSolution(t, s, course, "dora", "due/due.py", "print(1)\n")
 
@@ -170,4 +174,43 @@ func TestVisibilityAndDeadline(t *testing.T) {
 	}
 	late := s.submit(t, student, "submission_processing", map[string]any{"course_member": member, "content": "due", "commit": commit}, 0)
 	s.await(t, student, late)
+
+	// Eve has no extension: too late, until staff move the deadline for
+	// everyone without a release. A student may not move it.
+	eveToken := s.tokenFor(t, "eve")
+	eveCommit := pushSolution(t, s, course, "eve", "due/due.py", "print(1)\n")
+	eveSubmit := map[string]any{"task_name": "submission_processing", "parameters": map[string]any{"course_member": eve, "content": "due", "commit": eveCommit}}
+	s.do(t, "POST", "/tasks/submit", eveToken, eveSubmit).want(t, http.StatusUnprocessableEntity)
+	move := map[string]any{"course": course, "content": "due", "deadline": time.Now().Add(2 * time.Hour).Format(time.RFC3339)}
+	s.do(t, "POST", "/tasks/submit", eveToken, map[string]any{"task_name": "update_course_content", "parameters": move}).want(t, http.StatusForbidden)
+	s.do(t, "POST", "/tasks/submit", admin, map[string]any{"task_name": "update_course_content",
+		"parameters": map[string]any{"course": course, "content": "due"}}).want(t, http.StatusUnprocessableEntity)
+	s.mustFinish(t, admin, "update_course_content", move, nil)
+	s.do(t, "POST", "/tasks/submit", eveToken, eveSubmit).want(t, http.StatusAccepted)
+	// A release of the unchanged assignment keeps the moved deadline.
+	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
+	var contents []struct {
+		Path     string     `json:"path"`
+		Deadline *time.Time `json:"deadline"`
+	}
+	s.do(t, "GET", "/courses/"+course+"/contents", admin, nil).want(t, http.StatusOK).json(t, &contents)
+	if len(contents) != 1 || contents[0].Deadline == nil || time.Until(*contents[0].Deadline) < time.Hour {
+		t.Fatalf("contents after the move and a release: %+v", contents)
+	}
+
+	// A submission accepted before the deadline counts though it runs after
+	// it: here it waits 6 s (delay) and the deadline is 3 s away.
+	soon := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	s.mustFinish(t, admin, "update_course_content", map[string]any{"course": course, "content": "due",
+		"deadline": soon.Format(time.RFC3339)}, nil)
+	r = s.do(t, "POST", "/tasks/submit", eveToken, map[string]any{"task_name": "submission_processing", "delay": 6,
+		"parameters": map[string]any{"course_member": eve, "content": "due", "commit": eveCommit}}).want(t, http.StatusAccepted)
+	var queued submitReply
+	r.json(t, &queued)
+	if res := s.await(t, eveToken, queued.TaskID); res.Status != "FINISHED" {
+		t.Fatalf("a submission accepted before the deadline and run after it: %+v", res)
+	}
+	if info := s.task(t, eveToken, queued.TaskID); info.StartedAt == nil || !info.StartedAt.After(soon) {
+		t.Fatalf("the queued submission did not run after the deadline %v: %+v", soon, info)
+	}
 }

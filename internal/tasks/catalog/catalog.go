@@ -11,6 +11,7 @@ import (
 	"github.com/computor-org/computor-go/internal/tasks/course/grantextension"
 	"github.com/computor-org/computor-go/internal/tasks/course/releasecourse"
 	"github.com/computor-org/computor-go/internal/tasks/course/releasestudents"
+	"github.com/computor-org/computor-go/internal/tasks/course/updatecoursecontent"
 	"github.com/computor-org/computor-go/internal/tasks/examples/dataprocessing"
 	"github.com/computor-org/computor-go/internal/tasks/examples/errorhandling"
 	"github.com/computor-org/computor-go/internal/tasks/examples/longrunning"
@@ -47,6 +48,7 @@ func New(d Deps, testing bool) (*tasks.Registry, error) {
 		createcoursefamily.Task(d),
 		createcourse.Task(d),
 		grantextension.Task(d),
+		updatecoursecontent.Task(d),
 	)
 	return tasks.NewRegistry(all...)
 }

@@ -1,0 +1,143 @@
+// Package updatecoursecontent is the update_course_content task: staff
+// change an assignment's settings in a course without a new release. What
+// they set takes the place of meta.yaml's, and later releases keep it, so
+// one example can carry other rules in each course it is released to.
+package updatecoursecontent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/derrors"
+	"github.com/computor-org/computor-go/internal/store"
+	"github.com/computor-org/computor-go/internal/tasks"
+)
+
+// Kind is the task's durable name.
+const Kind = "update_course_content"
+
+// ActivityUpdate is the durable name of the one activity.
+const ActivityUpdate = "update_course_content.update"
+
+var update = tasks.ActivityRef[Input, *store.CourseContent]{Name: ActivityUpdate}
+
+// keep is the value of a limit the task leaves as it is.
+const keep = -1
+
+// Params are the task's parameters: the content, and the settings to
+// change; a setting left out stays as it is.
+type Params struct {
+	Course         string `json:"course" param:"required,minlen=1" doc:"The course, by id or path (organization.family.course)."`
+	Content        string `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
+	Deadline       string `json:"deadline" doc:"The deadline for every member without an extension (RFC 3339 with its offset)."`
+	MaxTestRuns    int    `json:"max_test_runs" param:"min=-1" doc:"Test runs per member (0: no limit; -1: leave as it is)."`
+	MaxSubmissions int    `json:"max_submissions" param:"min=-1" doc:"Graded submissions per member (0: no limit; -1: leave as it is)."`
+}
+
+// Kind implements tasks.Params.
+func (Params) Kind() string { return Kind }
+
+// Validate implements tasks.Params.
+func (p Params) Validate() error {
+	if p.Deadline != "" {
+		if _, err := time.Parse(time.RFC3339, p.Deadline); err != nil {
+			return derrors.InvalidField("deadline", "must be an RFC 3339 time with its offset, such as 2026-12-20T23:59:00+01:00")
+		}
+	}
+	if p.Deadline == "" && p.MaxTestRuns == keep && p.MaxSubmissions == keep {
+		return derrors.InvalidField("deadline", "give at least one setting to change: deadline, max_test_runs or max_submissions")
+	}
+	return nil
+}
+
+// settings are the params as store overrides.
+func (p Params) settings() (store.ContentSettings, error) {
+	var s store.ContentSettings
+	if p.Deadline != "" {
+		d, err := time.Parse(time.RFC3339, p.Deadline)
+		if err != nil {
+			return s, err
+		}
+		s.Deadline = &d
+	}
+	if p.MaxTestRuns != keep {
+		n := p.MaxTestRuns
+		s.MaxTestRuns = &n
+	}
+	if p.MaxSubmissions != keep {
+		n := p.MaxSubmissions
+		s.MaxSubmissions = &n
+	}
+	return s, nil
+}
+
+// Task returns the task type.
+func Task(d tasks.Deps) *tasks.Type {
+	a := &Activities{deps: d}
+	return tasks.New(tasks.Spec[Params, *store.CourseContent]{
+		Description: "Changes an assignment's deadline or limits in one course without a release; later releases keep the change.",
+		Access:      "admin, or staff (_owner, _maintainer, _lecturer, _tutor) of the course",
+		Defaults:    Params{MaxTestRuns: keep, MaxSubmissions: keep},
+		Workflow:    Workflow,
+		Activities:  []tasks.Activity{tasks.Bind(update, a.Update)},
+		Timeout:     5 * time.Minute,
+		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
+			return course.AuthorizeCourseStaff(ctx, d.Store, c.Subject, p.Course)
+		},
+		Check: func(ctx context.Context, p Params) error {
+			_, err := content(ctx, d.Store, p)
+			return err
+		},
+	})
+}
+
+func content(ctx context.Context, s store.Store, p Params) (*store.CourseContent, error) {
+	crs, err := s.CourseGet(ctx, p.Course)
+	if err != nil {
+		return nil, tasks.CheckLookup("course", err)
+	}
+	cc, err := s.CourseContentGet(ctx, crs.ID, p.Content)
+	if err != nil {
+		return nil, tasks.CheckLookup("content", err)
+	}
+	return cc, nil
+}
+
+// Input is what the activity gets.
+type Input struct {
+	Params
+	tasks.Origin
+}
+
+// Workflow changes the settings.
+func Workflow(ctx workflow.Context, p Params) (*store.CourseContent, error) {
+	ctx = workflow.WithActivityOptions(ctx, tasks.ActivityOptions())
+	return update.Run(ctx, Input{Params: p, Origin: tasks.OriginOf(ctx)})
+}
+
+// Activities hold the task's dependencies.
+type Activities struct {
+	deps tasks.Deps
+}
+
+// Update merges the settings into the content's overrides; the same
+// change again changes nothing, so a retried activity is harmless.
+func (a *Activities) Update(ctx context.Context, in Input) (*store.CourseContent, error) {
+	cc, err := content(ctx, a.deps.Store, in.Params)
+	if err != nil {
+		return nil, tasks.ActivityError(err)
+	}
+	s, err := in.settings()
+	if err != nil {
+		return nil, tasks.ActivityError(fmt.Errorf("settings: %w", err))
+	}
+	out, err := a.deps.Store.CourseContentOverride(ctx, cc.ID, s)
+	if err != nil {
+		return nil, tasks.ActivityError(fmt.Errorf("update %s: %w", cc.Path, err))
+	}
+	return out, nil
+}
