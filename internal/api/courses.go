@@ -155,7 +155,7 @@ func (s *Server) serveCourseMembers(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) serveCourseContents(w http.ResponseWriter, r *http.Request) error {
-	c, _, err := s.courseFor(r)
+	c, role, err := s.courseFor(r)
 	if err != nil {
 		return err
 	}
@@ -165,6 +165,19 @@ func (s *Server) serveCourseContents(w http.ResponseWriter, r *http.Request) err
 	}
 	if out == nil {
 		out = []store.CourseContent{}
+	}
+	// A student sees their own deadline: an extension's where staff
+	// granted one.
+	if claims := claimsOf(r); !claims.IsAdmin() && !course.IsStaff(role) {
+		m, err := s.store.CourseMemberGetByUser(r.Context(), c.ID, claims.Subject)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			if out[i].Deadline, err = course.EffectiveDeadline(r.Context(), s.store, m.ID, &out[i]); err != nil {
+				return err
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -71,6 +71,9 @@ type response struct {
 	// mediaTypes, when set, are the body's media types; default JSON.
 	mediaTypes []string
 	headers    map[string]string
+	// csv adds text/csv beside the JSON body, for clients that ask for it
+	// with Accept.
+	csv bool
 }
 
 func jsonResponse(status int, description string, body any) response {
@@ -266,6 +269,9 @@ func (s *Server) openAPI(routes []route) (*document, error) {
 				}
 			case r.body != nil:
 				ro.Content = map[string]mediaType{"application/json": {Schema: b.schemaOf(r.body)}}
+			}
+			if r.csv {
+				ro.Content["text/csv"] = mediaType{Schema: &jsonschema.Schema{Type: "string"}}
 			}
 			for name, desc := range r.headers {
 				if ro.Headers == nil {

@@ -158,6 +158,12 @@ func (s *Server) routes() []route {
 				responses: []response{jsonResponse(200, "The assignments.", []store.CourseContent{})},
 				problems:  []int{404},
 			}},
+			route{pattern: "GET /courses/{id}/grades", auth: bearer, handler: s.adapt(s.serveGrades), op: op{
+				id: "getGrades", tag: "courses", summary: "The gradebook: one row per student (a student: their own), one cell per released assignment; Accept: text/csv for CSV",
+				params:    []param{course},
+				responses: []response{{status: 200, description: "The gradebook.", body: Gradebook{}, csv: true}},
+				problems:  []int{404},
+			}},
 			route{pattern: "GET /results", auth: bearer, handler: s.adapt(s.serveResults), op: op{
 				id: "listResults", tag: "courses", summary: "Test results, newest first: an admin's all, staff their courses', a student their own",
 				params: []param{

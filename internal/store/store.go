@@ -62,6 +62,17 @@ type Meta struct {
 	CreatedByTask string `json:"created_by_task,omitempty"`
 }
 
+// GradedSubmission is one submission as a gradebook needs it.
+type GradedSubmission struct {
+	CourseMemberID  string
+	CourseContentID string
+	SubmittedAt     time.Time
+	// Status and Score are the grading result's; Status is empty while
+	// the submission has no result yet.
+	Status string
+	Score  float64
+}
+
 // Extension is a member's own deadline for one content, granted by staff.
 type Extension struct {
 	CourseMemberID  string    `json:"course_member_id"`
@@ -259,6 +270,9 @@ type Store interface {
 	// CourseContentOverride merges settings into the content's overrides,
 	// which later releases keep; it returns the content with them applied.
 	CourseContentOverride(ctx context.Context, id string, settings ContentSettings) (*CourseContent, error)
+	// GradedSubmissions lists a course's submissions, oldest first, with
+	// their results' status and score.
+	GradedSubmissions(ctx context.Context, courseID string) ([]GradedSubmission, error)
 	// ExtensionGrant sets a member's own deadline for a content, replacing
 	// an earlier one.
 	ExtensionGrant(ctx context.Context, p ExtensionGrantParams) (*Extension, error)

@@ -1,0 +1,136 @@
+package api
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/store"
+)
+
+// Gradebook is the answer to GET /courses/{id}/grades: one row per
+// student, one cell per released assignment, in the order of Contents.
+type Gradebook struct {
+	Course   string            `json:"course"`
+	Contents []GradebookColumn `json:"contents"`
+	Rows     []GradebookRow    `json:"rows"`
+}
+
+// GradebookColumn is one released assignment.
+type GradebookColumn struct {
+	ID    string `json:"id"`
+	Path  string `json:"path"`
+	Title string `json:"title"`
+}
+
+// GradebookRow is one student's grades.
+type GradebookRow struct {
+	CourseMemberID string      `json:"course_member_id"`
+	Username       string      `json:"username"`
+	Cells          []GradeCell `json:"cells"`
+}
+
+// GradeCell is one student's grade of one assignment: the score of the
+// graded submission that counts (the last one graded), null without one;
+// and how many submissions they made.
+type GradeCell struct {
+	Score       *float64 `json:"score"`
+	Submissions int      `json:"submissions"`
+}
+
+// serveGrades is the gradebook: staff and admins see every student's
+// row, a student only their own. Accept: text/csv gives the same as CSV.
+func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
+	c, role, err := s.courseFor(r)
+	if err != nil {
+		return err
+	}
+	claims := claimsOf(r)
+	all := claims.IsAdmin() || course.IsStaff(role)
+	contents, err := s.store.CourseContentList(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	members, err := s.store.CourseMemberList(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	subs, err := s.store.GradedSubmissions(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	book := Gradebook{Course: c.FullPath, Contents: []GradebookColumn{}, Rows: []GradebookRow{}}
+	col := map[string]int{}
+	for _, cc := range contents {
+		if cc.ReleasedCommit == "" {
+			continue
+		}
+		col[cc.ID] = len(book.Contents)
+		book.Contents = append(book.Contents, GradebookColumn{ID: cc.ID, Path: cc.Path, Title: cc.Title})
+	}
+	row := map[string]int{}
+	for _, m := range members {
+		if m.Role != store.RoleStudent || !all && m.Username != claims.Subject {
+			continue
+		}
+		row[m.ID] = len(book.Rows)
+		book.Rows = append(book.Rows, GradebookRow{CourseMemberID: m.ID, Username: m.Username, Cells: make([]GradeCell, len(book.Contents))})
+	}
+	for _, sub := range subs { // oldest first: the last graded one counts
+		ri, ok1 := row[sub.CourseMemberID]
+		ci, ok2 := col[sub.CourseContentID]
+		if !ok1 || !ok2 {
+			continue
+		}
+		cell := &book.Rows[ri].Cells[ci]
+		cell.Submissions++
+		if sub.Status == store.ResultFinished {
+			score := sub.Score
+			cell.Score = &score
+		}
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		return writeGradesCSV(w, book)
+	}
+	writeJSON(w, http.StatusOK, book)
+	return nil
+}
+
+// writeGradesCSV writes the gradebook for a spreadsheet or an LMS: a
+// header, then one line per student with each assignment's score (empty
+// without a graded submission) and number of submissions.
+func writeGradesCSV(w http.ResponseWriter, b Gradebook) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", strings.ReplaceAll(b.Course, ".", "-")+"-grades.csv"))
+	out := csv.NewWriter(w)
+	header := []string{"username", "course_member_id"}
+	for _, c := range b.Contents {
+		header = append(header, csvSafe(c.Path), csvSafe(c.Path)+" submissions")
+	}
+	_ = out.Write(header)
+	for _, r := range b.Rows {
+		line := []string{csvSafe(r.Username), r.CourseMemberID}
+		for _, c := range r.Cells {
+			score := ""
+			if c.Score != nil {
+				score = strconv.FormatFloat(*c.Score, 'f', -1, 64)
+			}
+			line = append(line, score, strconv.Itoa(c.Submissions))
+		}
+		_ = out.Write(line)
+	}
+	out.Flush()
+	return out.Error()
+}
+
+// csvSafe keeps a text cell from being read as a formula by a
+// spreadsheet (CSV injection): a leading =, +, - or @ gets a quote.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/computor-org/computor-go/internal/derrors"
+)
+
+// GradedSubmissions lists a course's submissions, oldest first, each
+// with the status and score of the result that grades it (empty and 0
+// while it has none): what a gradebook is made of.
+func (s *sqlStore) GradedSubmissions(ctx context.Context, courseID string) ([]GradedSubmission, error) {
+	id, ok := parseID(courseID)
+	if !ok {
+		return nil, fmt.Errorf("course %q: %w", courseID, derrors.NotFound)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT s.course_member_id, s.course_content_id, s.created_at, r.status, r.score
+FROM submissions s LEFT JOIN test_results r ON r.submission_id = s.id
+WHERE s.course_id = $1 ORDER BY s.created_at, s.id`, id)
+	if err != nil {
+		return nil, s.fail(ctx, "list graded submissions", err)
+	}
+	defer rows.Close()
+	out := []GradedSubmission{}
+	for rows.Next() {
+		var g GradedSubmission
+		var status sql.NullString
+		var score sql.NullFloat64
+		if err := rows.Scan(&g.CourseMemberID, &g.CourseContentID, (*dbTime)(&g.SubmittedAt), &status, &score); err != nil {
+			return nil, s.fail(ctx, "list graded submissions", err)
+		}
+		g.Status, g.Score = status.String, score.Float64
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, "list graded submissions", err)
+	}
+	return out, nil
+}
