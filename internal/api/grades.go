@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -19,11 +20,13 @@ type Gradebook struct {
 	Rows     []GradebookRow    `json:"rows"`
 }
 
-// GradebookColumn is one released assignment.
+// GradebookColumn is one released assignment, and which of a student's
+// graded submissions counts: the last or the best.
 type GradebookColumn struct {
-	ID    string `json:"id"`
-	Path  string `json:"path"`
-	Title string `json:"title"`
+	ID      string `json:"id"`
+	Path    string `json:"path"`
+	Title   string `json:"title"`
+	Grading string `json:"grading"`
 }
 
 // GradebookRow is one student's grades.
@@ -34,8 +37,8 @@ type GradebookRow struct {
 }
 
 // GradeCell is one student's grade of one assignment: the score of the
-// graded submission that counts (the last one graded), null without one;
-// and how many submissions they made.
+// graded submission that counts (the last or the best, as the column
+// says), null without one; and how many submissions they made.
 type GradeCell struct {
 	Score       *float64 `json:"score"`
 	Submissions int      `json:"submissions"`
@@ -64,12 +67,14 @@ func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
 	}
 	book := Gradebook{Course: c.FullPath, Contents: []GradebookColumn{}, Rows: []GradebookRow{}}
 	col := map[string]int{}
+	best := map[int]bool{} // columns graded by the best submission
 	for _, cc := range contents {
 		if cc.ReleasedCommit == "" {
 			continue
 		}
 		col[cc.ID] = len(book.Contents)
-		book.Contents = append(book.Contents, GradebookColumn{ID: cc.ID, Path: cc.Path, Title: cc.Title})
+		best[len(book.Contents)] = cc.Grading == store.GradingBest
+		book.Contents = append(book.Contents, GradebookColumn{ID: cc.ID, Path: cc.Path, Title: cc.Title, Grading: cmp.Or(cc.Grading, store.GradingLast)})
 	}
 	row := map[string]int{}
 	for _, m := range members {
@@ -87,7 +92,7 @@ func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
 		}
 		cell := &book.Rows[ri].Cells[ci]
 		cell.Submissions++
-		if sub.Status == store.ResultFinished {
+		if sub.Status == store.ResultFinished && (!best[ci] || cell.Score == nil || sub.Score > *cell.Score) {
 			score := sub.Score
 			cell.Score = &score
 		}

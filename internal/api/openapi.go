@@ -147,6 +147,7 @@ var problemStatuses = map[int]string{
 	http.StatusConflict:              "The request conflicts with the state of the resource.",
 	http.StatusRequestEntityTooLarge: "The request body is too large.",
 	http.StatusUnprocessableEntity:   "Fields do not fit; errors names each.",
+	http.StatusTooManyRequests:       "Too many lately; retry_after (and the Retry-After header) says when to try again.",
 	http.StatusInternalServerError:   "Internal error: a bug, logged.",
 	http.StatusServiceUnavailable:    "A part of the platform is unavailable; try again later.",
 }

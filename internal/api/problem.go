@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/computor-org/computor-go/internal/derrors"
@@ -21,6 +23,9 @@ type Problem struct {
 	Errors []derrors.FieldError `json:"errors,omitempty"`
 	// KnownTaskTypes lists the task types when an unknown one was asked for.
 	KnownTaskTypes []string `json:"known_task_types,omitempty"`
+	// RetryAfter is when a rate-limited request may be made again, in
+	// seconds (also the Retry-After header).
+	RetryAfter int `json:"retry_after,omitempty"`
 	// TaskID names the task a failed request did start or change: look it
 	// up (GET /tasks/{id}) rather than submit again.
 	TaskID string `json:"task_id,omitempty"`
@@ -71,6 +76,7 @@ var statusTable = []struct {
 	{is(derrors.Forbidden), http.StatusForbidden},
 	{is(derrors.Conflict), http.StatusConflict},
 	{is(derrors.LimitReached), http.StatusUnprocessableEntity},
+	{is(derrors.RateLimited), http.StatusTooManyRequests},
 	{is(derrors.TooLarge), http.StatusRequestEntityTooLarge},
 	{isMaxBytes, http.StatusRequestEntityTooLarge},
 	{is(derrors.MethodNotAllowed), http.StatusMethodNotAllowed},
@@ -104,6 +110,12 @@ func toProblem(err error) (p *Problem, internal bool) {
 	if errors.As(err, &verr) {
 		return invalid(verr.Fields...), false
 	}
+	var rerr *derrors.RateLimitError
+	if errors.As(err, &rerr) {
+		p := problem(http.StatusTooManyRequests, "%s", rerr.Msg)
+		p.RetryAfter = max(int(math.Ceil(rerr.RetryAfter.Seconds())), 1)
+		return p, false
+	}
 	for _, row := range statusTable {
 		if !row.match(err) {
 			continue
@@ -130,6 +142,9 @@ func detail(err error) string {
 func writeProblem(w http.ResponseWriter, p *Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if p.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

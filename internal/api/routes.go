@@ -76,7 +76,7 @@ func (s *Server) routes() []route {
 				description: "A retried submit with the same key (of the same user) returns the same task and starts nothing new."}},
 			body:      ref("SubmitParams"),
 			responses: []response{{status: 202, description: "Submitted.", body: SubmitResponse{}, headers: map[string]string{"Location": "The task: /tasks/{id}."}}},
-			problems:  []int{400, 403, 413, 422, 503},
+			problems:  []int{400, 403, 413, 422, 429, 503},
 		}},
 		route{pattern: "GET /tasks", auth: bearer, handler: s.adapt(s.serveList), op: op{
 			id: "listTasks", tag: "tasks", summary: "List tasks, filtered and paged",

@@ -40,6 +40,10 @@ type Meta struct {
 	// offset); Deadline is it read, nil without one.
 	DeadlineText string     `yaml:"deadline"`
 	Deadline     *time.Time `yaml:"-"`
+	// TestRunsPerHour bounds a member's test runs in any hour; 0: none.
+	TestRunsPerHour int `yaml:"test_runs_per_hour"`
+	// Grading says which graded submission counts: last (default) or best.
+	Grading string `yaml:"grading"`
 }
 
 // ParseMeta reads a meta.yaml strictly: an unknown key, a wrong type or a
@@ -60,7 +64,7 @@ func ParseMeta(b []byte) (*Meta, error) {
 	if len(root.Content) > 0 {
 		m := root.Content[0].Content
 		for i := 0; i+1 < len(m); i += 2 {
-			if k := m[i].Value; (k == "max_test_runs" || k == "max_submissions") && m[i+1].Tag != "!!int" {
+			if k := m[i].Value; (k == "max_test_runs" || k == "max_submissions" || k == "test_runs_per_hour") && m[i+1].Tag != "!!int" {
 				return nil, fmt.Errorf("meta.yaml: line %d: %s must be a whole number", m[i].Line, k)
 			}
 		}
@@ -85,6 +89,10 @@ func ParseMeta(b []byte) (*Meta, error) {
 		return nil, fmt.Errorf("meta.yaml: line %d: max_test_runs must not be negative", line("max_test_runs"))
 	case m.MaxSubmissions < 0:
 		return nil, fmt.Errorf("meta.yaml: line %d: max_submissions must not be negative", line("max_submissions"))
+	case m.TestRunsPerHour < 0:
+		return nil, fmt.Errorf("meta.yaml: line %d: test_runs_per_hour must not be negative", line("test_runs_per_hour"))
+	case m.Grading != "" && m.Grading != "last" && m.Grading != "best":
+		return nil, fmt.Errorf("meta.yaml: line %d: grading must be last or best", line("grading"))
 	}
 	if m.DeadlineText != "" {
 		d, err := time.Parse(time.RFC3339, m.DeadlineText)

@@ -277,3 +277,20 @@ func TestMetaDeadline(t *testing.T) {
 		}
 	}
 }
+
+func TestMetaRateAndGrading(t *testing.T) {
+	t.Parallel()
+	m, err := ParseMeta([]byte("title: t\nstudent_files: [a.py]\ntest_runs_per_hour: 6\ngrading: best\n"))
+	if err != nil || m.TestRunsPerHour != 6 || m.Grading != "best" {
+		t.Fatalf("%+v %v", m, err)
+	}
+	for bad, want := range map[string]string{
+		"test_runs_per_hour: -1\n":  "line 3: test_runs_per_hour must not be negative",
+		"test_runs_per_hour: 1.5\n": "line 3: test_runs_per_hour must be a whole number",
+		"grading: average\n":        "line 3: grading must be last or best",
+	} {
+		if _, err := ParseMeta([]byte("title: t\nstudent_files: [a.py]\n" + bad)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", bad, err, want)
+		}
+	}
+}

@@ -98,3 +98,25 @@ func CheckDeadline(cc *store.CourseContent, deadline *time.Time, at time.Time) e
 	}
 	return nil
 }
+
+// CheckTestRunRate refuses a test run past the content's
+// test_runs_per_hour: a *derrors.RateLimitError that says when the next
+// run is allowed, an hour after the first run of the last hour.
+func CheckTestRunRate(ctx context.Context, s store.Store, t *Target, at time.Time) error {
+	limit := t.Content.TestRunsPerHour
+	if limit <= 0 {
+		return nil
+	}
+	n, first, err := s.TestRunsSince(ctx, t.Member.ID, t.Content.ID, at.Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	if n < limit {
+		return nil
+	}
+	retry := first.Add(time.Hour).Sub(at)
+	return &derrors.RateLimitError{
+		Msg:        fmt.Sprintf("%s may run the tests of %s %d times an hour; the next run is allowed at %s", t.Member.Username, t.Content.Path, limit, at.Add(retry).UTC().Format(time.RFC3339)),
+		RetryAfter: retry,
+	}
+}

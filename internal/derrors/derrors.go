@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The sentinels. Wrap them with context: fmt.Errorf("course %q: %w", id,
@@ -41,7 +42,22 @@ var (
 	// Unavailable: a part of the platform (Temporal, the database, the
 	// sandbox) cannot serve now; trying again later may work.
 	Unavailable = errors.New("unavailable")
+	// RateLimited: the caller did this too often lately; a *RateLimitError
+	// says when they may again.
+	RateLimited = errors.New("rate limited")
 )
+
+// RateLimitError is a rate limit a caller ran into, with when the next
+// attempt is allowed. It is RateLimited to errors.Is.
+type RateLimitError struct {
+	Msg        string
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return e.Msg }
+
+// Is reports RateLimited.
+func (e *RateLimitError) Is(target error) bool { return target == RateLimited }
 
 // FieldError names one field that does not fit and says why.
 type FieldError struct {

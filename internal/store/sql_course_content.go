@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -13,14 +14,14 @@ import (
 
 var courseContentSelect = `SELECT ` + metaColumns("cc") + `,
 	cc.course_id, cc.path, cc.title, cc.max_test_runs, cc.max_submissions,
-	cc.released_commit, cc.released_at, cc.deadline, cc.overrides
+	cc.released_commit, cc.released_at, cc.deadline, cc.test_runs_per_hour, cc.grading, cc.overrides
 FROM course_contents cc`
 
 func scanCourseContent(r rowScanner) (*CourseContent, error) {
 	var c CourseContent
 	var overrides *[]byte
 	err := r.Scan(append(c.targets(), &c.CourseID, &c.Path, &c.Title, &c.MaxTestRuns, &c.MaxSubmissions,
-		&c.ReleasedCommit, nullTime{&c.ReleasedAt}, nullTime{&c.Deadline}, &overrides)...)
+		&c.ReleasedCommit, nullTime{&c.ReleasedAt}, nullTime{&c.Deadline}, &c.TestRunsPerHour, &c.Grading, &overrides)...)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +42,13 @@ func (s *sqlStore) CourseContentOverride(ctx context.Context, id string, setting
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
-	if settings.MaxTestRuns != nil && *settings.MaxTestRuns < 0 || settings.MaxSubmissions != nil && *settings.MaxSubmissions < 0 {
-		return nil, fmt.Errorf("%s: %w: max test runs and max submissions must not be negative", what, derrors.Invalid)
+	for _, n := range []*int{settings.MaxTestRuns, settings.MaxSubmissions, settings.TestRunsPerHour} {
+		if n != nil && *n < 0 {
+			return nil, fmt.Errorf("%s: %w: max test runs, max submissions and test runs per hour must not be negative", what, derrors.Invalid)
+		}
+	}
+	if g := settings.Grading; g != nil && *g != GradingLast && *g != GradingBest {
+		return nil, fmt.Errorf("%s: %w: grading must be last or best", what, derrors.Invalid)
 	}
 	var out *CourseContent
 	err := s.inTx(ctx, "override "+what, func(tx *sql.Tx) error {
@@ -63,6 +69,12 @@ func (s *sqlStore) CourseContentOverride(ctx context.Context, id string, setting
 		}
 		if settings.MaxSubmissions != nil {
 			merged.MaxSubmissions = settings.MaxSubmissions
+		}
+		if settings.TestRunsPerHour != nil {
+			merged.TestRunsPerHour = settings.TestRunsPerHour
+		}
+		if settings.Grading != nil {
+			merged.Grading = settings.Grading
 		}
 		b, err := json.Marshal(merged)
 		if err != nil {
@@ -90,8 +102,12 @@ func (s *sqlStore) CourseContentUpsert(ctx context.Context, p CourseContentUpser
 	if err := ValidContentPath(p.Path); err != nil {
 		return nil, err
 	}
-	if p.MaxTestRuns < 0 || p.MaxSubmissions < 0 {
-		return nil, fmt.Errorf("course content %q: %w: max test runs and max submissions must not be negative", p.Path, derrors.Invalid)
+	if p.MaxTestRuns < 0 || p.MaxSubmissions < 0 || p.TestRunsPerHour < 0 {
+		return nil, fmt.Errorf("course content %q: %w: max test runs, max submissions and test runs per hour must not be negative", p.Path, derrors.Invalid)
+	}
+	grading := cmp.Or(p.Grading, GradingLast)
+	if grading != GradingLast && grading != GradingBest {
+		return nil, fmt.Errorf("course content %q: %w: grading must be last or best", p.Path, derrors.Invalid)
 	}
 	what := fmt.Sprintf("course content %q", p.Path)
 	var deadline any // NULL without one
@@ -99,19 +115,24 @@ func (s *sqlStore) CourseContentUpsert(ctx context.Context, p CourseContentUpser
 		deadline = s.dialect.timeArg(p.Deadline.UTC().Truncate(time.Microsecond))
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO course_contents (id, created_at, updated_at, created_by, created_by_task,
-	course_id, path, title, max_test_runs, max_submissions, deadline)
-VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	course_id, path, title, max_test_runs, max_submissions, deadline, test_runs_per_hour, grading)
+VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (course_id, path) DO UPDATE SET
 	title = excluded.title,
 	max_test_runs = excluded.max_test_runs,
 	max_submissions = excluded.max_submissions,
 	deadline = excluded.deadline,
+	test_runs_per_hour = excluded.test_runs_per_hour,
+	grading = excluded.grading,
 	updated_at = excluded.updated_at
 WHERE course_contents.title <> excluded.title
 	OR course_contents.max_test_runs <> excluded.max_test_runs
 	OR course_contents.max_submissions <> excluded.max_submissions
-	OR course_contents.deadline IS DISTINCT FROM excluded.deadline`,
-		newID(), s.dialect.timeArg(now()), p.CreatedBy, p.CreatedByTask, courseID, p.Path, p.Title, p.MaxTestRuns, p.MaxSubmissions, deadline)
+	OR course_contents.deadline IS DISTINCT FROM excluded.deadline
+	OR course_contents.test_runs_per_hour <> excluded.test_runs_per_hour
+	OR course_contents.grading <> excluded.grading`,
+		newID(), s.dialect.timeArg(now()), p.CreatedBy, p.CreatedByTask, courseID, p.Path, p.Title, p.MaxTestRuns, p.MaxSubmissions, deadline,
+		p.TestRunsPerHour, grading)
 	if err != nil {
 		return nil, s.insertError(ctx, what, err, func(ctx context.Context) error { return s.courseExists(ctx, courseID) })
 	}

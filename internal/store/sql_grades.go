@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/computor-org/computor-go/internal/derrors"
 )
@@ -38,4 +39,27 @@ WHERE s.course_id = $1 ORDER BY s.created_at, s.id`, id)
 		return nil, s.fail(ctx, "list graded submissions", err)
 	}
 	return out, nil
+}
+
+// TestRunsSince counts a member's test runs of a content that are not a
+// submission's, started at or after since, with the first of them.
+func (s *sqlStore) TestRunsSince(ctx context.Context, memberID, contentID string, since time.Time) (int, time.Time, error) {
+	member, ok1 := parseID(memberID)
+	content, ok2 := parseID(contentID)
+	if !ok1 || !ok2 {
+		return 0, time.Time{}, nil
+	}
+	var n int
+	var first *time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM test_results
+WHERE course_member_id = $1 AND course_content_id = $2 AND submission_id IS NULL AND created_at >= $3`,
+		member, content, s.dialect.timeArg(since.UTC())).Scan(&n, nullTime{&first})
+	if err != nil {
+		return 0, time.Time{}, s.fail(ctx, "count test runs", err)
+	}
+	var firstAt time.Time
+	if first != nil {
+		firstAt = *first
+	}
+	return n, firstAt, nil
 }

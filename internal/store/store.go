@@ -186,6 +186,11 @@ type CourseContent struct {
 	ReleasedAt     *time.Time `json:"released_at,omitempty"`
 	// Deadline is when submissions end (meta.yaml's deadline); nil: none.
 	Deadline *time.Time `json:"deadline,omitempty"`
+	// TestRunsPerHour bounds a member's test runs in any hour; 0: none.
+	TestRunsPerHour int `json:"test_runs_per_hour,omitempty"`
+	// Grading says which graded submission counts: GradingLast or
+	// GradingBest.
+	Grading string `json:"grading"`
 	// Overrides are the settings staff changed since release
 	// (update_course_content). Deadline, MaxTestRuns and MaxSubmissions
 	// above are already the effective ones, overrides applied.
@@ -195,10 +200,18 @@ type CourseContent struct {
 // ContentSettings are the settings of a content staff may change without
 // a release; a nil field is left as meta.yaml has it.
 type ContentSettings struct {
-	Deadline       *time.Time `json:"deadline,omitempty"`
-	MaxTestRuns    *int       `json:"max_test_runs,omitempty"`
-	MaxSubmissions *int       `json:"max_submissions,omitempty"`
+	Deadline        *time.Time `json:"deadline,omitempty"`
+	MaxTestRuns     *int       `json:"max_test_runs,omitempty"`
+	MaxSubmissions  *int       `json:"max_submissions,omitempty"`
+	TestRunsPerHour *int       `json:"test_runs_per_hour,omitempty"`
+	Grading         *string    `json:"grading,omitempty"`
 }
+
+// The ways a gradebook picks the graded submission that counts.
+const (
+	GradingLast = "last"
+	GradingBest = "best"
+)
 
 // apply puts the overrides over c's settings.
 func (o *ContentSettings) apply(c *CourseContent) {
@@ -214,6 +227,12 @@ func (o *ContentSettings) apply(c *CourseContent) {
 	}
 	if o.MaxSubmissions != nil {
 		c.MaxSubmissions = *o.MaxSubmissions
+	}
+	if o.TestRunsPerHour != nil {
+		c.TestRunsPerHour = *o.TestRunsPerHour
+	}
+	if o.Grading != nil {
+		c.Grading = *o.Grading
 	}
 }
 
@@ -270,6 +289,9 @@ type Store interface {
 	// CourseContentOverride merges settings into the content's overrides,
 	// which later releases keep; it returns the content with them applied.
 	CourseContentOverride(ctx context.Context, id string, settings ContentSettings) (*CourseContent, error)
+	// TestRunsSince counts a member's test runs of a content (not those of
+	// submissions) started at or after since, and gives the first of them.
+	TestRunsSince(ctx context.Context, memberID, contentID string, since time.Time) (n int, first time.Time, err error)
 	// GradedSubmissions lists a course's submissions, oldest first, with
 	// their results' status and score.
 	GradedSubmissions(ctx context.Context, courseID string) ([]GradedSubmission, error)
@@ -446,7 +468,11 @@ type CourseContentUpsertParams struct {
 	CourseID, Path, Title       string
 	MaxTestRuns, MaxSubmissions int
 	// Deadline, when set, is when submissions end.
-	Deadline                 *time.Time
+	Deadline *time.Time
+	// TestRunsPerHour bounds a member's test runs per hour; 0: none.
+	TestRunsPerHour int
+	// Grading is GradingLast (also when empty) or GradingBest.
+	Grading                  string
 	CreatedBy, CreatedByTask string
 }
 

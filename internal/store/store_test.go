@@ -224,6 +224,33 @@ var suite = []struct {
 	{"Worker", testWorker},
 	{"Extension", testExtension},
 	{"ContentOverride", testContentOverride},
+	{"TestRunsSince", testTestRunsSince},
+}
+
+// Test runs are counted per member and content since a time, with the
+// first of them; other members, contents and earlier runs do not count.
+func testTestRunsSince(t *testing.T, b *bundle) {
+	s := b.open(t)
+	ctx := t.Context()
+	a := makeAssignment(t, s)
+	n, _, err := s.TestRunsSince(ctx, a.alice.ID, a.hello.ID, time.Now().Add(-time.Hour))
+	wantErr(t, err, nil)
+	if n != 0 {
+		t.Fatalf("%d runs before any", n)
+	}
+	before := time.Now().Add(-time.Second)
+	first := start(t, s, a.alice, a.hello, "run-1")
+	start(t, s, a.alice, a.hello, "run-2")
+	start(t, s, a.bob, a.hello, "run-3")
+	start(t, s, a.alice, a.bonus, "run-4")
+	n, at, err := s.TestRunsSince(ctx, a.alice.ID, a.hello.ID, before)
+	wantErr(t, err, nil)
+	if n != 2 || !at.Equal(first.CreatedAt) {
+		t.Fatalf("%d runs, first at %v; want 2, first at %v", n, at, first.CreatedAt)
+	}
+	if n, _, _ := s.TestRunsSince(ctx, a.alice.ID, a.hello.ID, time.Now().Add(time.Minute)); n != 0 {
+		t.Fatalf("%d runs after now", n)
+	}
 }
 
 // Overrides are merged, applied over what release gave, and kept by the

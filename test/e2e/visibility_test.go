@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,41 @@ func dueAssignment(deadline time.Time) map[string]string {
 	}
 }
 
+// dueCourse makes a course whose assignments repository holds files,
+// released, with the students; it returns the course's path, a clone of
+// its assignments repository and the students' member ids.
+func dueCourse(t *testing.T, s *stack, admin string, files map[string]string, students ...string) (course, repo string, ids map[string]string) {
+	t.Helper()
+	org := fmt.Sprintf("due%d", rand.IntN(1_000_000))
+	s.mustFinish(t, admin, "create_organization", map[string]any{"path": org, "title": "D"}, nil)
+	s.mustFinish(t, admin, "create_course_family", map[string]any{"organization": org, "path": "prog", "title": "P"}, nil)
+	s.mustFinish(t, admin, "create_course", map[string]any{"course_family": org + ".prog", "path": "2026", "title": "P 2026"}, nil)
+	course = org + ".prog.2026"
+	work := t.TempDir()
+	mustGit(t, work, "clone", s.repoURL(admin, org+"/prog/2026/assignments"), "a")
+	repo = filepath.Join(work, "a")
+	writeFiles(t, repo, files)
+	mustGit(t, repo, "add", ".")
+	mustGit(t, repo, "commit", "-m", "Assignments")
+	mustGit(t, repo, "push", "origin", "main")
+	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
+	var list []map[string]any
+	for _, u := range students {
+		list = append(list, map[string]any{"username": u})
+	}
+	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": list}, nil)
+	var ms []struct {
+		ID       string `json:"id"`
+		Username string `json:"username"`
+	}
+	s.do(t, "GET", "/courses/"+course+"/members", admin, nil).want(t, http.StatusOK).json(t, &ms)
+	ids = map[string]string{}
+	for _, m := range ms {
+		ids[m.Username] = m.ID
+	}
+	return course, repo, ids
+}
+
 // Per-test visibility and the deadline, through the real stack: before
 // the deadline a student sees only the visible test and a score over it,
 // marked incomplete, while an admin sees everything; after it (the
@@ -50,29 +86,7 @@ func TestVisibilityAndDeadline(t *testing.T) {
 		t.Fatal("student_testing is not offered: the sandbox (bubblewrap) is missing on this machine")
 	}
 	admin := s.tokenFor(t, "due-admin", "admin")
-	org := fmt.Sprintf("due%d", rand.IntN(1_000_000))
-	s.mustFinish(t, admin, "create_organization", map[string]any{"path": org, "title": "D"}, nil)
-	s.mustFinish(t, admin, "create_course_family", map[string]any{"organization": org, "path": "prog", "title": "P"}, nil)
-	s.mustFinish(t, admin, "create_course", map[string]any{"course_family": org + ".prog", "path": "2026", "title": "P 2026"}, nil)
-	course, group := org+".prog.2026", org+"/prog/2026"
-	work := t.TempDir()
-	mustGit(t, work, "clone", s.repoURL(admin, group+"/assignments"), "a")
-	repo := filepath.Join(work, "a")
-	writeFiles(t, repo, dueAssignment(time.Now().Add(time.Hour).Truncate(time.Second)))
-	mustGit(t, repo, "add", ".")
-	mustGit(t, repo, "commit", "-m", "Due")
-	mustGit(t, repo, "push", "origin", "main")
-	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
-	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": []map[string]any{{"username": "dora"}, {"username": "eve"}}}, nil)
-	var ms []struct {
-		ID       string `json:"id"`
-		Username string `json:"username"`
-	}
-	s.do(t, "GET", "/courses/"+course+"/members", admin, nil).want(t, http.StatusOK).json(t, &ms)
-	ids := map[string]string{}
-	for _, m := range ms {
-		ids[m.Username] = m.ID
-	}
+	course, repo, ids := dueCourse(t, s, admin, dueAssignment(time.Now().Add(time.Hour).Truncate(time.Second)), "dora", "eve")
 	member, eve := ids["dora"], ids["eve"]
 	student := s.tokenFor(t, "dora")
 	commit := pushSolution(t, s, course, "dora", "due/due.py", "print(1)\n")
@@ -248,4 +262,63 @@ func TestVisibilityAndDeadline(t *testing.T) {
 		t.Fatalf("the CSV: %q", lines)
 	}
 	s.do(t, "GET", "/courses/"+course+"/grades", s.tokenFor(t, "stranger"), nil).want(t, http.StatusNotFound)
+}
+
+// test_runs_per_hour: past it a test run is a 429 with Retry-After and
+// nothing starts; grading best: the gradebook counts the best graded
+// submission, not the last.
+func TestTestRunRateAndBestGrading(t *testing.T) {
+	t.Parallel()
+	s := shared
+	admin := s.tokenFor(t, "rate-admin", "admin")
+	files := dueAssignment(time.Now().Add(time.Hour).Truncate(time.Second))
+	files["due/meta.yaml"] = "title: Due\nstudent_files: [due.py]\ntest_runs_per_hour: 2\ngrading: best\n"
+	course, _, ids := dueCourse(t, s, admin, files, "finn")
+	finn := s.tokenFor(t, "finn")
+	right := pushSolution(t, s, course, "finn", "due/due.py", "print(1)\n")
+	run := map[string]any{"course_member": ids["finn"], "content": "due"}
+	for range 2 {
+		s.await(t, finn, s.submit(t, finn, "student_testing", run, 0))
+	}
+	r := s.do(t, "POST", "/tasks/submit", finn, map[string]any{"task_name": "student_testing", "parameters": run}).want(t, http.StatusTooManyRequests)
+	retry, err := strconv.Atoi(r.header.Get("Retry-After"))
+	if err != nil || retry < 3000 || retry > 3600 || !strings.Contains(r.string(), "2 times an hour") {
+		t.Fatalf("the third run in an hour: Retry-After %q, %s", r.header.Get("Retry-After"), r.string())
+	}
+	var list struct {
+		Tasks []taskInfo `json:"tasks"`
+	}
+	s.do(t, "GET", "/tasks?task_name=student_testing", finn, nil).want(t, http.StatusOK).json(t, &list)
+	if len(list.Tasks) > 2 {
+		t.Fatalf("%d test runs started, want 2", len(list.Tasks))
+	}
+	// Submissions are not test runs: a right one, then a wrong one.
+	wrong := pushSolution(t, s, course, "finn", "due/due.py", "print(2)\n")
+	for _, commit := range []string{right, wrong} {
+		s.await(t, finn, s.submit(t, finn, "submission_processing", map[string]any{"course_member": ids["finn"], "content": "due", "commit": commit}, 0))
+	}
+	var book struct {
+		Contents []struct {
+			Grading string `json:"grading"`
+		} `json:"contents"`
+		Rows []struct {
+			Cells []struct {
+				Score       *float64 `json:"score"`
+				Submissions int      `json:"submissions"`
+			} `json:"cells"`
+		} `json:"rows"`
+	}
+	s.do(t, "GET", "/courses/"+course+"/grades", admin, nil).want(t, http.StatusOK).json(t, &book)
+	if len(book.Rows) != 1 || book.Contents[0].Grading != "best" {
+		t.Fatalf("gradebook: %+v", book)
+	}
+	if c := book.Rows[0].Cells[0]; c.Submissions != 2 || c.Score == nil || *c.Score != 0.25 {
+		t.Fatalf("finn's cell with grading best: %+v (the right submission scored 0.25, the wrong 0)", c)
+	}
+	// Switched to last, the wrong one counts.
+	s.mustFinish(t, admin, "update_course_content", map[string]any{"course": course, "content": "due", "grading": "last"}, nil)
+	s.do(t, "GET", "/courses/"+course+"/grades", admin, nil).want(t, http.StatusOK).json(t, &book)
+	if c := book.Rows[0].Cells[0]; c.Score == nil || *c.Score != 0 {
+		t.Fatalf("finn's cell with grading last: %+v", c)
+	}
 }

@@ -299,6 +299,7 @@ func (a *Activities) Release(ctx context.Context, in Input) (*Result, error) {
 		c, err := a.deps.Store.CourseContentUpsert(ctx, store.CourseContentUpsertParams{
 			CourseID: pl.course.ID, Path: as.dir, Title: as.meta.Title,
 			MaxTestRuns: as.meta.MaxTestRuns, MaxSubmissions: as.meta.MaxSubmissions, Deadline: as.meta.Deadline,
+			TestRunsPerHour: as.meta.TestRunsPerHour, Grading: as.meta.Grading,
 			CreatedBy: in.Submitter, CreatedByTask: in.TaskID,
 		})
 		if err != nil {

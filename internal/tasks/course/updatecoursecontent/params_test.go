@@ -11,9 +11,12 @@ func TestDecodeParams(t *testing.T) {
 	t.Parallel()
 	tasktest.DecodeParams(t, Task(tasks.Deps{}), []tasktest.ParamCase{
 		{Name: "deadline", Body: `{"course":"o.f.c","content":"week1","deadline":"2026-12-20T23:59:00+01:00"}`,
-			Want: Params{Course: "o.f.c", Content: "week1", Deadline: "2026-12-20T23:59:00+01:00", MaxTestRuns: -1, MaxSubmissions: -1}},
+			Want: Params{Course: "o.f.c", Content: "week1", Deadline: "2026-12-20T23:59:00+01:00", MaxTestRuns: -1, MaxSubmissions: -1, TestRunsPerHour: -1}},
 		{Name: "limits", Body: `{"course":"o.f.c","content":"week1","max_test_runs":0,"max_submissions":5}`,
-			Want: Params{Course: "o.f.c", Content: "week1", MaxTestRuns: 0, MaxSubmissions: 5}},
+			Want: Params{Course: "o.f.c", Content: "week1", MaxTestRuns: 0, MaxSubmissions: 5, TestRunsPerHour: -1}},
+		{Name: "rate and grading", Body: `{"course":"o.f.c","content":"week1","test_runs_per_hour":6,"grading":"best"}`,
+			Want: Params{Course: "o.f.c", Content: "week1", MaxTestRuns: -1, MaxSubmissions: -1, TestRunsPerHour: 6, Grading: "best"}},
+		{Name: "bad grading", Body: `{"course":"o.f.c","content":"week1","grading":"average"}`, Fields: []string{"grading"}},
 		{Name: "nothing to change", Body: `{"course":"o.f.c","content":"week1"}`, Fields: []string{"deadline"}},
 		{Name: "bad deadline", Body: `{"course":"o.f.c","content":"week1","deadline":"friday"}`, Fields: []string{"deadline"}},
 		{Name: "negative limit", Body: `{"course":"o.f.c","content":"week1","max_submissions":-2}`, Fields: []string{"max_submissions"}},

@@ -31,11 +31,13 @@ const keep = -1
 // Params are the task's parameters: the content, and the settings to
 // change; a setting left out stays as it is.
 type Params struct {
-	Course         string `json:"course" param:"required,minlen=1" doc:"The course, by id or path (organization.family.course)."`
-	Content        string `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
-	Deadline       string `json:"deadline" doc:"The deadline for every member without an extension (RFC 3339 with its offset)."`
-	MaxTestRuns    int    `json:"max_test_runs" param:"min=-1" doc:"Test runs per member (0: no limit; -1: leave as it is)."`
-	MaxSubmissions int    `json:"max_submissions" param:"min=-1" doc:"Graded submissions per member (0: no limit; -1: leave as it is)."`
+	Course          string `json:"course" param:"required,minlen=1" doc:"The course, by id or path (organization.family.course)."`
+	Content         string `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
+	Deadline        string `json:"deadline" doc:"The deadline for every member without an extension (RFC 3339 with its offset)."`
+	MaxTestRuns     int    `json:"max_test_runs" param:"min=-1" doc:"Test runs per member (0: no limit; -1: leave as it is)."`
+	MaxSubmissions  int    `json:"max_submissions" param:"min=-1" doc:"Graded submissions per member (0: no limit; -1: leave as it is)."`
+	TestRunsPerHour int    `json:"test_runs_per_hour" param:"min=-1" doc:"Test runs per member in any hour (0: no limit; -1: leave as it is)."`
+	Grading         string `json:"grading" param:"enum=last|best" doc:"Which graded submission counts: last or best; empty: leave as it is."`
 }
 
 // Kind implements tasks.Params.
@@ -48,8 +50,8 @@ func (p Params) Validate() error {
 			return derrors.InvalidField("deadline", "must be an RFC 3339 time with its offset, such as 2026-12-20T23:59:00+01:00")
 		}
 	}
-	if p.Deadline == "" && p.MaxTestRuns == keep && p.MaxSubmissions == keep {
-		return derrors.InvalidField("deadline", "give at least one setting to change: deadline, max_test_runs or max_submissions")
+	if p.Deadline == "" && p.MaxTestRuns == keep && p.MaxSubmissions == keep && p.TestRunsPerHour == keep && p.Grading == "" {
+		return derrors.InvalidField("deadline", "give at least one setting to change: deadline, max_test_runs, max_submissions, test_runs_per_hour or grading")
 	}
 	return nil
 }
@@ -72,6 +74,14 @@ func (p Params) settings() (store.ContentSettings, error) {
 		n := p.MaxSubmissions
 		s.MaxSubmissions = &n
 	}
+	if p.TestRunsPerHour != keep {
+		n := p.TestRunsPerHour
+		s.TestRunsPerHour = &n
+	}
+	if p.Grading != "" {
+		g := p.Grading
+		s.Grading = &g
+	}
 	return s, nil
 }
 
@@ -79,9 +89,9 @@ func (p Params) settings() (store.ContentSettings, error) {
 func Task(d tasks.Deps) *tasks.Type {
 	a := &Activities{deps: d}
 	return tasks.New(tasks.Spec[Params, *store.CourseContent]{
-		Description: "Changes an assignment's deadline or limits in one course without a release; later releases keep the change.",
+		Description: "Changes an assignment's deadline, limits or grading in one course without a release; later releases keep the change.",
 		Access:      "admin, or staff (_owner, _maintainer, _lecturer, _tutor) of the course",
-		Defaults:    Params{MaxTestRuns: keep, MaxSubmissions: keep},
+		Defaults:    Params{MaxTestRuns: keep, MaxSubmissions: keep, TestRunsPerHour: keep},
 		Workflow:    Workflow,
 		Activities:  []tasks.Activity{tasks.Bind(update, a.Update)},
 		Timeout:     5 * time.Minute,

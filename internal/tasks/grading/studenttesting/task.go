@@ -90,8 +90,11 @@ func Task(d tasks.Deps) *tasks.Type {
 			return course.AuthorizeMember(ctx, d.Store, c.Subject, p.CourseMember)
 		},
 		Check: func(ctx context.Context, p Params) error {
-			_, err := course.ResolveTarget(ctx, d.Store, d.Repos, p.CourseMember, p.Content, p.Commit)
-			return err
+			t, err := course.ResolveTarget(ctx, d.Store, d.Repos, p.CourseMember, p.Content, p.Commit)
+			if err != nil {
+				return err
+			}
+			return course.CheckTestRunRate(ctx, d.Store, t, time.Now())
 		},
 	})
 }
