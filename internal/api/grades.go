@@ -36,11 +36,13 @@ type GradebookRow struct {
 	Cells          []GradeCell `json:"cells"`
 }
 
-// GradeCell is one student's grade of one assignment: the score of the
-// graded submission that counts (the last or the best, as the column
-// says), null without one; and how many submissions they made.
+// GradeCell is one student's grade of one assignment: the score, after
+// penalties, of the graded submission that counts (the last or the best,
+// as the column says), null without one; whether that one was late; and
+// how many submissions they made.
 type GradeCell struct {
 	Score       *float64 `json:"score"`
+	Late        bool     `json:"late"`
 	Submissions int      `json:"submissions"`
 }
 
@@ -67,13 +69,15 @@ func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
 	}
 	book := Gradebook{Course: c.FullPath, Contents: []GradebookColumn{}, Rows: []GradebookRow{}}
 	col := map[string]int{}
-	best := map[int]bool{} // columns graded by the best submission
-	for _, cc := range contents {
+	best := map[int]bool{}                    // columns graded by the best submission
+	content := map[int]*store.CourseContent{} // by column: its penalties
+	for i, cc := range contents {
 		if cc.ReleasedCommit == "" {
 			continue
 		}
 		col[cc.ID] = len(book.Contents)
 		best[len(book.Contents)] = cc.Grading == store.GradingBest
+		content[len(book.Contents)] = &contents[i]
 		book.Contents = append(book.Contents, GradebookColumn{ID: cc.ID, Path: cc.Path, Title: cc.Title, Grading: cmp.Or(cc.Grading, store.GradingLast)})
 	}
 	row := map[string]int{}
@@ -92,9 +96,12 @@ func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
 		}
 		cell := &book.Rows[ri].Cells[ci]
 		cell.Submissions++
-		if sub.Status == store.ResultFinished && (!best[ci] || cell.Score == nil || sub.Score > *cell.Score) {
-			score := sub.Score
-			cell.Score = &score
+		if sub.Status != store.ResultFinished {
+			continue
+		}
+		score := sub.Score * course.PenaltyFactor(content[ci], sub.Ordinal, sub.Late)
+		if !best[ci] || cell.Score == nil || score > *cell.Score {
+			cell.Score, cell.Late = &score, sub.Late
 		}
 	}
 	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
@@ -113,7 +120,7 @@ func writeGradesCSV(w http.ResponseWriter, b Gradebook) error {
 	out := csv.NewWriter(w)
 	header := []string{"username", "course_member_id"}
 	for _, c := range b.Contents {
-		header = append(header, csvSafe(c.Path), csvSafe(c.Path)+" submissions")
+		header = append(header, csvSafe(c.Path), csvSafe(c.Path)+" late", csvSafe(c.Path)+" submissions")
 	}
 	_ = out.Write(header)
 	for _, r := range b.Rows {
@@ -123,7 +130,7 @@ func writeGradesCSV(w http.ResponseWriter, b Gradebook) error {
 			if c.Score != nil {
 				score = strconv.FormatFloat(*c.Score, 'f', -1, 64)
 			}
-			line = append(line, score, strconv.Itoa(c.Submissions))
+			line = append(line, score, strconv.FormatBool(c.Late), strconv.Itoa(c.Submissions))
 		}
 		_ = out.Write(line)
 	}

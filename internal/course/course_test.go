@@ -2,8 +2,10 @@ package course_test
 
 import (
 	"errors"
+	"math"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/computor-org/computor-go/internal/course"
 	"github.com/computor-org/computor-go/internal/derrors"
@@ -124,5 +126,42 @@ func TestAuthorizeRelease(t *testing.T) {
 		case !tt.ok && !errors.Is(err, derrors.Forbidden):
 			t.Errorf("AuthorizeRelease(%s, %q) = %v, want ErrForbidden", tt.subject, tt.course, err)
 		}
+	}
+}
+
+// The penalty arithmetic: late, beyond the free submissions
+// (compounding), both, and never below 0.
+func TestPenaltyFactor(t *testing.T) {
+	t.Parallel()
+	cc := &store.CourseContent{LatePenalty: 0.2, FreeSubmissions: 2, SubmissionPenalty: 0.1}
+	for _, tc := range []struct {
+		ordinal int
+		late    bool
+		want    float64
+	}{
+		{1, false, 1}, {2, false, 1}, {3, false, 0.9}, {4, false, 0.81},
+		{1, true, 0.8}, {4, true, 0.648},
+	} {
+		if got := course.PenaltyFactor(cc, tc.ordinal, tc.late); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("submission %d, late %v: %v, want %v", tc.ordinal, tc.late, got, tc.want)
+		}
+	}
+	if got := course.PenaltyFactor(&store.CourseContent{SubmissionPenalty: 1}, 3, true); got != 0 {
+		t.Errorf("a full penalty: %v", got)
+	}
+	if got := course.PenaltyFactor(&store.CourseContent{}, 99, true); got != 1 {
+		t.Errorf("no penalties: %v", got)
+	}
+	d := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	late := d.Add(48 * time.Hour)
+	if c := course.Cutoff(&store.CourseContent{LateDeadline: &late}, &d); !c.Equal(late) {
+		t.Errorf("cutoff with a late deadline: %v", c)
+	}
+	ext := d.Add(72 * time.Hour)
+	if c := course.Cutoff(&store.CourseContent{LateDeadline: &late}, &ext); !c.Equal(ext) {
+		t.Errorf("cutoff with an extension past the late deadline: %v", c)
+	}
+	if c := course.Cutoff(&store.CourseContent{LateDeadline: &late}, nil); c != nil {
+		t.Errorf("cutoff without a deadline: %v", c)
 	}
 }

@@ -40,6 +40,15 @@ type Meta struct {
 	// offset); Deadline is it read, nil without one.
 	DeadlineText string     `yaml:"deadline"`
 	Deadline     *time.Time `yaml:"-"`
+	// LateDeadlineText (after the deadline) ends late submissions, which
+	// lose LatePenalty (0 to 1) of their score.
+	LateDeadlineText string     `yaml:"late_deadline"`
+	LateDeadline     *time.Time `yaml:"-"`
+	LatePenalty      float64    `yaml:"late_penalty"`
+	// FreeSubmissions are without a penalty; each later one loses
+	// SubmissionPenalty (0 to 1) of what is left.
+	FreeSubmissions   int     `yaml:"free_submissions"`
+	SubmissionPenalty float64 `yaml:"submission_penalty"`
 	// TestRunsPerHour bounds a member's test runs in any hour; 0: none.
 	TestRunsPerHour int `yaml:"test_runs_per_hour"`
 	// Grading says which graded submission counts: last (default) or best.
@@ -64,7 +73,7 @@ func ParseMeta(b []byte) (*Meta, error) {
 	if len(root.Content) > 0 {
 		m := root.Content[0].Content
 		for i := 0; i+1 < len(m); i += 2 {
-			if k := m[i].Value; (k == "max_test_runs" || k == "max_submissions" || k == "test_runs_per_hour") && m[i+1].Tag != "!!int" {
+			if k := m[i].Value; (k == "max_test_runs" || k == "max_submissions" || k == "test_runs_per_hour" || k == "free_submissions") && m[i+1].Tag != "!!int" {
 				return nil, fmt.Errorf("meta.yaml: line %d: %s must be a whole number", m[i].Line, k)
 			}
 		}
@@ -93,6 +102,12 @@ func ParseMeta(b []byte) (*Meta, error) {
 		return nil, fmt.Errorf("meta.yaml: line %d: test_runs_per_hour must not be negative", line("test_runs_per_hour"))
 	case m.Grading != "" && m.Grading != "last" && m.Grading != "best":
 		return nil, fmt.Errorf("meta.yaml: line %d: grading must be last or best", line("grading"))
+	case m.LatePenalty < 0 || m.LatePenalty > 1:
+		return nil, fmt.Errorf("meta.yaml: line %d: late_penalty must be from 0 to 1", line("late_penalty"))
+	case m.SubmissionPenalty < 0 || m.SubmissionPenalty > 1:
+		return nil, fmt.Errorf("meta.yaml: line %d: submission_penalty must be from 0 to 1", line("submission_penalty"))
+	case m.FreeSubmissions < 0:
+		return nil, fmt.Errorf("meta.yaml: line %d: free_submissions must not be negative", line("free_submissions"))
 	}
 	if m.DeadlineText != "" {
 		d, err := time.Parse(time.RFC3339, m.DeadlineText)
@@ -101,6 +116,17 @@ func ParseMeta(b []byte) (*Meta, error) {
 		}
 		d = d.UTC()
 		m.Deadline = &d
+	}
+	if m.LateDeadlineText != "" {
+		d, err := time.Parse(time.RFC3339, m.LateDeadlineText)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("meta.yaml: line %d: late_deadline %q must be an RFC 3339 time with its offset", line("late_deadline"), m.LateDeadlineText)
+		case m.Deadline == nil || !d.After(*m.Deadline):
+			return nil, fmt.Errorf("meta.yaml: line %d: late_deadline must be after deadline", line("late_deadline"))
+		}
+		d = d.UTC()
+		m.LateDeadline = &d
 	}
 	for _, l := range []struct {
 		key   string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/computor-org/computor-go/internal/derrors"
@@ -90,13 +91,41 @@ func DeadlinePassed(deadline *time.Time, at time.Time) bool {
 	return deadline != nil && at.After(*deadline)
 }
 
-// CheckDeadline refuses a submission of cc after deadline, the member's
-// effective one: an InvalidError on content, with the time it passed.
+// Cutoff is when a member's submissions of cc end: the content's late
+// deadline when it is after the member's deadline, else that deadline;
+// nil without a deadline.
+func Cutoff(cc *store.CourseContent, deadline *time.Time) *time.Time {
+	if deadline == nil {
+		return nil
+	}
+	if cc.LateDeadline != nil && cc.LateDeadline.After(*deadline) {
+		return cc.LateDeadline
+	}
+	return deadline
+}
+
+// CheckDeadline refuses a submission of cc after the member's cutoff
+// (deadline is the member's effective one): an InvalidError on content,
+// with the time it passed.
 func CheckDeadline(cc *store.CourseContent, deadline *time.Time, at time.Time) error {
-	if DeadlinePassed(deadline, at) {
-		return derrors.InvalidField("content", "deadline for %s passed at %s", cc.Path, deadline.UTC().Format(time.RFC3339))
+	if cut := Cutoff(cc, deadline); DeadlinePassed(cut, at) {
+		return derrors.InvalidField("content", "deadline for %s passed at %s", cc.Path, cut.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// PenaltyFactor is what a submission's score is multiplied by: a late one
+// loses the late penalty, and each one after the free submissions loses
+// the submission penalty of what is left (compounding). It is from 0 to 1.
+func PenaltyFactor(cc *store.CourseContent, ordinal int, late bool) float64 {
+	f := 1.0
+	if late {
+		f *= 1 - cc.LatePenalty
+	}
+	if beyond := ordinal - cc.FreeSubmissions; beyond > 0 && cc.SubmissionPenalty > 0 {
+		f *= math.Pow(1-cc.SubmissionPenalty, float64(beyond))
+	}
+	return min(max(f, 0), 1)
 }
 
 // CheckTestRunRate refuses a test run past the content's

@@ -14,14 +14,16 @@ import (
 
 var courseContentSelect = `SELECT ` + metaColumns("cc") + `,
 	cc.course_id, cc.path, cc.title, cc.max_test_runs, cc.max_submissions,
-	cc.released_commit, cc.released_at, cc.deadline, cc.test_runs_per_hour, cc.grading, cc.overrides
+	cc.released_commit, cc.released_at, cc.deadline, cc.test_runs_per_hour, cc.grading,
+	cc.late_deadline, cc.late_penalty, cc.free_submissions, cc.submission_penalty, cc.overrides
 FROM course_contents cc`
 
 func scanCourseContent(r rowScanner) (*CourseContent, error) {
 	var c CourseContent
 	var overrides *[]byte
 	err := r.Scan(append(c.targets(), &c.CourseID, &c.Path, &c.Title, &c.MaxTestRuns, &c.MaxSubmissions,
-		&c.ReleasedCommit, nullTime{&c.ReleasedAt}, nullTime{&c.Deadline}, &c.TestRunsPerHour, &c.Grading, &overrides)...)
+		&c.ReleasedCommit, nullTime{&c.ReleasedAt}, nullTime{&c.Deadline}, &c.TestRunsPerHour, &c.Grading,
+		nullTime{&c.LateDeadline}, &c.LatePenalty, &c.FreeSubmissions, &c.SubmissionPenalty, &overrides)...)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +44,12 @@ func (s *sqlStore) CourseContentOverride(ctx context.Context, id string, setting
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", what, derrors.NotFound)
 	}
-	for _, n := range []*int{settings.MaxTestRuns, settings.MaxSubmissions, settings.TestRunsPerHour} {
+	for _, f := range []*float64{settings.LatePenalty, settings.SubmissionPenalty} {
+		if f != nil && (*f < 0 || *f > 1) {
+			return nil, fmt.Errorf("%s: %w: penalties must be from 0 to 1", what, derrors.Invalid)
+		}
+	}
+	for _, n := range []*int{settings.MaxTestRuns, settings.MaxSubmissions, settings.TestRunsPerHour, settings.FreeSubmissions} {
 		if n != nil && *n < 0 {
 			return nil, fmt.Errorf("%s: %w: max test runs, max submissions and test runs per hour must not be negative", what, derrors.Invalid)
 		}
@@ -72,6 +79,19 @@ func (s *sqlStore) CourseContentOverride(ctx context.Context, id string, setting
 		}
 		if settings.TestRunsPerHour != nil {
 			merged.TestRunsPerHour = settings.TestRunsPerHour
+		}
+		if settings.LateDeadline != nil {
+			d := settings.LateDeadline.UTC().Truncate(time.Microsecond)
+			merged.LateDeadline = &d
+		}
+		if settings.LatePenalty != nil {
+			merged.LatePenalty = settings.LatePenalty
+		}
+		if settings.FreeSubmissions != nil {
+			merged.FreeSubmissions = settings.FreeSubmissions
+		}
+		if settings.SubmissionPenalty != nil {
+			merged.SubmissionPenalty = settings.SubmissionPenalty
 		}
 		if settings.Grading != nil {
 			merged.Grading = settings.Grading
@@ -105,6 +125,13 @@ func (s *sqlStore) CourseContentUpsert(ctx context.Context, p CourseContentUpser
 	if p.MaxTestRuns < 0 || p.MaxSubmissions < 0 || p.TestRunsPerHour < 0 {
 		return nil, fmt.Errorf("course content %q: %w: max test runs, max submissions and test runs per hour must not be negative", p.Path, derrors.Invalid)
 	}
+	if p.LatePenalty < 0 || p.LatePenalty > 1 || p.SubmissionPenalty < 0 || p.SubmissionPenalty > 1 || p.FreeSubmissions < 0 {
+		return nil, fmt.Errorf("course content %q: %w: penalties must be from 0 to 1, free submissions not negative", p.Path, derrors.Invalid)
+	}
+	var lateDeadline any
+	if p.LateDeadline != nil {
+		lateDeadline = s.dialect.timeArg(p.LateDeadline.UTC().Truncate(time.Microsecond))
+	}
 	grading := cmp.Or(p.Grading, GradingLast)
 	if grading != GradingLast && grading != GradingBest {
 		return nil, fmt.Errorf("course content %q: %w: grading must be last or best", p.Path, derrors.Invalid)
@@ -115,9 +142,14 @@ func (s *sqlStore) CourseContentUpsert(ctx context.Context, p CourseContentUpser
 		deadline = s.dialect.timeArg(p.Deadline.UTC().Truncate(time.Microsecond))
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO course_contents (id, created_at, updated_at, created_by, created_by_task,
-	course_id, path, title, max_test_runs, max_submissions, deadline, test_runs_per_hour, grading)
-VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	course_id, path, title, max_test_runs, max_submissions, deadline, test_runs_per_hour, grading,
+	late_deadline, late_penalty, free_submissions, submission_penalty)
+VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 ON CONFLICT (course_id, path) DO UPDATE SET
+	late_deadline = excluded.late_deadline,
+	late_penalty = excluded.late_penalty,
+	free_submissions = excluded.free_submissions,
+	submission_penalty = excluded.submission_penalty,
 	title = excluded.title,
 	max_test_runs = excluded.max_test_runs,
 	max_submissions = excluded.max_submissions,
@@ -130,9 +162,13 @@ WHERE course_contents.title <> excluded.title
 	OR course_contents.max_submissions <> excluded.max_submissions
 	OR course_contents.deadline IS DISTINCT FROM excluded.deadline
 	OR course_contents.test_runs_per_hour <> excluded.test_runs_per_hour
-	OR course_contents.grading <> excluded.grading`,
+	OR course_contents.grading <> excluded.grading
+	OR course_contents.late_deadline IS DISTINCT FROM excluded.late_deadline
+	OR course_contents.late_penalty <> excluded.late_penalty
+	OR course_contents.free_submissions <> excluded.free_submissions
+	OR course_contents.submission_penalty <> excluded.submission_penalty`,
 		newID(), s.dialect.timeArg(now()), p.CreatedBy, p.CreatedByTask, courseID, p.Path, p.Title, p.MaxTestRuns, p.MaxSubmissions, deadline,
-		p.TestRunsPerHour, grading)
+		p.TestRunsPerHour, grading, lateDeadline, p.LatePenalty, p.FreeSubmissions, p.SubmissionPenalty)
 	if err != nil {
 		return nil, s.insertError(ctx, what, err, func(ctx context.Context) error { return s.courseExists(ctx, courseID) })
 	}

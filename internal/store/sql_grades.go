@@ -17,7 +17,7 @@ func (s *sqlStore) GradedSubmissions(ctx context.Context, courseID string) ([]Gr
 	if !ok {
 		return nil, fmt.Errorf("course %q: %w", courseID, derrors.NotFound)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT s.course_member_id, s.course_content_id, s.created_at, r.status, r.score
+	rows, err := s.db.QueryContext(ctx, `SELECT s.course_member_id, s.course_content_id, s.created_at, s.ordinal, s.late, r.status, r.score
 FROM submissions s LEFT JOIN test_results r ON r.submission_id = s.id
 WHERE s.course_id = $1 ORDER BY s.created_at, s.id`, id)
 	if err != nil {
@@ -29,7 +29,7 @@ WHERE s.course_id = $1 ORDER BY s.created_at, s.id`, id)
 		var g GradedSubmission
 		var status sql.NullString
 		var score sql.NullFloat64
-		if err := rows.Scan(&g.CourseMemberID, &g.CourseContentID, (*dbTime)(&g.SubmittedAt), &status, &score); err != nil {
+		if err := rows.Scan(&g.CourseMemberID, &g.CourseContentID, (*dbTime)(&g.SubmittedAt), &g.Ordinal, &g.Late, &status, &score); err != nil {
 			return nil, s.fail(ctx, "list graded submissions", err)
 		}
 		g.Status, g.Score = status.String, score.Float64

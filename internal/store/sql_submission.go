@@ -11,7 +11,7 @@ import (
 // submissionSelect reads submissions with the id of the result that grades
 // them; test_results.submission_id, which is unique, holds the link.
 var submissionSelect = `SELECT ` + metaColumns("s") + `,
-	s.course_id, s.course_member_id, s.course_content_id, s.git_commit, s.task_id, r.id
+	s.course_id, s.course_member_id, s.course_content_id, s.git_commit, s.task_id, s.ordinal, s.late, r.id
 FROM submissions s
 LEFT JOIN test_results r ON r.submission_id = s.id`
 
@@ -19,7 +19,7 @@ func scanSubmission(r rowScanner) (*Submission, error) {
 	var sub Submission
 	var result sql.NullString
 	err := r.Scan(append(sub.targets(), &sub.CourseID, &sub.CourseMemberID, &sub.CourseContentID,
-		&sub.Commit, &sub.TaskID, &result)...)
+		&sub.Commit, &sub.TaskID, &sub.Ordinal, &sub.Late, &result)...)
 	if err != nil {
 		return nil, err
 	}
@@ -42,10 +42,12 @@ func (s *sqlStore) SubmissionCreate(ctx context.Context, p SubmissionCreateParam
 		unit:  "submissions",
 		insert: func(courseID string) (string, []any) {
 			t := s.dialect.timeArg(now()) // under the lock, so that times follow the count
+			// The place in line is counted under the member's lock.
 			return `INSERT INTO submissions (id, created_at, updated_at, created_by, created_by_task,
-	course_id, course_member_id, course_content_id, git_commit, task_id)
-VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $4)`,
-				[]any{newID(), t, p.CreatedBy, p.TaskID, courseID, row.memberID, row.contentID, row.commit}
+	course_id, course_member_id, course_content_id, git_commit, task_id, ordinal, late)
+VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $4,
+	(SELECT count(*) + 1 FROM submissions WHERE course_member_id = $6 AND course_content_id = $7), $9)`,
+				[]any{newID(), t, p.CreatedBy, p.TaskID, courseID, row.memberID, row.contentID, row.commit, p.Late}
 		},
 		find: func(ctx context.Context, q querier) (*Submission, error) {
 			return queryOneIn(ctx, s, q, what, scanSubmission, submissionSelect+` WHERE s.task_id = $1`, p.TaskID)

@@ -71,6 +71,9 @@ type GradedSubmission struct {
 	// the submission has no result yet.
 	Status string
 	Score  float64
+	// Ordinal and Late are the submission's (see Submission).
+	Ordinal int
+	Late    bool
 }
 
 // Extension is a member's own deadline for one content, granted by staff.
@@ -186,6 +189,14 @@ type CourseContent struct {
 	ReleasedAt     *time.Time `json:"released_at,omitempty"`
 	// Deadline is when submissions end (meta.yaml's deadline); nil: none.
 	Deadline *time.Time `json:"deadline,omitempty"`
+	// LateDeadline, after Deadline, ends late submissions; LatePenalty
+	// (0 to 1) is the part of a late submission's score it loses.
+	LateDeadline *time.Time `json:"late_deadline,omitempty"`
+	LatePenalty  float64    `json:"late_penalty,omitempty"`
+	// FreeSubmissions are a member's submissions without a penalty; each
+	// one after them loses SubmissionPenalty (0 to 1) of what is left.
+	FreeSubmissions   int     `json:"free_submissions,omitempty"`
+	SubmissionPenalty float64 `json:"submission_penalty,omitempty"`
 	// TestRunsPerHour bounds a member's test runs in any hour; 0: none.
 	TestRunsPerHour int `json:"test_runs_per_hour,omitempty"`
 	// Grading says which graded submission counts: GradingLast or
@@ -200,11 +211,15 @@ type CourseContent struct {
 // ContentSettings are the settings of a content staff may change without
 // a release; a nil field is left as meta.yaml has it.
 type ContentSettings struct {
-	Deadline        *time.Time `json:"deadline,omitempty"`
-	MaxTestRuns     *int       `json:"max_test_runs,omitempty"`
-	MaxSubmissions  *int       `json:"max_submissions,omitempty"`
-	TestRunsPerHour *int       `json:"test_runs_per_hour,omitempty"`
-	Grading         *string    `json:"grading,omitempty"`
+	Deadline          *time.Time `json:"deadline,omitempty"`
+	LateDeadline      *time.Time `json:"late_deadline,omitempty"`
+	LatePenalty       *float64   `json:"late_penalty,omitempty"`
+	FreeSubmissions   *int       `json:"free_submissions,omitempty"`
+	SubmissionPenalty *float64   `json:"submission_penalty,omitempty"`
+	MaxTestRuns       *int       `json:"max_test_runs,omitempty"`
+	MaxSubmissions    *int       `json:"max_submissions,omitempty"`
+	TestRunsPerHour   *int       `json:"test_runs_per_hour,omitempty"`
+	Grading           *string    `json:"grading,omitempty"`
 }
 
 // The ways a gradebook picks the graded submission that counts.
@@ -230,6 +245,19 @@ func (o *ContentSettings) apply(c *CourseContent) {
 	}
 	if o.TestRunsPerHour != nil {
 		c.TestRunsPerHour = *o.TestRunsPerHour
+	}
+	if o.LateDeadline != nil {
+		d := *o.LateDeadline
+		c.LateDeadline = &d
+	}
+	if o.LatePenalty != nil {
+		c.LatePenalty = *o.LatePenalty
+	}
+	if o.FreeSubmissions != nil {
+		c.FreeSubmissions = *o.FreeSubmissions
+	}
+	if o.SubmissionPenalty != nil {
+		c.SubmissionPenalty = *o.SubmissionPenalty
 	}
 	if o.Grading != nil {
 		c.Grading = *o.Grading
@@ -273,6 +301,11 @@ type Submission struct {
 	// TaskID is the task that submits; a task makes at most one
 	// submission.
 	TaskID string `json:"task_id"`
+	// Ordinal is the submission's place among its member's submissions
+	// of the content, from 1; Late says it came after the member's
+	// deadline (and before the late deadline).
+	Ordinal int  `json:"ordinal"`
+	Late    bool `json:"late"`
 	// ResultID is the test result that grades the submission, if any.
 	ResultID string `json:"result_id,omitempty"`
 }
@@ -469,6 +502,12 @@ type CourseContentUpsertParams struct {
 	MaxTestRuns, MaxSubmissions int
 	// Deadline, when set, is when submissions end.
 	Deadline *time.Time
+	// LateDeadline, LatePenalty, FreeSubmissions and SubmissionPenalty:
+	// see CourseContent.
+	LateDeadline      *time.Time
+	LatePenalty       float64
+	FreeSubmissions   int
+	SubmissionPenalty float64
 	// TestRunsPerHour bounds a member's test runs per hour; 0: none.
 	TestRunsPerHour int
 	// Grading is GradingLast (also when empty) or GradingBest.
@@ -510,5 +549,7 @@ type SubmissionCreateParams struct {
 	TaskID                          string // the task that submits; required
 	// MaxSubmissions is the content's max_submissions; 0 means no limit.
 	MaxSubmissions int
-	CreatedBy      string
+	// Late says the submission came after the member's deadline.
+	Late      bool
+	CreatedBy string
 }

@@ -225,6 +225,31 @@ var suite = []struct {
 	{"Extension", testExtension},
 	{"ContentOverride", testContentOverride},
 	{"TestRunsSince", testTestRunsSince},
+	{"SubmissionOrdinal", testSubmissionOrdinal},
+}
+
+// Each submission knows its place in its member's line and whether it was
+// late; a retried create (same task) keeps both.
+func testSubmissionOrdinal(t *testing.T, b *bundle) {
+	s := b.open(t)
+	ctx := t.Context()
+	a := makeAssignment(t, s)
+	create := func(member *CourseMember, task string, late bool) *Submission {
+		sub, err := s.SubmissionCreate(ctx, SubmissionCreateParams{CourseMemberID: member.ID, CourseContentID: a.hello.ID,
+			Commit: commitA, TaskID: task, Late: late})
+		wantErr(t, err, nil)
+		return sub
+	}
+	first, second, bobs := create(a.alice, "o-1", false), create(a.alice, "o-2", true), create(a.bob, "o-3", false)
+	again := create(a.alice, "o-2", true)
+	if first.Ordinal != 1 || first.Late || second.Ordinal != 2 || !second.Late || bobs.Ordinal != 1 || again.Ordinal != 2 || again.ID != second.ID {
+		t.Fatalf("ordinals %d %d %d (retried %d), late %v %v", first.Ordinal, second.Ordinal, bobs.Ordinal, again.Ordinal, first.Late, second.Late)
+	}
+	gs, err := s.GradedSubmissions(ctx, a.course.ID)
+	wantErr(t, err, nil)
+	if len(gs) != 3 || gs[1].Ordinal != 2 || !gs[1].Late || gs[1].Status != "" {
+		t.Fatalf("graded submissions: %+v", gs)
+	}
 }
 
 // Test runs are counted per member and content since a time, with the

@@ -77,12 +77,16 @@ func ActivityOptions() workflow.ActivityOptions {
 type Origin struct {
 	TaskID    string `json:"task_id"`
 	Submitter string `json:"submitter"`
+	// AcceptedAt is when Temporal accepted the task (its start), not when
+	// a worker got to it: deadlines are judged by it.
+	AcceptedAt time.Time `json:"accepted_at"`
 }
 
 // OriginOf returns the origin of the running task.
 func OriginOf(ctx workflow.Context) Origin {
 	sub, _ := workflow.GetTypedSearchAttributes(ctx).GetKeyword(engine.SubmitterKey)
-	return Origin{TaskID: workflow.GetInfo(ctx).WorkflowExecution.ID, Submitter: sub}
+	info := workflow.GetInfo(ctx)
+	return Origin{TaskID: info.WorkflowExecution.ID, Submitter: sub, AcceptedAt: info.WorkflowStartTime.UTC()}
 }
 
 // CheckLookup turns a lookup that found nothing, or was given something

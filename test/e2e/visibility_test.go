@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -258,7 +259,7 @@ func TestVisibilityAndDeadline(t *testing.T) {
 	csvAnswer := s.do(t, "GET", "/courses/"+course+"/grades", admin, nil, "Accept", "text/csv").want(t, http.StatusOK)
 	lines := strings.Split(strings.TrimSpace(csvAnswer.string()), "\n")
 	if !strings.HasPrefix(csvAnswer.header.Get("Content-Type"), "text/csv") || len(lines) != 3 ||
-		lines[0] != "username,course_member_id,due,due submissions" || !strings.HasPrefix(lines[1], "dora,") || !strings.HasSuffix(lines[1], ",0.25,2") {
+		lines[0] != "username,course_member_id,due,due late,due submissions" || !strings.HasPrefix(lines[1], "dora,") || !strings.HasSuffix(lines[1], ",0.25,false,2") {
 		t.Fatalf("the CSV: %q", lines)
 	}
 	s.do(t, "GET", "/courses/"+course+"/grades", s.tokenFor(t, "stranger"), nil).want(t, http.StatusNotFound)
@@ -320,5 +321,67 @@ func TestTestRunRateAndBestGrading(t *testing.T) {
 	s.do(t, "GET", "/courses/"+course+"/grades", admin, nil).want(t, http.StatusOK).json(t, &book)
 	if c := book.Rows[0].Cells[0]; c.Score == nil || *c.Score != 0 {
 		t.Fatalf("finn's cell with grading last: %+v", c)
+	}
+}
+
+// Late submissions and submission penalties, through the real stack: on
+// time and free, then late and beyond the free one (0.5 × 0.5 of its
+// score, late: true in its result and the gradebook), then too late once
+// the late deadline is moved into the past.
+func TestLateAndPenalties(t *testing.T) {
+	t.Parallel()
+	s := shared
+	admin := s.tokenFor(t, "late-admin", "admin")
+	deadline := time.Now().Add(4 * time.Second).Truncate(time.Second)
+	files := dueAssignment(deadline)
+	files["due/meta.yaml"] = "title: Due\nstudent_files: [due.py]\ndeadline: " + deadline.Format(time.RFC3339) +
+		"\nlate_deadline: " + deadline.Add(time.Hour).Format(time.RFC3339) +
+		"\nlate_penalty: 0.5\nfree_submissions: 1\nsubmission_penalty: 0.5\n"
+	course, _, ids := dueCourse(t, s, admin, files, "gus")
+	gus := s.tokenFor(t, "gus")
+	commit := pushSolution(t, s, course, "gus", "due/due.py", "print(1)\n")
+	params := map[string]any{"course_member": ids["gus"], "content": "due", "commit": commit}
+	type result struct {
+		Ordinal int  `json:"ordinal"`
+		Late    bool `json:"late"`
+	}
+	submitAndRead := func() result {
+		id := s.submit(t, gus, "submission_processing", params, 0)
+		res := s.await(t, gus, id)
+		if res.Status != "FINISHED" {
+			t.Fatalf("submission: %+v", res)
+		}
+		var r result
+		if err := json.Unmarshal(res.Result, &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := submitAndRead(); r.Ordinal != 1 || r.Late {
+		t.Fatalf("the first submission, on time: %+v", r)
+	}
+	time.Sleep(time.Until(deadline) + 500*time.Millisecond)
+	if r := submitAndRead(); r.Ordinal != 2 || !r.Late {
+		t.Fatalf("the second submission, late: %+v", r)
+	}
+	var book struct {
+		Rows []struct {
+			Cells []struct {
+				Score       *float64 `json:"score"`
+				Late        bool     `json:"late"`
+				Submissions int      `json:"submissions"`
+			} `json:"cells"`
+		} `json:"rows"`
+	}
+	s.do(t, "GET", "/courses/"+course+"/grades", admin, nil).want(t, http.StatusOK).json(t, &book)
+	// The test run scores 0.25; late (×0.5) and one beyond the free (×0.5).
+	if c := book.Rows[0].Cells[0]; c.Score == nil || *c.Score != 0.0625 || !c.Late || c.Submissions != 2 {
+		t.Fatalf("gus's cell: %+v", c)
+	}
+	s.mustFinish(t, admin, "update_course_content", map[string]any{"course": course, "content": "due",
+		"late_deadline": time.Now().Add(-time.Second).Format(time.RFC3339)}, nil)
+	r := s.do(t, "POST", "/tasks/submit", gus, map[string]any{"task_name": "submission_processing", "parameters": params}).want(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.string(), "deadline for due passed at") {
+		t.Fatalf("after the late deadline: %s", r.string())
 	}
 }

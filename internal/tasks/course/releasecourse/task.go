@@ -300,6 +300,8 @@ func (a *Activities) Release(ctx context.Context, in Input) (*Result, error) {
 			CourseID: pl.course.ID, Path: as.dir, Title: as.meta.Title,
 			MaxTestRuns: as.meta.MaxTestRuns, MaxSubmissions: as.meta.MaxSubmissions, Deadline: as.meta.Deadline,
 			TestRunsPerHour: as.meta.TestRunsPerHour, Grading: as.meta.Grading,
+			LateDeadline: as.meta.LateDeadline, LatePenalty: as.meta.LatePenalty,
+			FreeSubmissions: as.meta.FreeSubmissions, SubmissionPenalty: as.meta.SubmissionPenalty,
 			CreatedBy: in.Submitter, CreatedByTask: in.TaskID,
 		})
 		if err != nil {

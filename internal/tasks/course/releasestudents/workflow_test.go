@@ -177,9 +177,15 @@ func TestWorkflow(t *testing.T) {
 			t.Errorf("%s released %d times, want %d", n, f.calls[n], want)
 		}
 	}
-	want := tasks.Origin{TaskID: workflowID, Submitter: "lect"}
-	if len(f.origins) != 1 || !f.origins[want] {
-		t.Errorf("activities got origins %v, want only %+v", f.origins, want)
+	// One origin for every activity: the task's id and submitter, and when
+	// it was accepted.
+	if len(f.origins) != 1 {
+		t.Errorf("activities got origins %v, want one", f.origins)
+	}
+	for o := range f.origins {
+		if o.TaskID != workflowID || o.Submitter != "lect" || o.AcceptedAt.IsZero() {
+			t.Errorf("activities got origin %+v, want task %s of lect with its acceptance time", o, workflowID)
+		}
 	}
 }
 

@@ -31,13 +31,17 @@ const keep = -1
 // Params are the task's parameters: the content, and the settings to
 // change; a setting left out stays as it is.
 type Params struct {
-	Course          string `json:"course" param:"required,minlen=1" doc:"The course, by id or path (organization.family.course)."`
-	Content         string `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
-	Deadline        string `json:"deadline" doc:"The deadline for every member without an extension (RFC 3339 with its offset)."`
-	MaxTestRuns     int    `json:"max_test_runs" param:"min=-1" doc:"Test runs per member (0: no limit; -1: leave as it is)."`
-	MaxSubmissions  int    `json:"max_submissions" param:"min=-1" doc:"Graded submissions per member (0: no limit; -1: leave as it is)."`
-	TestRunsPerHour int    `json:"test_runs_per_hour" param:"min=-1" doc:"Test runs per member in any hour (0: no limit; -1: leave as it is)."`
-	Grading         string `json:"grading" param:"enum=last|best" doc:"Which graded submission counts: last or best; empty: leave as it is."`
+	Course            string  `json:"course" param:"required,minlen=1" doc:"The course, by id or path (organization.family.course)."`
+	Content           string  `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
+	Deadline          string  `json:"deadline" doc:"The deadline for every member without an extension (RFC 3339 with its offset)."`
+	MaxTestRuns       int     `json:"max_test_runs" param:"min=-1" doc:"Test runs per member (0: no limit; -1: leave as it is)."`
+	MaxSubmissions    int     `json:"max_submissions" param:"min=-1" doc:"Graded submissions per member (0: no limit; -1: leave as it is)."`
+	TestRunsPerHour   int     `json:"test_runs_per_hour" param:"min=-1" doc:"Test runs per member in any hour (0: no limit; -1: leave as it is)."`
+	LateDeadline      string  `json:"late_deadline" doc:"Late submissions are taken until then (RFC 3339, after the deadline)."`
+	LatePenalty       float64 `json:"late_penalty" param:"min=-1,max=1" doc:"The part of a late submission's score it loses, 0 to 1 (-1: leave as it is)."`
+	FreeSubmissions   int     `json:"free_submissions" param:"min=-1" doc:"Submissions without a penalty (-1: leave as it is)."`
+	SubmissionPenalty float64 `json:"submission_penalty" param:"min=-1,max=1" doc:"The part each submission after the free ones loses of what is left, 0 to 1 (-1: leave as it is)."`
+	Grading           string  `json:"grading" param:"enum=last|best" doc:"Which graded submission counts: last or best; empty: leave as it is."`
 }
 
 // Kind implements tasks.Params.
@@ -45,13 +49,23 @@ func (Params) Kind() string { return Kind }
 
 // Validate implements tasks.Params.
 func (p Params) Validate() error {
-	if p.Deadline != "" {
-		if _, err := time.Parse(time.RFC3339, p.Deadline); err != nil {
-			return derrors.InvalidField("deadline", "must be an RFC 3339 time with its offset, such as 2026-12-20T23:59:00+01:00")
+	for field, v := range map[string]string{"deadline": p.Deadline, "late_deadline": p.LateDeadline} {
+		if v == "" {
+			continue
+		}
+		if _, err := time.Parse(time.RFC3339, v); err != nil {
+			return derrors.InvalidField(field, "must be an RFC 3339 time with its offset, such as 2026-12-20T23:59:00+01:00")
 		}
 	}
-	if p.Deadline == "" && p.MaxTestRuns == keep && p.MaxSubmissions == keep && p.TestRunsPerHour == keep && p.Grading == "" {
-		return derrors.InvalidField("deadline", "give at least one setting to change: deadline, max_test_runs, max_submissions, test_runs_per_hour or grading")
+	if p.LatePenalty < 0 && p.LatePenalty != keep {
+		return derrors.InvalidField("late_penalty", "must be from 0 to 1 (-1: leave as it is)")
+	}
+	if p.SubmissionPenalty < 0 && p.SubmissionPenalty != keep {
+		return derrors.InvalidField("submission_penalty", "must be from 0 to 1 (-1: leave as it is)")
+	}
+	if p.Deadline == "" && p.MaxTestRuns == keep && p.MaxSubmissions == keep && p.TestRunsPerHour == keep && p.Grading == "" &&
+		p.LateDeadline == "" && p.LatePenalty == keep && p.FreeSubmissions == keep && p.SubmissionPenalty == keep {
+		return derrors.InvalidField("deadline", "give at least one setting to change: deadline, late_deadline, late_penalty, free_submissions, submission_penalty, max_test_runs, max_submissions, test_runs_per_hour or grading")
 	}
 	return nil
 }
@@ -82,6 +96,25 @@ func (p Params) settings() (store.ContentSettings, error) {
 		g := p.Grading
 		s.Grading = &g
 	}
+	if p.LateDeadline != "" {
+		d, err := time.Parse(time.RFC3339, p.LateDeadline)
+		if err != nil {
+			return s, err
+		}
+		s.LateDeadline = &d
+	}
+	if p.LatePenalty != keep {
+		f := p.LatePenalty
+		s.LatePenalty = &f
+	}
+	if p.FreeSubmissions != keep {
+		n := p.FreeSubmissions
+		s.FreeSubmissions = &n
+	}
+	if p.SubmissionPenalty != keep {
+		f := p.SubmissionPenalty
+		s.SubmissionPenalty = &f
+	}
 	return s, nil
 }
 
@@ -89,12 +122,13 @@ func (p Params) settings() (store.ContentSettings, error) {
 func Task(d tasks.Deps) *tasks.Type {
 	a := &Activities{deps: d}
 	return tasks.New(tasks.Spec[Params, *store.CourseContent]{
-		Description: "Changes an assignment's deadline, limits or grading in one course without a release; later releases keep the change.",
+		Description: "Changes an assignment's deadlines, penalties, limits or grading in one course without a release; later releases keep the change.",
 		Access:      "admin, or staff (_owner, _maintainer, _lecturer, _tutor) of the course",
-		Defaults:    Params{MaxTestRuns: keep, MaxSubmissions: keep, TestRunsPerHour: keep},
-		Workflow:    Workflow,
-		Activities:  []tasks.Activity{tasks.Bind(update, a.Update)},
-		Timeout:     5 * time.Minute,
+		Defaults: Params{MaxTestRuns: keep, MaxSubmissions: keep, TestRunsPerHour: keep,
+			LatePenalty: keep, FreeSubmissions: keep, SubmissionPenalty: keep},
+		Workflow:   Workflow,
+		Activities: []tasks.Activity{tasks.Bind(update, a.Update)},
+		Timeout:    5 * time.Minute,
 		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
 			return course.AuthorizeCourseStaff(ctx, d.Store, c.Subject, p.Course)
 		},

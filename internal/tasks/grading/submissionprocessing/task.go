@@ -63,8 +63,13 @@ func (p Params) Validate() error {
 
 // Result is what the task returns.
 type Result struct {
-	SubmissionID string   `json:"submission_id"`
-	Test         *TestRun `json:"test"`
+	SubmissionID string `json:"submission_id"`
+	// Ordinal is the submission's place among the member's submissions of
+	// the content, from 1; Late says it came after their deadline. The
+	// gradebook applies the content's penalties to the test run's score.
+	Ordinal int      `json:"ordinal"`
+	Late    bool     `json:"late"`
+	Test    *TestRun `json:"test"`
 }
 
 // TestRun is the test run of the submission: the result of the testing
@@ -159,7 +164,7 @@ func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
 	if _, err := link.Run(ctx, LinkInput{SubmissionID: sub.ID, ResultID: test.ResultID}); err != nil {
 		return nil, err
 	}
-	return &Result{SubmissionID: sub.ID, Test: &test}, nil
+	return &Result{SubmissionID: sub.ID, Ordinal: sub.Ordinal, Late: sub.Late, Test: &test}, nil
 }
 
 // Activities hold the task's dependencies.
@@ -174,9 +179,16 @@ func (a *Activities) Submit(ctx context.Context, in Input) (*store.Submission, e
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
+	// Late is judged by when Temporal accepted the submission, not when
+	// this worker got to it.
+	deadline, err := course.EffectiveDeadline(ctx, a.deps.Store, t.Member.ID, t.Content)
+	if err != nil {
+		return nil, tasks.ActivityError(err)
+	}
+	late := !in.AcceptedAt.IsZero() && course.DeadlinePassed(deadline, in.AcceptedAt)
 	s, err := a.deps.Store.SubmissionCreate(ctx, store.SubmissionCreateParams{
 		CourseMemberID: t.Member.ID, CourseContentID: t.Content.ID, Commit: t.Commit,
-		TaskID: in.TaskID, MaxSubmissions: t.Content.MaxSubmissions, CreatedBy: in.Submitter,
+		TaskID: in.TaskID, MaxSubmissions: t.Content.MaxSubmissions, Late: late, CreatedBy: in.Submitter,
 	})
 	if errors.Is(err, derrors.LimitReached) {
 		return nil, tasks.ActivityError(fmt.Errorf("%w: %s has used all %d submissions of %s",
