@@ -82,7 +82,10 @@ func dueCourse(t *testing.T, s *stack, admin string, files map[string]string, st
 // test's expected output appears in no answer a student gets.
 func TestVisibilityAndDeadline(t *testing.T) {
 	t.Parallel()
-	s := shared
+	visibilityScenario(t, shared)
+}
+
+func visibilityScenario(t *testing.T, s *stack) {
 	if !strings.Contains(s.do(t, "GET", "/tasks/types", s.tokenFor(t, "x"), nil).string(), "student_testing") {
 		t.Fatal("student_testing is not offered: the sandbox (bubblewrap) is missing on this machine")
 	}
@@ -270,7 +273,10 @@ func TestVisibilityAndDeadline(t *testing.T) {
 // submission, not the last.
 func TestTestRunRateAndBestGrading(t *testing.T) {
 	t.Parallel()
-	s := shared
+	rateAndBestScenario(t, shared)
+}
+
+func rateAndBestScenario(t *testing.T, s *stack) {
 	admin := s.tokenFor(t, "rate-admin", "admin")
 	files := dueAssignment(time.Now().Add(time.Hour).Truncate(time.Second))
 	files["due/meta.yaml"] = "title: Due\nstudent_files: [due.py]\ntest_runs_per_hour: 2\ngrading: best\n"
@@ -330,7 +336,10 @@ func TestTestRunRateAndBestGrading(t *testing.T) {
 // the late deadline is moved into the past.
 func TestLateAndPenalties(t *testing.T) {
 	t.Parallel()
-	s := shared
+	lateScenario(t, shared)
+}
+
+func lateScenario(t *testing.T, s *stack) {
 	admin := s.tokenFor(t, "late-admin", "admin")
 	deadline := time.Now().Add(4 * time.Second).Truncate(time.Second)
 	files := dueAssignment(deadline)
@@ -384,4 +393,18 @@ func TestLateAndPenalties(t *testing.T) {
 	if !strings.Contains(r.string(), "deadline for due passed at") {
 		t.Fatalf("after the late deadline: %s", r.string())
 	}
+}
+
+// The course rules on PostgreSQL: the same scenarios on a dev stack whose
+// domain database is PostgreSQL.
+func TestCourseRulesOnPostgres(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	apiAddr := freeAddr()
+	startDevProcess(t, "--data-dir", dir, "--api-addr", apiAddr, "--temporal-addr", freeAddr(), "--no-ui",
+		"--ephemeral", "--log-level", "warn", "--database-url", postgresURL(t))
+	s := &stack{api: "http://" + apiAddr, dataDir: dir}
+	t.Run("visibility and deadline", func(t *testing.T) { visibilityScenario(t, s) })
+	t.Run("rate and best", func(t *testing.T) { rateAndBestScenario(t, s) })
+	t.Run("late and penalties", func(t *testing.T) { lateScenario(t, s) })
 }
