@@ -44,6 +44,9 @@ type GradeCell struct {
 	Score       *float64 `json:"score"`
 	Late        bool     `json:"late"`
 	Submissions int      `json:"submissions"`
+	// Withheld says a student's score is kept back until the tests are
+	// revealed (it covers tests the student may not see yet).
+	Withheld bool `json:"withheld,omitempty"`
 }
 
 // serveGrades is the gradebook: staff and admins see every student's
@@ -102,6 +105,22 @@ func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
 		score := sub.Score * course.PenaltyFactor(content[ci], sub.Ordinal, sub.Late)
 		if !best[ci] || cell.Score == nil || score > *cell.Score {
 			cell.Score, cell.Late = &score, sub.Late
+		}
+	}
+	// A student's scores cover every test, hidden ones too: they are kept
+	// back until the tests are revealed, as in the student's view of
+	// their results.
+	if !all {
+		for ri := range book.Rows {
+			for ci := range book.Rows[ri].Cells {
+				v, err := s.viewOf(r.Context(), claims, c.ID, book.Contents[ci].ID, book.Rows[ri].CourseMemberID)
+				if err != nil {
+					return err
+				}
+				if cell := &book.Rows[ri].Cells[ci]; !v.afterDeadline && cell.Score != nil {
+					cell.Score, cell.Withheld = nil, true
+				}
+			}
 		}
 	}
 	if strings.Contains(r.Header.Get("Accept"), "text/csv") {

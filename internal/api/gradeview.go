@@ -40,11 +40,11 @@ func (s *Server) viewOf(ctx context.Context, claims *auth.Claims, courseID, cont
 	if err != nil {
 		return gradeView{}, err
 	}
-	deadline, err := course.EffectiveDeadline(ctx, s.store, memberID, cc)
+	reveal, err := course.RevealAt(ctx, s.store, memberID, cc)
 	if err != nil {
 		return gradeView{}, err
 	}
-	return gradeView{afterDeadline: course.DeadlinePassed(deadline, time.Now())}, nil
+	return gradeView{afterDeadline: course.DeadlinePassed(reveal, time.Now())}, nil
 }
 
 // summary is the view of a stored summary and the score that goes with it.

@@ -131,6 +131,14 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	params, err := typ.DecodeParams(req.Parameters)
+	if err == nil && key != "" {
+		// A retry of an accepted submit gets its task, whatever changed
+		// since (a deadline that passed, a limit used up): it was admitted
+		// then.
+		if done, rerr := s.replaySubmit(w, r, typ.Name(), claims.Subject, key, params, req); rerr != nil || done {
+			return rerr
+		}
+	}
 	if err == nil {
 		err = typ.Admit(r.Context(), caller, params)
 	}
@@ -205,6 +213,34 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		Message: fmt.Sprintf("Task '%s' submitted successfully", typ.Name()),
 	})
 	return nil
+}
+
+// replaySubmit answers a submit whose Idempotency-Key already started a
+// task of this type: 202 with it when the request is the same, 422 when
+// it is another. done is false when no such task exists yet.
+func (s *Server) replaySubmit(w http.ResponseWriter, r *http.Request, taskName, subject, key string, params any, req SubmitParams) (done bool, err error) {
+	id := idempotentID(taskName, subject, key)
+	if _, err := s.temporal.DescribeWorkflowExecution(r.Context(), id, ""); err != nil {
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			return false, nil
+		}
+		return true, fmt.Errorf("describe task %s: %w", id, err)
+	}
+	digest, err := requestDigest(taskName, params, req)
+	if err != nil {
+		return true, err
+	}
+	if same, err := s.sameRequest(r.Context(), id, digest); err != nil {
+		return true, err
+	} else if !same {
+		return true, keyReused(id)
+	}
+	noteTaskID(r.Context(), id)
+	w.Header().Set("Location", "/tasks/"+id)
+	writeJSON(w, http.StatusAccepted, SubmitResponse{TaskID: id, Status: "submitted",
+		Message: fmt.Sprintf("Task '%s' submitted successfully", taskName)})
+	return true, nil
 }
 
 // idempotentID is the task id of a submit with an Idempotency-Key: the

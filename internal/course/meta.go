@@ -148,7 +148,9 @@ func ParseMeta(b []byte) (*Meta, error) {
 // directory it does not name, so solution/hello.py stays back however the
 // top-level files are named.
 func (m *Meta) StudentFile(rel string) bool {
-	return matchAny(m.StudentFiles, rel)
+	// test.yaml and the test files stay back whatever the globs say: a
+	// broad student_files ("*") must not release them.
+	return rel != TestSpecFile && !matchAny(m.TestFiles, rel) && matchAny(m.StudentFiles, rel)
 }
 
 // SubmissionFile reports whether a file (relative to the assignment

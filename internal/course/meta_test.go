@@ -294,3 +294,17 @@ func TestMetaRateAndGrading(t *testing.T) {
 		}
 	}
 }
+
+// A broad student_files never releases test.yaml or the test files.
+func TestStudentFileKeepsTestsBack(t *testing.T) {
+	t.Parallel()
+	m, err := ParseMeta([]byte("title: t\nstudent_files: [\"*\"]\ntest_files: [test_sum.py]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rel, want := range map[string]bool{"sum.py": true, "README.md": true, "test.yaml": false, "test_sum.py": false} {
+		if got := m.StudentFile(rel); got != want {
+			t.Errorf("StudentFile(%q) = %v, want %v", rel, got, want)
+		}
+	}
+}

@@ -74,13 +74,13 @@ func AuthorizeMember(ctx context.Context, s store.Store, subject, member string)
 }
 
 // StaffAccess says who may act on a member's rules, such as an extension.
-const StaffAccess = "admin, or staff (_owner, _maintainer, _lecturer, _tutor) of the member's course"
+const StaffAccess = "admin, or an _owner, _maintainer or _lecturer of the member's course"
 
-// AuthorizeStaffOf lets subject act on a member's rules: staff of the
-// member's course. Anyone else, the member included, is refused alike,
-// whether the member exists or not.
+// AuthorizeStaffOf lets subject act on a member's rules: those who may
+// release the member's course (not tutors). Anyone else, the member
+// included, is refused alike, whether the member exists or not.
 func AuthorizeStaffOf(ctx context.Context, s store.Store, subject, member string) error {
-	refused := fmt.Errorf("%w: only staff of the member's course may do this", derrors.Forbidden)
+	refused := fmt.Errorf("%w: only an owner, maintainer or lecturer of the member's course may do this", derrors.Forbidden)
 	m, err := s.CourseMemberGet(ctx, member)
 	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
 		return refused
@@ -95,32 +95,7 @@ func AuthorizeStaffOf(ctx context.Context, s store.Store, subject, member string
 	if err != nil {
 		return err
 	}
-	if !IsStaff(mine.Role) {
-		return refused
-	}
-	return nil
-}
-
-// AuthorizeCourseStaff lets subject change a course's rules: staff of
-// the course. Anyone else is refused alike, whether the course exists or
-// not.
-func AuthorizeCourseStaff(ctx context.Context, s store.Store, subject, course string) error {
-	refused := fmt.Errorf("%w: only staff of course %s may do this", derrors.Forbidden, course)
-	crs, err := s.CourseGet(ctx, course)
-	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {
-		return refused
-	}
-	if err != nil {
-		return err
-	}
-	m, err := s.CourseMemberGetByUser(ctx, crs.ID, subject)
-	if errors.Is(err, derrors.NotFound) {
-		return refused
-	}
-	if err != nil {
-		return err
-	}
-	if !IsStaff(m.Role) {
+	if !MayRelease(mine.Role) {
 		return refused
 	}
 	return nil

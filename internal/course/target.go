@@ -114,6 +114,29 @@ func CheckDeadline(cc *store.CourseContent, deadline *time.Time, at time.Time) e
 	return nil
 }
 
+// RevealAt is when a member may see the results of cc's tests that are
+// kept back until the deadline: once no member may submit any more, the
+// late deadline and every extension included, so that nobody learns them
+// from a classmate whose deadline passed earlier. Nil: never (no
+// deadline).
+func RevealAt(ctx context.Context, s store.Store, memberID string, cc *store.CourseContent) (*time.Time, error) {
+	own, err := EffectiveDeadline(ctx, s, memberID, cc)
+	if err != nil {
+		return nil, err
+	}
+	latestExt, err := s.ExtensionLatest(ctx, cc.ID)
+	if err != nil {
+		return nil, err
+	}
+	var at *time.Time
+	for _, d := range []*time.Time{Cutoff(cc, own), Cutoff(cc, cc.Deadline), Cutoff(cc, latestExt)} {
+		if d != nil && (at == nil || d.After(*at)) {
+			at = d
+		}
+	}
+	return at, nil
+}
+
 // PenaltyFactor is what a submission's score is multiplied by: a late one
 // loses the late penalty, and each one after the free submissions loses
 // the submission penalty of what is left (compounding). It is from 0 to 1.

@@ -59,7 +59,8 @@ func (s *sqlStore) CourseContentOverride(ctx context.Context, id string, setting
 	}
 	var out *CourseContent
 	err := s.inTx(ctx, "override "+what, func(tx *sql.Tx) error {
-		c, err := queryOneIn(ctx, s, tx, what, scanCourseContent, courseContentSelect+` WHERE cc.id = $1`, canonical)
+		// Locked until the merge is written: two changes at once both land.
+		c, err := queryOneIn(ctx, s, tx, what, scanCourseContent, courseContentSelect+` WHERE cc.id = $1`+s.dialect.forUpdate(), canonical)
 		if err != nil {
 			return err
 		}

@@ -59,3 +59,18 @@ FROM deadline_extensions WHERE course_member_id = $1 AND course_content_id = $2`
 	}
 	return &e, nil
 }
+
+// ExtensionLatest is the latest deadline granted to any member for a
+// content; nil when none was granted.
+func (s *sqlStore) ExtensionLatest(ctx context.Context, contentID string) (*time.Time, error) {
+	content, ok := parseID(contentID)
+	if !ok {
+		return nil, nil
+	}
+	var latest *time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT MAX(deadline) FROM deadline_extensions WHERE course_content_id = $1`, content).Scan(nullTime{&latest})
+	if err != nil {
+		return nil, s.fail(ctx, "latest extension", err)
+	}
+	return latest, nil
+}

@@ -331,6 +331,9 @@ type Store interface {
 	// ExtensionGrant sets a member's own deadline for a content, replacing
 	// an earlier one.
 	ExtensionGrant(ctx context.Context, p ExtensionGrantParams) (*Extension, error)
+	// ExtensionLatest is the latest deadline granted to any member for a
+	// content; nil when none was granted.
+	ExtensionLatest(ctx context.Context, contentID string) (*time.Time, error)
 	// ExtensionGet is a member's extension for a content;
 	// derrors.NotFound when there is none.
 	ExtensionGet(ctx context.Context, memberID, contentID string) (*Extension, error)

@@ -259,6 +259,23 @@ func visibilityScenario(t *testing.T, s *stack) {
 	if len(own.Rows) != 1 || own.Rows[0].Username != "dora" {
 		t.Fatalf("dora's gradebook: %+v", own)
 	}
+	// Her extension runs a day more: until then her score, which covers
+	// the hidden test, is withheld from her (and from everyone else's
+	// view of theirs).
+	var withheld struct {
+		Rows []struct {
+			Cells []struct {
+				Score    *float64 `json:"score"`
+				Withheld bool     `json:"withheld"`
+			} `json:"cells"`
+		} `json:"rows"`
+	}
+	for _, tok := range []string{student, eveToken} {
+		s.do(t, "GET", "/courses/"+course+"/grades", tok, nil).want(t, http.StatusOK).json(t, &withheld)
+		if c := withheld.Rows[0].Cells[0]; c.Score != nil || !c.Withheld {
+			t.Fatalf("a student's own cell before the tests are revealed: %+v", c)
+		}
+	}
 	csvAnswer := s.do(t, "GET", "/courses/"+course+"/grades", admin, nil, "Accept", "text/csv").want(t, http.StatusOK)
 	lines := strings.Split(strings.TrimSpace(csvAnswer.string()), "\n")
 	if !strings.HasPrefix(csvAnswer.header.Get("Content-Type"), "text/csv") || len(lines) != 3 ||
@@ -354,8 +371,8 @@ func lateScenario(t *testing.T, s *stack) {
 		Ordinal int  `json:"ordinal"`
 		Late    bool `json:"late"`
 	}
-	submitAndRead := func() result {
-		id := s.submit(t, gus, "submission_processing", params, 0)
+	submitAndRead := func(key string) result {
+		id := s.submit(t, gus, "submission_processing", params, 0, "Idempotency-Key", key)
 		res := s.await(t, gus, id)
 		if res.Status != "FINISHED" {
 			t.Fatalf("submission: %+v", res)
@@ -366,11 +383,11 @@ func lateScenario(t *testing.T, s *stack) {
 		}
 		return r
 	}
-	if r := submitAndRead(); r.Ordinal != 1 || r.Late {
+	if r := submitAndRead("gus-1"); r.Ordinal != 1 || r.Late {
 		t.Fatalf("the first submission, on time: %+v", r)
 	}
 	time.Sleep(time.Until(deadline) + 500*time.Millisecond)
-	if r := submitAndRead(); r.Ordinal != 2 || !r.Late {
+	if r := submitAndRead("gus-2"); r.Ordinal != 2 || !r.Late {
 		t.Fatalf("the second submission, late: %+v", r)
 	}
 	var book struct {
@@ -393,6 +410,9 @@ func lateScenario(t *testing.T, s *stack) {
 	if !strings.Contains(r.string(), "deadline for due passed at") {
 		t.Fatalf("after the late deadline: %s", r.string())
 	}
+	// A retry of a submission accepted in time still gets its task.
+	s.do(t, "POST", "/tasks/submit", gus, map[string]any{"task_name": "submission_processing", "parameters": params},
+		"Idempotency-Key", "gus-2").want(t, http.StatusAccepted)
 }
 
 // The course rules on PostgreSQL: the same scenarios on a dev stack whose

@@ -123,14 +123,16 @@ func Task(d tasks.Deps) *tasks.Type {
 	a := &Activities{deps: d}
 	return tasks.New(tasks.Spec[Params, *store.CourseContent]{
 		Description: "Changes an assignment's deadlines, penalties, limits or grading in one course without a release; later releases keep the change.",
-		Access:      "admin, or staff (_owner, _maintainer, _lecturer, _tutor) of the course",
+		Access:      course.ReleaseAccess,
 		Defaults: Params{MaxTestRuns: keep, MaxSubmissions: keep, TestRunsPerHour: keep,
 			LatePenalty: keep, FreeSubmissions: keep, SubmissionPenalty: keep},
 		Workflow:   Workflow,
 		Activities: []tasks.Activity{tasks.Bind(update, a.Update)},
 		Timeout:    5 * time.Minute,
 		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
-			return course.AuthorizeCourseStaff(ctx, d.Store, c.Subject, p.Course)
+			// The rules of the whole course: those who may release it, not
+			// tutors.
+			return course.AuthorizeRelease(ctx, d.Store, c.Subject, p.Course)
 		},
 		Check: func(ctx context.Context, p Params) error {
 			_, err := content(ctx, d.Store, p)

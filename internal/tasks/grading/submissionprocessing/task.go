@@ -47,7 +47,7 @@ type LinkInput struct {
 type Params struct {
 	CourseMember string `json:"course_member" param:"required,minlen=1" doc:"The course member (id) who submits."`
 	Content      string `json:"content" param:"required,minlen=1" doc:"The assignment, by path or id."`
-	Commit       string `json:"commit" param:"required,minlen=4,maxlen=64" doc:"The commit of the student's repository to grade."`
+	Commit       string `json:"commit" param:"required,minlen=40,maxlen=64" doc:"The commit of the student's repository to grade: its full hash (40 or 64 hex digits), so that what is graded is fixed when the submission is accepted."`
 }
 
 // Kind implements tasks.Params.
@@ -57,6 +57,11 @@ func (Params) Kind() string { return Kind }
 func (p Params) Validate() error {
 	if err := store.ValidCommit(p.Commit); err != nil {
 		return derrors.AsInvalidField("commit", err)
+	}
+	// A short hash could name a branch instead (git prefers a ref), which
+	// the student could move after the deadline while the submission waits.
+	if len(p.Commit) != 40 && len(p.Commit) != 64 {
+		return derrors.InvalidField("commit", "must be the full hash (40 or 64 hex digits), not an abbreviation")
 	}
 	return nil
 }

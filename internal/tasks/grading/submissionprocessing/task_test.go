@@ -29,6 +29,7 @@ func TestParams(t *testing.T) {
 			Want: Params{CourseMember: "m1", Content: "week1.sum", Commit: commit}},
 		{Name: "no commit", Body: `{"course_member":"m1","content":"c"}`, Fields: []string{"commit"}},
 		{Name: "short commit", Body: `{"course_member":"m1","content":"c","commit":"ab"}`, Fields: []string{"commit"}},
+		{Name: "an abbreviated hash, which a branch could shadow", Body: `{"course_member":"m1","content":"c","commit":"cafe1234"}`, Fields: []string{"commit"}},
 		{Name: "ref, not a commit", Body: `{"course_member":"m1","content":"c","commit":"main"}`, Fields: []string{"commit"}},
 		{Name: "nothing", Body: `{}`, Fields: []string{"course_member", "content", "commit"}},
 		{Name: "result forged", Body: `{"course_member":"m","content":"c","commit":"` + commit + `","result_id":"x"}`, Fields: []string{"result_id"}},
