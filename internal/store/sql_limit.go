@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/computor-org/computor-go/internal/derrors"
 )
@@ -55,6 +56,10 @@ type limitedCreation[T any] struct {
 	limit int
 	// unit names what limit counts, in the plural: test runs.
 	unit string
+	// perHour bounds the rows created in the last hour that perHourWhere
+	// (an SQL condition) selects; 0 means no bound.
+	perHour      int
+	perHourWhere string
 	// insert returns the insert of the row in the member's course; it is
 	// called in the transaction, after the count.
 	insert func(courseID string) (query string, args []any)
@@ -95,6 +100,22 @@ WHERE course_member_id = $1 AND course_content_id = $2`, c.row.memberID, c.row.c
 			if n >= c.limit {
 				return fmt.Errorf("%s: %w: course member %s has used all %d %s of course content %s",
 					c.what, derrors.LimitReached, c.row.memberID, c.limit, c.unit, c.row.contentID)
+			}
+		}
+		if c.perHour > 0 {
+			var n int
+			var first *time.Time
+			since := now().Add(-time.Hour)
+			err := tx.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM `+c.table+`
+WHERE course_member_id = $1 AND course_content_id = $2 AND created_at >= $3 AND `+c.perHourWhere,
+				c.row.memberID, c.row.contentID, s.dialect.timeArg(since)).Scan(&n, nullTime{&first})
+			if err != nil {
+				return s.fail(ctx, "count "+c.unit+" of the last hour", err)
+			}
+			if n >= c.perHour && first != nil {
+				retry := first.Add(time.Hour).Sub(now())
+				return &derrors.RateLimitError{RetryAfter: retry,
+					Msg: fmt.Sprintf("%d %s an hour are allowed; the next one at %s", c.perHour, c.unit, first.Add(time.Hour).UTC().Format(time.RFC3339))}
 			}
 		}
 		query, args := c.insert(courseID)

@@ -51,6 +51,9 @@ func (s *sqlStore) TestResultStart(ctx context.Context, p TestResultStartParams)
 		table: "test_results",
 		limit: p.MaxRuns,
 		unit:  "test runs",
+		// Practice runs: a submission's run is linked to it once graded.
+		perHour:      p.PerHour,
+		perHourWhere: "submission_id IS NULL",
 		insert: func(courseID string) (string, []any) {
 			t := s.dialect.timeArg(now()) // under the lock, so that times follow the count
 			return `INSERT INTO test_results (id, created_at, updated_at, created_by, created_by_task,

@@ -523,6 +523,9 @@ type TestResultStartParams struct {
 	CourseMemberID, CourseContentID string
 	Commit                          string // ValidCommit; stored in lowercase
 	TaskID                          string // the task that runs the test; required
+	// PerHour bounds the member's practice runs (those not of a
+	// submission) of the content in the last hour; 0 means no limit.
+	PerHour int
 	// MaxRuns is the content's max_test_runs; 0 means no limit.
 	MaxRuns   int
 	CreatedBy string

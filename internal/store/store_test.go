@@ -276,6 +276,20 @@ func testTestRunsSince(t *testing.T, b *bundle) {
 	if n, _, _ := s.TestRunsSince(ctx, a.alice.ID, a.hello.ID, time.Now().Add(time.Minute)); n != 0 {
 		t.Fatalf("%d runs after now", n)
 	}
+	// Started with a bound per hour: alice has 2 in the last hour, so a
+	// third is refused with when to try again; bob's first is not; a
+	// retried start of a run that exists is not refused.
+	perHour := func(m *CourseMember, task string) error {
+		_, err := s.TestResultStart(ctx, TestResultStartParams{CourseMemberID: m.ID, CourseContentID: a.hello.ID, Commit: commitA, TaskID: task, PerHour: 2})
+		return err
+	}
+	err = perHour(a.alice, "run-5")
+	var rl *derrors.RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter <= 0 || rl.RetryAfter > time.Hour {
+		t.Fatalf("a third run in the hour: %v", err)
+	}
+	wantErr(t, perHour(a.alice, "run-1"), nil)
+	wantErr(t, perHour(a.bob, "run-6"), nil)
 }
 
 // Overrides are merged, applied over what release gave, and kept by the

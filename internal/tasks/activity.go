@@ -21,6 +21,7 @@ const (
 	ErrTypeInvalid      = "Invalid"
 	ErrTypeForbidden    = "Forbidden"
 	ErrTypeLimitReached = "LimitReached"
+	ErrTypeRateLimited  = "RateLimited"
 	ErrTypeTooLarge     = "TooLarge"
 )
 
@@ -34,11 +35,12 @@ var activityErrorTypes = []struct {
 	{derrors.Invalid, ErrTypeInvalid},
 	{derrors.Forbidden, ErrTypeForbidden},
 	{derrors.LimitReached, ErrTypeLimitReached},
+	{derrors.RateLimited, ErrTypeRateLimited},
 	{derrors.TooLarge, ErrTypeTooLarge},
 }
 
 // ActivityError marks an error a retry cannot fix (not found, conflict,
-// invalid, forbidden, a limit reached, too large) as non-retryable, with
+// invalid, forbidden, a limit reached, a rate exceeded, too large) as non-retryable, with
 // its type, and leaves the rest (a database, disk or sandbox hiccup,
 // derrors.Unavailable) retryable.
 func ActivityError(err error) error {

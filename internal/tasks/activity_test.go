@@ -30,6 +30,7 @@ func TestActivityError(t *testing.T) {
 		{"plain", plain, ""},
 		{"forbidden", fmt.Errorf("%w: not yours", derrors.Forbidden), tasks.ErrTypeForbidden},
 		{"limit", fmt.Errorf("%w: 3 of 3", derrors.LimitReached), tasks.ErrTypeLimitReached},
+		{"rate", fmt.Errorf("x: %w", &derrors.RateLimitError{Msg: "2 an hour"}), tasks.ErrTypeRateLimited},
 		{"unavailable is retried", fmt.Errorf("sandbox: %w", derrors.Unavailable), ""},
 		{"deadline", context.DeadlineExceeded, ""},
 	} {

@@ -487,7 +487,7 @@ func TestIdempotentSubmit(t *testing.T) {
 	var list struct {
 		Tasks []taskInfo `json:"tasks"`
 	}
-	eventually(t, 30*time.Second, "two tasks listed", func() bool {
+	eventually(t, 10*time.Second, "two tasks listed", func() bool {
 		s.do(t, "GET", "/tasks", token, nil).want(t, http.StatusOK).json(t, &list)
 		if len(list.Tasks) > 2 {
 			t.Fatalf("%d tasks listed, want 2: %+v", len(list.Tasks), list.Tasks)

@@ -72,7 +72,7 @@ func TestUnavailableTaskType(t *testing.T) {
 func TestIdempotencyKeyReuse(t *testing.T) {
 	t.Parallel()
 	s := shared
-	token := s.tokenFor(t, "idem-user")
+	token := s.tokenFor(t, "reuse-user")
 	first := s.submit(t, token, "example_long_running", map[string]any{"duration": 0}, 0, "Idempotency-Key", "hw-1")
 	if again := s.submit(t, token, "example_long_running", map[string]any{"duration": 0}, 0, "Idempotency-Key", "hw-1"); again != first {
 		t.Fatalf("the same request again: %s, want %s", again, first)
@@ -93,7 +93,7 @@ func TestIdempotencyKeyReuse(t *testing.T) {
 		}
 	}
 	// Another user's same key is another task.
-	other := s.submit(t, s.tokenFor(t, "idem-other"), "example_long_running", map[string]any{"duration": 1}, 0, "Idempotency-Key", "hw-1")
+	other := s.submit(t, s.tokenFor(t, "reuse-other"), "example_long_running", map[string]any{"duration": 1}, 0, "Idempotency-Key", "hw-1")
 	if other == first {
 		t.Fatal("two users' keys named one task")
 	}

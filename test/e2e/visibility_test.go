@@ -301,8 +301,29 @@ func rateAndBestScenario(t *testing.T, s *stack) {
 	finn := s.tokenFor(t, "finn")
 	right := pushSolution(t, s, course, "finn", "due/due.py", "print(1)\n")
 	run := map[string]any{"course_member": ids["finn"], "content": "due"}
-	for range 2 {
-		s.await(t, finn, s.submit(t, finn, "student_testing", run, 0))
+	// Three submitted at once, each waiting 2 s: the API's check sees no
+	// run yet and takes all three; the worker's start, under the member's
+	// lock, runs two and refuses the third.
+	var ids3 []string
+	for range 3 {
+		r := s.do(t, "POST", "/tasks/submit", finn, map[string]any{"task_name": "student_testing", "parameters": run, "delay": 2}).want(t, http.StatusAccepted)
+		var reply submitReply
+		r.json(t, &reply)
+		ids3 = append(ids3, reply.TaskID)
+	}
+	finished, refused := 0, 0
+	for _, id := range ids3 {
+		switch res := s.await(t, finn, id); {
+		case res.Status == "FINISHED":
+			finished++
+		case res.Status == "FAILED" && res.Error != nil && strings.Contains(*res.Error, "test runs an hour"):
+			refused++
+		default:
+			t.Fatalf("a test run of three at once: %+v", res)
+		}
+	}
+	if finished != 2 || refused != 1 {
+		t.Fatalf("three runs at once with 2 an hour: %d finished, %d refused", finished, refused)
 	}
 	r := s.do(t, "POST", "/tasks/submit", finn, map[string]any{"task_name": "student_testing", "parameters": run}).want(t, http.StatusTooManyRequests)
 	retry, err := strconv.Atoi(r.header.Get("Retry-After"))
@@ -313,8 +334,8 @@ func rateAndBestScenario(t *testing.T, s *stack) {
 		Tasks []taskInfo `json:"tasks"`
 	}
 	s.do(t, "GET", "/tasks?task_name=student_testing", finn, nil).want(t, http.StatusOK).json(t, &list)
-	if len(list.Tasks) > 2 {
-		t.Fatalf("%d test runs started, want 2", len(list.Tasks))
+	if len(list.Tasks) > 3 {
+		t.Fatalf("%d test runs started, want the 3 of before", len(list.Tasks))
 	}
 	// Submissions are not test runs: a right one, then a wrong one.
 	wrong := pushSolution(t, s, course, "finn", "due/due.py", "print(2)\n")

@@ -42,10 +42,19 @@ func (a *Activities) Start(ctx context.Context, in Input) (*Run, error) {
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
+	perHour := t.Content.TestRunsPerHour
+	if in.Submission {
+		perHour = 0
+	}
+	// Checked again here, under the member's lock: the API's check counts
+	// only runs that have started, so runs submitted together pass it.
 	r, err := a.deps.Store.TestResultStart(ctx, store.TestResultStartParams{
 		CourseMemberID: t.Member.ID, CourseContentID: t.Content.ID, Commit: t.Commit,
-		TaskID: in.TaskID, MaxRuns: t.Content.MaxTestRuns, CreatedBy: in.Submitter,
+		TaskID: in.TaskID, MaxRuns: t.Content.MaxTestRuns, PerHour: perHour, CreatedBy: in.Submitter,
 	})
+	if errors.Is(err, derrors.RateLimited) {
+		return nil, tasks.ActivityError(fmt.Errorf("%s: %w", t.Content.Path, err))
+	}
 	if errors.Is(err, derrors.LimitReached) {
 		return nil, tasks.ActivityError(fmt.Errorf("%w: %s has used all %d test runs of %s",
 			derrors.LimitReached, t.Member.Username, t.Content.MaxTestRuns, t.Content.Path))

@@ -103,6 +103,9 @@ func Task(d tasks.Deps) *tasks.Type {
 type Input struct {
 	Params
 	tasks.Origin
+	// Submission says the run grades a submission (the task is a child of
+	// submission_processing): test_runs_per_hour bounds practice runs only.
+	Submission bool `json:"submission,omitempty"`
 }
 
 // ActivityOptions are the options of the short steps; the run gets more
@@ -128,7 +131,7 @@ func activityOptions(member string) (short, run workflow.ActivityOptions) {
 func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	short, run := activityOptions(p.CourseMember)
 	sctx := workflow.WithActivityOptions(ctx, short)
-	r, err := start.Run(sctx, Input{Params: p, Origin: tasks.OriginOf(ctx)})
+	r, err := start.Run(sctx, Input{Params: p, Origin: tasks.OriginOf(ctx), Submission: workflow.GetInfo(ctx).ParentWorkflowExecution != nil})
 	if err != nil {
 		return nil, err
 	}
