@@ -250,6 +250,32 @@ func testSubmissionOrdinal(t *testing.T, b *bundle) {
 	if len(gs) != 3 || gs[1].Ordinal != 2 || !gs[1].Late || gs[1].Status != "" {
 		t.Fatalf("graded submissions: %+v", gs)
 	}
+	// Migration 00008 numbers the submissions made before it: run its
+	// backfill over ordinals as the migration found them (all 1).
+	sq := s.(*sqlStore)
+	if _, err := sq.db.ExecContext(ctx, `UPDATE submissions SET ordinal = 1`); err != nil {
+		t.Fatal(err)
+	}
+	dir := "sqlite"
+	if _, ok := sq.dialect.(postgresDialect); ok {
+		dir = "postgres"
+	}
+	up, err := migrations.ReadFile("migrations/" + dir + "/00008_penalties.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(up)
+	start := strings.Index(text, "UPDATE submissions")
+	backfill := text[start : start+strings.Index(text[start:], ";")]
+	if _, err := sq.db.ExecContext(ctx, backfill); err != nil {
+		t.Fatalf("backfill: %v", err)
+	}
+	for task, want := range map[string]int{"o-1": 1, "o-2": 2, "o-3": 1} {
+		var n int
+		if err := sq.db.QueryRowContext(ctx, `SELECT ordinal FROM submissions WHERE task_id = $1`, task).Scan(&n); err != nil || n != want {
+			t.Errorf("after the backfill, %s is number %d (%v), want %d", task, n, err, want)
+		}
+	}
 }
 
 // Test runs are counted per member and content since a time, with the
