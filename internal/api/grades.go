@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/computor-org/computor-go/internal/course"
 	"github.com/computor-org/computor-go/internal/store"
@@ -113,11 +114,15 @@ func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
 	if !all {
 		for ri := range book.Rows {
 			for ci := range book.Rows[ri].Cells {
-				v, err := s.viewOf(r.Context(), claims, c.ID, book.Contents[ci].ID, book.Rows[ri].CourseMemberID)
+				cell := &book.Rows[ri].Cells[ci]
+				if cell.Score == nil {
+					continue
+				}
+				reveal, err := course.RevealAt(r.Context(), s.store, book.Rows[ri].CourseMemberID, content[ci])
 				if err != nil {
 					return err
 				}
-				if cell := &book.Rows[ri].Cells[ci]; !v.afterDeadline && cell.Score != nil {
+				if !course.DeadlinePassed(reveal, time.Now()) {
 					cell.Score, cell.Withheld = nil, true
 				}
 			}

@@ -206,12 +206,7 @@ func (s *Server) serveSubmit(w http.ResponseWriter, r *http.Request) error {
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "task submitted", slog.String("task_id", id),
 			slog.String("task_name", typ.Name()), slog.String("queue", opts.TaskQueue), slog.String("submitter", claims.Subject))
 	}
-	w.Header().Set("Location", "/tasks/"+id)
-	writeJSON(w, http.StatusAccepted, SubmitResponse{
-		TaskID:  id,
-		Status:  "submitted",
-		Message: fmt.Sprintf("Task '%s' submitted successfully", typ.Name()),
-	})
+	writeSubmitted(w, id, typ.Name())
 	return nil
 }
 
@@ -237,10 +232,18 @@ func (s *Server) replaySubmit(w http.ResponseWriter, r *http.Request, taskName, 
 		return true, keyReused(id)
 	}
 	noteTaskID(r.Context(), id)
-	w.Header().Set("Location", "/tasks/"+id)
-	writeJSON(w, http.StatusAccepted, SubmitResponse{TaskID: id, Status: "submitted",
-		Message: fmt.Sprintf("Task '%s' submitted successfully", taskName)})
+	writeSubmitted(w, id, taskName)
 	return true, nil
+}
+
+// writeSubmitted is the 202 of an accepted submit.
+func writeSubmitted(w http.ResponseWriter, id, taskName string) {
+	w.Header().Set("Location", "/tasks/"+id)
+	writeJSON(w, http.StatusAccepted, SubmitResponse{
+		TaskID:  id,
+		Status:  "submitted",
+		Message: fmt.Sprintf("Task '%s' submitted successfully", taskName),
+	})
 }
 
 // idempotentID is the task id of a submit with an Idempotency-Key: the

@@ -73,13 +73,13 @@ func AuthorizeMember(ctx context.Context, s store.Store, subject, member string)
 	return fmt.Errorf("%w: you may test only your own repository", derrors.Forbidden)
 }
 
-// StaffAccess says who may act on a member's rules, such as an extension.
-const StaffAccess = "admin, or an _owner, _maintainer or _lecturer of the member's course"
+// LecturerOfAccess says who may act on a member's rules, such as an extension.
+const LecturerOfAccess = "admin, or an _owner, _maintainer or _lecturer of the member's course"
 
-// AuthorizeStaffOf lets subject act on a member's rules: those who may
+// AuthorizeLecturerOf lets subject act on a member's rules: those who may
 // release the member's course (not tutors). Anyone else, the member
 // included, is refused alike, whether the member exists or not.
-func AuthorizeStaffOf(ctx context.Context, s store.Store, subject, member string) error {
+func AuthorizeLecturerOf(ctx context.Context, s store.Store, subject, member string) error {
 	refused := fmt.Errorf("%w: only an owner, maintainer or lecturer of the member's course may do this", derrors.Forbidden)
 	m, err := s.CourseMemberGet(ctx, member)
 	if errors.Is(err, derrors.NotFound) || errors.Is(err, derrors.Invalid) {

@@ -68,34 +68,20 @@ func (s *sqlStore) CourseContentOverride(ctx context.Context, id string, setting
 		if c.Overrides != nil {
 			merged = *c.Overrides
 		}
-		if settings.Deadline != nil {
-			d := settings.Deadline.UTC().Truncate(time.Microsecond)
-			merged.Deadline = &d
+		// The new settings over the old: a nil field is left out of the
+		// JSON (omitempty), so only the given ones replace.
+		given, err := json.Marshal(settings)
+		if err == nil {
+			err = json.Unmarshal(given, &merged)
 		}
-		if settings.MaxTestRuns != nil {
-			merged.MaxTestRuns = settings.MaxTestRuns
+		if err != nil {
+			return err
 		}
-		if settings.MaxSubmissions != nil {
-			merged.MaxSubmissions = settings.MaxSubmissions
-		}
-		if settings.TestRunsPerHour != nil {
-			merged.TestRunsPerHour = settings.TestRunsPerHour
-		}
-		if settings.LateDeadline != nil {
-			d := settings.LateDeadline.UTC().Truncate(time.Microsecond)
-			merged.LateDeadline = &d
-		}
-		if settings.LatePenalty != nil {
-			merged.LatePenalty = settings.LatePenalty
-		}
-		if settings.FreeSubmissions != nil {
-			merged.FreeSubmissions = settings.FreeSubmissions
-		}
-		if settings.SubmissionPenalty != nil {
-			merged.SubmissionPenalty = settings.SubmissionPenalty
-		}
-		if settings.Grading != nil {
-			merged.Grading = settings.Grading
+		for _, d := range []**time.Time{&merged.Deadline, &merged.LateDeadline} {
+			if *d != nil {
+				t := (*d).UTC().Truncate(time.Microsecond)
+				*d = &t
+			}
 		}
 		b, err := json.Marshal(merged)
 		if err != nil {

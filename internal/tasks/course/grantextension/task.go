@@ -48,13 +48,13 @@ func Task(d tasks.Deps) *tasks.Type {
 	a := &Activities{deps: d}
 	return tasks.New(tasks.Spec[Params, *store.Extension]{
 		Description: "Gives one course member their own deadline for one assignment (an extension), replacing an earlier one; records who granted it and when.",
-		Access:      course.StaffAccess,
+		Access:      course.LecturerOfAccess,
 		Defaults:    Params{},
 		Workflow:    Workflow,
 		Activities:  []tasks.Activity{tasks.Bind(grant, a.Grant)},
 		Timeout:     5 * time.Minute,
 		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
-			return course.AuthorizeStaffOf(ctx, d.Store, c.Subject, p.CourseMember)
+			return course.AuthorizeLecturerOf(ctx, d.Store, c.Subject, p.CourseMember)
 		},
 		Check: func(ctx context.Context, p Params) error {
 			_, err := content(ctx, d.Store, p)

@@ -70,52 +70,48 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// settings are the params as store overrides.
+// settings are the params as store overrides: each one given, the rest
+// nil (left as it is).
 func (p Params) settings() (store.ContentSettings, error) {
-	var s store.ContentSettings
-	if p.Deadline != "" {
-		d, err := time.Parse(time.RFC3339, p.Deadline)
-		if err != nil {
-			return s, err
-		}
-		s.Deadline = &d
+	deadline, err := timeOrNil(p.Deadline)
+	if err != nil {
+		return store.ContentSettings{}, err
 	}
-	if p.MaxTestRuns != keep {
-		n := p.MaxTestRuns
-		s.MaxTestRuns = &n
+	lateDeadline, err := timeOrNil(p.LateDeadline)
+	if err != nil {
+		return store.ContentSettings{}, err
 	}
-	if p.MaxSubmissions != keep {
-		n := p.MaxSubmissions
-		s.MaxSubmissions = &n
+	return store.ContentSettings{
+		Deadline:          deadline,
+		LateDeadline:      lateDeadline,
+		MaxTestRuns:       given(p.MaxTestRuns, keep),
+		MaxSubmissions:    given(p.MaxSubmissions, keep),
+		TestRunsPerHour:   given(p.TestRunsPerHour, keep),
+		FreeSubmissions:   given(p.FreeSubmissions, keep),
+		LatePenalty:       given(p.LatePenalty, keep),
+		SubmissionPenalty: given(p.SubmissionPenalty, keep),
+		Grading:           given(p.Grading, ""),
+	}, nil
+}
+
+// given is v, or nil when v is the value that means "leave as it is".
+func given[T comparable](v, unset T) *T {
+	if v == unset {
+		return nil
 	}
-	if p.TestRunsPerHour != keep {
-		n := p.TestRunsPerHour
-		s.TestRunsPerHour = &n
+	return &v
+}
+
+// timeOrNil reads an RFC 3339 time; "" is nil.
+func timeOrNil(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
 	}
-	if p.Grading != "" {
-		g := p.Grading
-		s.Grading = &g
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, err
 	}
-	if p.LateDeadline != "" {
-		d, err := time.Parse(time.RFC3339, p.LateDeadline)
-		if err != nil {
-			return s, err
-		}
-		s.LateDeadline = &d
-	}
-	if p.LatePenalty != keep {
-		f := p.LatePenalty
-		s.LatePenalty = &f
-	}
-	if p.FreeSubmissions != keep {
-		n := p.FreeSubmissions
-		s.FreeSubmissions = &n
-	}
-	if p.SubmissionPenalty != keep {
-		f := p.SubmissionPenalty
-		s.SubmissionPenalty = &f
-	}
-	return s, nil
+	return &t, nil
 }
 
 // Task returns the task type.
