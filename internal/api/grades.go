@@ -48,6 +48,9 @@ type GradeCell struct {
 	// Withheld says a student's score is kept back until the tests are
 	// revealed (it covers tests the student may not see yet).
 	Withheld bool `json:"withheld,omitempty"`
+	// Outdated says the score was graded with tests older than the
+	// assignment's; regrade_content grades it again.
+	Outdated bool `json:"outdated,omitempty"`
 }
 
 // serveGrades is the gradebook: staff and admins see every student's
@@ -99,13 +102,16 @@ func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		cell := &book.Rows[ri].Cells[ci]
+		if sub.Status == store.ResultError {
+			continue // the platform failed to grade it: not the student's
+		}
 		cell.Submissions++
 		if sub.Status != store.ResultFinished {
 			continue
 		}
 		score := sub.Score * course.PenaltyFactor(content[ci], sub.Ordinal, sub.Late)
 		if !best[ci] || cell.Score == nil || score > *cell.Score {
-			cell.Score, cell.Late = &score, sub.Late
+			cell.Score, cell.Late, cell.Outdated = &score, sub.Late, sub.Outdated
 		}
 	}
 	// A student's scores cover every test, hidden ones too: they are kept
@@ -123,7 +129,7 @@ func (s *Server) serveGrades(w http.ResponseWriter, r *http.Request) error {
 					return err
 				}
 				if !course.DeadlinePassed(reveal, time.Now()) {
-					cell.Score, cell.Withheld = nil, true
+					cell.Score, cell.Withheld, cell.Outdated = nil, true, false
 				}
 			}
 		}

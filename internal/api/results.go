@@ -96,6 +96,9 @@ func (s *Server) writeResults(w http.ResponseWriter, r *http.Request, filters []
 		}
 		for i := range rs {
 			res := &rs[i]
+			if res.Status == store.ResultError {
+				continue // its summary is only the platform's message
+			}
 			key := [2]string{res.CourseContentID, res.CourseMemberID}
 			v, ok := views[key]
 			if !ok {

@@ -164,6 +164,12 @@ func (s *Server) routes() []route {
 				responses: []response{{status: 200, description: "The gradebook.", body: Gradebook{}, csv: true}},
 				problems:  []int{404},
 			}},
+			route{pattern: "GET /courses/{id}/queue", auth: bearer, handler: s.adapt(s.serveTestQueue), op: op{
+				id: "getTestQueue", tag: "courses", summary: "The course's test runs waiting and running, the same for all courses, the test queue's backlog, and the recent throughput and mean wait (staff)",
+				params:    []param{course},
+				responses: []response{jsonResponse(200, "The test queue.", TestQueue{})},
+				problems:  []int{403, 404},
+			}},
 			route{pattern: "GET /results", auth: bearer, handler: s.adapt(s.serveResults), op: op{
 				id: "listResults", tag: "courses", summary: "Test results, newest first: an admin's all, staff their courses', a student their own",
 				params: []param{

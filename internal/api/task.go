@@ -49,6 +49,9 @@ type TaskInfo struct {
 	// Hint says why a task waits, when the API can tell: no worker polls
 	// the queue of a QUEUED task.
 	Hint string `json:"hint,omitempty"`
+	// Waiting, for a task whose test run has not begun, estimates when
+	// it will (GET /tasks/{id} only).
+	Waiting *Waiting `json:"waiting,omitempty"`
 }
 
 // describeTask fetches a task the caller may see. A task of another user is
@@ -106,6 +109,12 @@ func baseInfo(desc *workflowservice.DescribeWorkflowExecutionResponse) TaskInfo 
 		}
 		if p := progressOf(a.GetHeartbeatDetails()); p != nil {
 			info.Progress = p
+		}
+	}
+	// A task that fans out keeps its whole progress in its memo.
+	if p := wf.GetMemo().GetFields()[tasks.MemoProgress]; p != nil && info.Status != StatusFinished {
+		if pr := progressOf(&commonpb.Payloads{Payloads: []*commonpb.Payload{p}}); pr != nil {
+			info.Progress = pr
 		}
 	}
 	return info
@@ -285,6 +294,7 @@ func (s *Server) serveTask(w http.ResponseWriter, r *http.Request) error {
 	if info.Status == StatusQueued {
 		info.Hint = s.queueHint(r.Context(), info.Queue)
 	}
+	info.Waiting = s.testRunWaiting(r.Context(), info)
 	writeJSON(w, http.StatusOK, info)
 	return nil
 }

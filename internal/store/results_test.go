@@ -162,7 +162,7 @@ func testTestResult(t *testing.T, b *bundle) {
 	}
 	for _, p := range []TestResultFinishParams{
 		{TaskID: "t1", Status: ResultFinished, Score: 0.5, Summary: summary},
-		{TaskID: "t1", Status: ResultFailed, Score: 0.75, Summary: summary},
+		{TaskID: "t1", Status: ResultError, Score: 0.75, Summary: summary},
 		{TaskID: "t1", Status: ResultFinished, Score: 0.75, Summary: json.RawMessage(`{"b":1.5}`)},
 		{TaskID: "t1", Status: ResultFinished, Score: 0.75},
 	} {
@@ -183,12 +183,12 @@ func testTestResult(t *testing.T, b *bundle) {
 
 	// A failed test, with a JSON null for a summary, which is none.
 	start(t, s, a.bob, a.hello, "t2")
-	failed, err := s.TestResultFinish(ctx, TestResultFinishParams{TaskID: "t2", Status: ResultFailed, Summary: json.RawMessage(" null ")})
+	failed, err := s.TestResultFinish(ctx, TestResultFinishParams{TaskID: "t2", Status: ResultError, Summary: json.RawMessage(" null ")})
 	wantErr(t, err, nil)
-	if failed.Status != ResultFailed || failed.Score != 0 || failed.Summary != nil || failed.FinishedAt == nil || failed.Username != "bob" {
+	if failed.Status != ResultError || failed.Score != 0 || failed.Summary != nil || failed.FinishedAt == nil || failed.Username != "bob" {
 		t.Errorf("failed result = %+v", failed)
 	}
-	_, err = s.TestResultFinish(ctx, TestResultFinishParams{TaskID: "t2", Status: ResultFailed})
+	_, err = s.TestResultFinish(ctx, TestResultFinishParams{TaskID: "t2", Status: ResultError})
 	wantErr(t, err, nil)
 	// The bounds of the score, and a summary string that spells \u0000
 	// without holding a NUL.
@@ -283,8 +283,8 @@ func testTestResultLimit(t *testing.T, b *bundle) {
 	}
 	wantErr(t, startLimited(a.alice, a.hello, "t1", 2), nil)
 	wantErr(t, startLimited(a.alice, a.hello, "t2", 2), nil)
-	// Every status counts.
-	_, err := s.TestResultFinish(ctx, TestResultFinishParams{TaskID: "t1", Status: ResultFailed})
+	// Running and finished runs count (errors do not: see testRegrade).
+	_, err := s.TestResultFinish(ctx, TestResultFinishParams{TaskID: "t1", Status: ResultFinished, Score: 1})
 	wantErr(t, err, nil)
 	err = startLimited(a.alice, a.hello, "t3", 2)
 	wantErr(t, err, derrors.LimitReached)

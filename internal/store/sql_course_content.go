@@ -15,18 +15,22 @@ import (
 var courseContentSelect = `SELECT ` + metaColumns("cc") + `,
 	cc.course_id, cc.path, cc.title, cc.max_test_runs, cc.max_submissions,
 	cc.released_commit, cc.released_at, cc.deadline, cc.test_runs_per_hour, cc.grading,
-	cc.late_deadline, cc.late_penalty, cc.free_submissions, cc.submission_penalty, cc.overrides
+	cc.late_deadline, cc.late_penalty, cc.free_submissions, cc.submission_penalty, cc.overrides,
+	cc.tests_version, cc.tests_digest
 FROM course_contents cc`
 
 func scanCourseContent(r rowScanner) (*CourseContent, error) {
 	var c CourseContent
 	var overrides *[]byte
+	var version, digest sql.NullString
 	err := r.Scan(append(c.targets(), &c.CourseID, &c.Path, &c.Title, &c.MaxTestRuns, &c.MaxSubmissions,
 		&c.ReleasedCommit, nullTime{&c.ReleasedAt}, nullTime{&c.Deadline}, &c.TestRunsPerHour, &c.Grading,
-		nullTime{&c.LateDeadline}, &c.LatePenalty, &c.FreeSubmissions, &c.SubmissionPenalty, &overrides)...)
+		nullTime{&c.LateDeadline}, &c.LatePenalty, &c.FreeSubmissions, &c.SubmissionPenalty, &overrides,
+		&version, &digest)...)
 	if err != nil {
 		return nil, err
 	}
+	c.TestsVersion, c.TestsDigest = version.String, digest.String
 	if overrides != nil && len(*overrides) > 0 {
 		c.Overrides = &ContentSettings{}
 		if err := json.Unmarshal(*overrides, c.Overrides); err != nil {
@@ -200,7 +204,7 @@ func ValidCommit(commit string) error {
 
 // CourseContentRelease records the released commit (stored in lowercase)
 // and when it was released; a zero at means now.
-func (s *sqlStore) CourseContentRelease(ctx context.Context, id, commit string, at time.Time) (*CourseContent, error) {
+func (s *sqlStore) CourseContentRelease(ctx context.Context, id, commit string, at time.Time, testsDigest string) (*CourseContent, error) {
 	what := fmt.Sprintf("course content %q", id)
 	canonical, ok := parseID(id)
 	if !ok {
@@ -213,9 +217,16 @@ func (s *sqlStore) CourseContentRelease(ctx context.Context, id, commit string, 
 	if at.IsZero() {
 		at = t
 	}
+	// New tests make the commit the tests version; a first digest (rows
+	// from before digests) or none keeps the version the content has.
+	digest := sql.NullString{String: testsDigest, Valid: testsDigest != ""}
 	res, err := s.db.ExecContext(ctx,
-		`UPDATE course_contents SET released_commit = $1, released_at = $2, updated_at = $3 WHERE id = $4`,
-		strings.ToLower(commit), s.dialect.timeArg(at.UTC().Truncate(time.Microsecond)), s.dialect.timeArg(t), canonical)
+		`UPDATE course_contents SET released_commit = $1, released_at = $2, updated_at = $3,
+	tests_version = CASE WHEN tests_version IS NULL
+		OR (CAST($5 AS TEXT) IS NOT NULL AND tests_digest IS NOT NULL AND tests_digest <> CAST($5 AS TEXT)) THEN $1 ELSE tests_version END,
+	tests_digest = COALESCE(CAST($5 AS TEXT), tests_digest)
+WHERE id = $4`,
+		strings.ToLower(commit), s.dialect.timeArg(at.UTC().Truncate(time.Microsecond)), s.dialect.timeArg(t), canonical, digest)
 	if err != nil {
 		return nil, s.insertError(ctx, what, err, nil)
 	}

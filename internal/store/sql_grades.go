@@ -17,8 +17,10 @@ func (s *sqlStore) GradedSubmissions(ctx context.Context, courseID string) ([]Gr
 	if !ok {
 		return nil, fmt.Errorf("course %q: %w", courseID, derrors.NotFound)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT s.course_member_id, s.course_content_id, s.created_at, s.ordinal, s.late, r.status, r.score
-FROM submissions s LEFT JOIN test_results r ON r.submission_id = s.id
+	rows, err := s.db.QueryContext(ctx, `SELECT s.course_member_id, s.course_content_id, s.created_at, s.ordinal, s.late, r.status, r.score,
+	(r.tests_version IS NOT NULL AND cc.tests_version IS NOT NULL AND r.tests_version <> cc.tests_version AND r.status <> 'running')
+FROM submissions s LEFT JOIN test_results r ON r.submission_id = s.id AND r.superseded_by IS NULL
+JOIN course_contents cc ON cc.id = s.course_content_id
 WHERE s.course_id = $1 ORDER BY s.created_at, s.id`, id)
 	if err != nil {
 		return nil, s.fail(ctx, "list graded submissions", err)
@@ -29,10 +31,11 @@ WHERE s.course_id = $1 ORDER BY s.created_at, s.id`, id)
 		var g GradedSubmission
 		var status sql.NullString
 		var score sql.NullFloat64
-		if err := rows.Scan(&g.CourseMemberID, &g.CourseContentID, (*dbTime)(&g.SubmittedAt), &g.Ordinal, &g.Late, &status, &score); err != nil {
+		var outdated sql.NullBool
+		if err := rows.Scan(&g.CourseMemberID, &g.CourseContentID, (*dbTime)(&g.SubmittedAt), &g.Ordinal, &g.Late, &status, &score, &outdated); err != nil {
 			return nil, s.fail(ctx, "list graded submissions", err)
 		}
-		g.Status, g.Score = status.String, score.Float64
+		g.Status, g.Score, g.Outdated = status.String, score.Float64, outdated.Bool
 		out = append(out, g)
 	}
 	if err := rows.Err(); err != nil {

@@ -52,8 +52,10 @@ type limitedCreation[T any] struct {
 	// table holds the rows, which have course_member_id and
 	// course_content_id columns.
 	table string
-	// limit bounds the member's rows of the content; 0 means no limit.
-	limit int
+	// limit bounds the member's rows of the content that limitWhere (an
+	// SQL condition, or empty for all) selects; 0 means no limit.
+	limit      int
+	limitWhere string
 	// unit names what limit counts, in the plural: test runs.
 	unit string
 	// perHour bounds the rows created in the last hour that perHourWhere
@@ -92,8 +94,12 @@ func createLimited[T any](ctx context.Context, s *sqlStore, c limitedCreation[T]
 		}
 		if c.limit > 0 {
 			var n int
+			where := ""
+			if c.limitWhere != "" {
+				where = " AND " + c.limitWhere
+			}
 			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+c.table+`
-WHERE course_member_id = $1 AND course_content_id = $2`, c.row.memberID, c.row.contentID).Scan(&n)
+WHERE course_member_id = $1 AND course_content_id = $2`+where, c.row.memberID, c.row.contentID).Scan(&n)
 			if err != nil {
 				return s.fail(ctx, "count "+c.unit, err)
 			}

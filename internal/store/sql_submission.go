@@ -13,7 +13,12 @@ import (
 var submissionSelect = `SELECT ` + metaColumns("s") + `,
 	s.course_id, s.course_member_id, s.course_content_id, s.git_commit, s.task_id, s.ordinal, s.late, r.id
 FROM submissions s
-LEFT JOIN test_results r ON r.submission_id = s.id`
+LEFT JOIN test_results r ON r.submission_id = s.id AND r.superseded_by IS NULL`
+
+// errorFree selects the submissions whose grading did not fail for the
+// platform's reasons.
+const errorFree = `NOT EXISTS (SELECT 1 FROM test_results e WHERE e.submission_id = submissions.id
+	AND e.superseded_by IS NULL AND e.status = 'error')`
 
 func scanSubmission(r rowScanner) (*Submission, error) {
 	var sub Submission
@@ -39,14 +44,16 @@ func (s *sqlStore) SubmissionCreate(ctx context.Context, p SubmissionCreateParam
 		row:   row,
 		table: "submissions",
 		limit: p.MaxSubmissions,
-		unit:  "submissions",
+		// A submission the platform failed to grade does not count.
+		limitWhere: errorFree,
+		unit:       "submissions",
 		insert: func(courseID string) (string, []any) {
 			t := s.dialect.timeArg(now()) // under the lock, so that times follow the count
 			// The place in line is counted under the member's lock.
 			return `INSERT INTO submissions (id, created_at, updated_at, created_by, created_by_task,
 	course_id, course_member_id, course_content_id, git_commit, task_id, ordinal, late)
 VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $4,
-	(SELECT count(*) + 1 FROM submissions WHERE course_member_id = $6 AND course_content_id = $7), $9)`,
+	(SELECT count(*) + 1 FROM submissions WHERE course_member_id = $6 AND course_content_id = $7 AND `+errorFree+`), $9)`,
 				[]any{newID(), t, p.CreatedBy, p.TaskID, courseID, row.memberID, row.contentID, row.commit, p.Late}
 		},
 		find: func(ctx context.Context, q querier) (*Submission, error) {

@@ -33,11 +33,22 @@ const (
 )
 
 // Result statuses: a test result is running from its start until it is
-// finished (graded, with a score) or failed (the test could not run).
+// finished (graded, with a score) or an error: the test could not run for
+// the platform's reasons (or the assignment's test.yaml is invalid). An
+// error is never the student's score: it counts for no limit.
 const (
 	ResultRunning  = "running"
 	ResultFinished = "finished"
-	ResultFailed   = "failed"
+	ResultError    = "error"
+)
+
+// The scopes of a regrade (RegradeTargets).
+const (
+	// RegradeGraded regrades the graded submissions that count: each
+	// member's last one, or all of them when the content counts the best.
+	RegradeGraded = "graded"
+	// RegradeLatest regrades each member's latest test run.
+	RegradeLatest = "latest"
 )
 
 // Limits of TestResultList.
@@ -74,6 +85,9 @@ type GradedSubmission struct {
 	// Ordinal and Late are the submission's (see Submission).
 	Ordinal int
 	Late    bool
+	// Outdated says the result was graded with older tests than the
+	// content's (see TestResult.Outdated).
+	Outdated bool
 }
 
 // Extension is a member's own deadline for one content, granted by staff.
@@ -187,6 +201,11 @@ type CourseContent struct {
 	// never released.
 	ReleasedCommit string     `json:"released_commit,omitempty"`
 	ReleasedAt     *time.Time `json:"released_at,omitempty"`
+	// TestsVersion is the released commit at which the content's tests
+	// (test.yaml, test files, reference files) last changed: results
+	// graded with another are outdated. TestsDigest identifies those files.
+	TestsVersion string `json:"tests_version,omitempty"`
+	TestsDigest  string `json:"-"`
 	// Deadline is when submissions end (meta.yaml's deadline); nil: none.
 	Deadline *time.Time `json:"deadline,omitempty"`
 	// LateDeadline, after Deadline, ends late submissions; LatePenalty
@@ -277,7 +296,7 @@ type TestResult struct {
 	// TaskID is the task that runs the test; a task has at most one
 	// result.
 	TaskID string  `json:"task_id"`
-	Status string  `json:"status"` // ResultRunning, ResultFinished or ResultFailed
+	Status string  `json:"status"` // ResultRunning, ResultFinished or ResultError
 	Score  float64 `json:"score"`  // in [0, 1]; 0 while running
 	// Summary is the grading summary JSON, absent until finished. It
 	// round-trips as JSON, not as text: PostgreSQL (jsonb) drops
@@ -287,6 +306,18 @@ type TestResult struct {
 	// SubmissionID is the submission this result grades, if any.
 	SubmissionID string     `json:"submission_id,omitempty"`
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+	// RunStartedAt is when the sandbox run began (created_at is when the
+	// run was accepted, so the difference is the wait).
+	RunStartedAt *time.Time `json:"run_started_at,omitempty"`
+	// TestsVersion is the content's tests version it was graded with;
+	// Outdated says the content's is another now, and the result has not
+	// been regraded.
+	TestsVersion string `json:"tests_version,omitempty"`
+	Outdated     bool   `json:"outdated"`
+	// Supersedes is the result this one regrades; SupersededBy the
+	// regrade of this one. A regrade keeps the original's created_at.
+	Supersedes   string `json:"supersedes,omitempty"`
+	SupersededBy string `json:"superseded_by,omitempty"`
 }
 
 // Submission is a member's submission of a commit of an assignment for
@@ -408,8 +439,11 @@ type Store interface {
 	// course is derrors.NotFound.
 	CourseContentList(ctx context.Context, courseID string) ([]CourseContent, error)
 	// CourseContentRelease records the released commit (ValidCommit,
-	// stored in lowercase) and its time; a zero time means now.
-	CourseContentRelease(ctx context.Context, id, commit string, at time.Time) (*CourseContent, error)
+	// stored in lowercase) and its time; a zero time means now. When
+	// testsDigest differs from the content's, the commit becomes its tests
+	// version; an empty digest, or a first one, keeps the version (or sets
+	// it to the commit when it has none).
+	CourseContentRelease(ctx context.Context, id, commit string, at time.Time, testsDigest string) (*CourseContent, error)
 
 	// TestResultStart records a running test of a member's commit of a
 	// content for the task TaskID, with the member's course. It is
@@ -423,7 +457,7 @@ type Store interface {
 	// than the member's, a bad commit (ValidCommit), an empty task or a
 	// negative MaxRuns is derrors.Invalid.
 	TestResultStart(ctx context.Context, p TestResultStartParams) (*TestResult, error)
-	// TestResultFinish sets the status (ResultFinished or ResultFailed),
+	// TestResultFinish sets the status (ResultFinished or ResultError),
 	// score (in [0, 1]), summary (valid JSON or empty; a JSON null is no
 	// summary) and finish time of the result of TaskID. It is idempotent:
 	// finishing a finished result again with the same values (the summary
@@ -431,8 +465,29 @@ type Store interface {
 	// derrors.Conflict. An unknown task is derrors.NotFound; bad values are
 	// derrors.Invalid.
 	TestResultFinish(ctx context.Context, p TestResultFinishParams) (*TestResult, error)
-	// TestResultGetByTask finds the result of a task.
+	// TestResultGetByTask finds the result of a task; TestResultGet by id.
 	TestResultGetByTask(ctx context.Context, taskID string) (*TestResult, error)
+	TestResultGet(ctx context.Context, id string) (*TestResult, error)
+	// TestResultRunStarted records when the sandbox run of the task's
+	// result began; the first time recorded stays.
+	TestResultRunStarted(ctx context.Context, taskID string, at time.Time) error
+	// TestResultRegrade stores a regrade of the finished result SourceID:
+	// a new result, of the same member, content, commit and submission,
+	// that supersedes it. It is idempotent by the source: a source
+	// regraded before returns that regrade and created false. A source
+	// that is running is derrors.Invalid.
+	TestResultRegrade(ctx context.Context, p TestResultRegradeParams) (r *TestResult, created bool, err error)
+	// RegradeTargets lists the current results of a content that a regrade
+	// of that scope (RegradeGraded, RegradeLatest) grades again: those
+	// graded with another tests version than the content's, at most one
+	// per member with RegradeLatest.
+	RegradeTargets(ctx context.Context, contentID, scope string) ([]TestResult, error)
+	// TestQueue counts the test runs waiting (accepted, not begun) and
+	// running, in a course (empty: none) and in all, with recent figures.
+	TestQueue(ctx context.Context, courseID string, since time.Time) (*TestQueueStats, error)
+	// TestRunsWaitingBefore counts the runs accepted before t that have
+	// not begun.
+	TestRunsWaitingBefore(ctx context.Context, t time.Time) (int, error)
 	// TestResultList lists the results that match every non-empty id of
 	// the filter, newest first, at most f.Limit of them. An id that names
 	// no course, member or content is derrors.NotFound; a negative limit is
@@ -527,14 +582,46 @@ type TestResultStartParams struct {
 	// submission) of the content in the last hour; 0 means no limit.
 	PerHour int
 	// MaxRuns is the content's max_test_runs; 0 means no limit.
-	MaxRuns   int
-	CreatedBy string
+	MaxRuns int
+	// TestsVersion is the content's tests version the run grades with.
+	TestsVersion string
+	CreatedBy    string
+}
+
+// TestResultRegradeParams are a regrade's outcome.
+type TestResultRegradeParams struct {
+	SourceID string
+	// TaskID is unique to the regrade: the regrading task's id and the
+	// source's.
+	TaskID       string
+	TestsVersion string
+	Status       string // ResultFinished or ResultError
+	Score        float64
+	Summary      json.RawMessage
+	RunStartedAt time.Time
+	CreatedBy    string
+}
+
+// TestQueueStats are the figures of GET /courses/{id}/queue.
+type TestQueueStats struct {
+	CourseWaiting int `json:"course_waiting"`
+	CourseRunning int `json:"course_running"`
+	Waiting       int `json:"waiting"`
+	Running       int `json:"running"`
+	// Finished counts the runs finished since the given time;
+	// MeanWait and MeanRun are theirs, in seconds (0 without any).
+	Finished    int     `json:"finished"`
+	MeanWaitS   float64 `json:"mean_wait_s"`
+	MeanRunS    float64 `json:"mean_run_s"`
+	WindowS     float64 `json:"window_s"`
+	PerMinute   float64 `json:"per_minute"`
+	OldestWaitS float64 `json:"oldest_wait_s"`
 }
 
 // TestResultFinishParams are the outcome of a test.
 type TestResultFinishParams struct {
 	TaskID  string
-	Status  string  // ResultFinished or ResultFailed
+	Status  string  // ResultFinished or ResultError
 	Score   float64 // in [0, 1]
 	Summary json.RawMessage
 }

@@ -226,6 +226,10 @@ var suite = []struct {
 	{"ContentOverride", testContentOverride},
 	{"TestRunsSince", testTestRunsSince},
 	{"SubmissionOrdinal", testSubmissionOrdinal},
+	{"TestsVersion", testTestsVersion},
+	{"Regrade", testRegrade},
+	{"SubmissionError", testSubmissionError},
+	{"TestQueue", testTestQueue},
 }
 
 // Each submission knows its place in its member's line and whether it was
@@ -907,7 +911,7 @@ func testCourseContent(t *testing.T, b *bundle) {
 	if !equalContent(same, c) {
 		t.Errorf("unchanged upsert = %+v, want %+v", same, c)
 	}
-	released, err := s.CourseContentRelease(ctx, c.ID, "0123456789abcdef0123456789abcdef01234567", time.Now())
+	released, err := s.CourseContentRelease(ctx, c.ID, "0123456789abcdef0123456789abcdef01234567", time.Now(), "")
 	wantErr(t, err, nil)
 	// Changed: title and limits move, the release and the origin stay.
 	time.Sleep(time.Millisecond)
@@ -1011,7 +1015,7 @@ func testCourseContentRelease(t *testing.T, b *bundle) {
 	wantErr(t, err, nil)
 	at := time.Date(2026, 3, 1, 12, 30, 0, 123456789, time.FixedZone("CET", 3600))
 	before := time.Now()
-	r, err := s.CourseContentRelease(ctx, c.ID, "ABCDEF0123", at)
+	r, err := s.CourseContentRelease(ctx, c.ID, "ABCDEF0123", at, "")
 	wantErr(t, err, nil)
 	if r.ReleasedCommit != "abcdef0123" || r.ReleasedAt == nil || !r.ReleasedAt.Equal(at.Truncate(time.Microsecond)) ||
 		r.ReleasedAt.Location() != time.UTC {
@@ -1021,7 +1025,7 @@ func testCourseContentRelease(t *testing.T, b *bundle) {
 		t.Errorf("release meta = %+v", r.Meta)
 	}
 	// A zero time means now.
-	r2, err := s.CourseContentRelease(ctx, c.ID, "0123456", time.Time{})
+	r2, err := s.CourseContentRelease(ctx, c.ID, "0123456", time.Time{}, "")
 	wantErr(t, err, nil)
 	if r2.ReleasedAt == nil || r2.ReleasedAt.Before(before.Truncate(time.Microsecond)) || r2.ReleasedCommit != "0123456" {
 		t.Errorf("released now = %+v at %v", r2, r2.ReleasedAt)
@@ -1037,7 +1041,7 @@ func testCourseContentRelease(t *testing.T, b *bundle) {
 		{"too long", c.ID, strings.Repeat("a", 65), derrors.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := s.CourseContentRelease(ctx, tc.id, tc.commit, at)
+			_, err := s.CourseContentRelease(ctx, tc.id, tc.commit, at, "")
 			wantErr(t, err, tc.want)
 		})
 	}

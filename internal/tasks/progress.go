@@ -1,6 +1,12 @@
 package tasks
 
-import "math"
+import (
+	"context"
+	"math"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+)
 
 // Progress is what a running activity reports as the first value of each
 // heartbeat. The API shows the latest one as the task's progress, so a task
@@ -19,4 +25,25 @@ type Progress struct {
 func (p Progress) Rounded() Progress {
 	p.Percent = math.Round(p.Percent*10) / 10
 	return p
+}
+
+// Heartbeat records p now and every few seconds until the returned stop
+// is called, so that a dead worker is noticed and a cancel reaches a long
+// activity.
+func Heartbeat(ctx context.Context, p Progress) (stop func()) {
+	hbCtx, cancel := context.WithCancel(ctx)
+	activity.RecordHeartbeat(ctx, p)
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-hbCtx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx, p)
+			}
+		}
+	}()
+	return cancel
 }

@@ -63,3 +63,20 @@ func PriorityKey(priority int) int {
 	}
 	return min(max(key, PriorityKeyFirst), PriorityKeyLast)
 }
+
+// Test runs, whatever task and queue they belong to, are dispatched from
+// one task queue, QueueTests, so that Temporal's priority keys order them
+// by class (the fairness key, the course member, then shares each class
+// fairly among students). The task's own queue, chosen by its submit
+// priority as above, carries its workflow and its short steps; a student
+// cannot move their test run ahead by submitting at a high priority.
+//
+//	graded submissions (submission_processing)  PriorityKeySubmission  1
+//	practice runs (student_testing)             PriorityKeyPractice    3
+//	regrades (regrade_content)                  PriorityKeyRegrade     5
+const (
+	QueueTests            = QueueDefault
+	PriorityKeySubmission = 1
+	PriorityKeyPractice   = 3
+	PriorityKeyRegrade    = 5
+)

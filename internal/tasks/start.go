@@ -35,6 +35,10 @@ type Start struct {
 // MemoRequest is the memo field of Start.Request.
 const MemoRequest = "request_sha256"
 
+// MemoProgress is the memo field in which a workflow that fans out (its
+// activities' heartbeats tell only their own part) keeps its Progress.
+const MemoProgress = "progress"
+
 // StartOptions returns the Temporal options that start a task of this type.
 // A second start with the same ID finds the first task, running or ended,
 // and starts nothing new: that is what makes a submit idempotent.

@@ -50,6 +50,11 @@ type Spec[P Params, R any] struct {
 	// Timeout bounds the whole task (WorkflowExecutionTimeout); zero means
 	// no bound.
 	Timeout time.Duration
+	// TestRun, for a task that runs a student's tests, gives the task id
+	// whose stored result is that run (its own, or a child's) and the
+	// priority key the run is dispatched at (see QueueTests): the API tells
+	// a waiting student how many runs are ahead. Nil for other tasks.
+	TestRun func(taskID string) (resultTask string, priorityKey int)
 }
 
 // Type is one registered task type, with its generic parts erased so the
@@ -68,6 +73,7 @@ type Type struct {
 	workflow    any
 	activities  []Activity
 	timeout     time.Duration
+	testRun     func(string) (string, int)
 }
 
 // New builds a Type from its Spec.
@@ -86,6 +92,7 @@ func New[P Params, R any](s Spec[P, R]) *Type {
 		workflow:   s.Workflow,
 		activities: s.Activities,
 		timeout:    s.Timeout,
+		testRun:    s.TestRun,
 	}
 	if s.Check != nil {
 		t.check = func(ctx context.Context, p Params) error { return s.Check(ctx, p.(P)) }
@@ -97,6 +104,16 @@ func New[P Params, R any](s Spec[P, R]) *Type {
 		t.authorize = func(ctx context.Context, c Caller, p Params) error { return s.Authorize(ctx, c, p.(P)) }
 	}
 	return t
+}
+
+// TestRun gives the task id of the test run of task id, and its priority
+// key; ok is false for a task that runs no tests.
+func (t *Type) TestRun(id string) (resultTask string, priorityKey int, ok bool) {
+	if t.testRun == nil {
+		return "", 0, false
+	}
+	resultTask, priorityKey = t.testRun(id)
+	return resultTask, priorityKey, true
 }
 
 // FairnessKey returns the fairness key of a task with these parameters.

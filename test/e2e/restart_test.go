@@ -24,11 +24,21 @@ type devProcess struct {
 
 func startDevProcess(t testing.TB, args ...string) *devProcess {
 	t.Helper()
+	return startDevProcessEnv(t, nil, args...)
+}
+
+// startDevProcessEnv is startDevProcess with env added to the process's
+// environment.
+func startDevProcessEnv(t testing.TB, env []string, args ...string) *devProcess {
+	t.Helper()
 	if !slices.Contains(args, "--temporal-http-addr") {
 		args = append(args, "--temporal-http-addr", freeAddr())
 	}
 	p := &devProcess{cmd: exec.Command(binary, append([]string{"dev"}, args...)...), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/computor-org/computor-go/internal/tasks/examples/dataprocessing"
 	"github.com/computor-org/computor-go/internal/tasks/examples/errorhandling"
 	"github.com/computor-org/computor-go/internal/tasks/examples/longrunning"
+	"github.com/computor-org/computor-go/internal/tasks/grading/regradecontent"
 	"github.com/computor-org/computor-go/internal/tasks/grading/studenttesting"
 	"github.com/computor-org/computor-go/internal/tasks/grading/submissionprocessing"
 )
@@ -24,7 +25,9 @@ type Deps = tasks.Deps
 
 // Testing names the task types that run student code, offered only where
 // the sandbox works.
-func Testing() []string { return []string{studenttesting.Kind, submissionprocessing.Kind} }
+func Testing() []string {
+	return []string{studenttesting.Kind, submissionprocessing.Kind, regradecontent.Kind}
+}
 
 // New returns the registry of all task types. The testing tasks are in it
 // only when testing is set: a worker sets it when its sandbox works, so
@@ -39,6 +42,7 @@ func New(d Deps, testing bool) (*tasks.Registry, error) {
 		all = append(all,
 			studenttesting.Task(d),
 			submissionprocessing.Task(d, studenttesting.Kind),
+			regradecontent.Task(d),
 		)
 	}
 	all = append(all,

@@ -147,6 +147,7 @@ type assignment struct {
 	dir   string
 	meta  *course.Meta
 	files []string // repo paths of the student files
+	all   []string // repo paths of all its files
 }
 
 // plan is what a release will do, read from the repositories.
@@ -221,7 +222,11 @@ func makePlan(ctx context.Context, d tasks.Deps, p Params) (*plan, error) {
 		for _, f := range files {
 			rel, ok := strings.CutPrefix(f, dir+"/")
 			// A nested assignment's files belong to it, not to this one.
-			if ok && !nestedIn(dirs, dir, f) && meta.StudentFile(rel) {
+			if !ok || nestedIn(dirs, dir, f) {
+				continue
+			}
+			a.all = append(a.all, f)
+			if meta.StudentFile(rel) {
 				a.files = append(a.files, f)
 			}
 		}
@@ -310,7 +315,11 @@ func (a *Activities) Release(ctx context.Context, in Input) (*Result, error) {
 		if c.ReleasedCommit == pl.commit {
 			continue // released before; nothing to record
 		}
-		if _, err := a.deps.Store.CourseContentRelease(ctx, c.ID, pl.commit, now); err != nil {
+		digest, err := course.TestsDigest(ctx, a.deps.Repos, src, pl.commit, as.dir, as.meta, as.all)
+		if err != nil {
+			return nil, tasks.ActivityError(fmt.Errorf("digest the tests of %s: %w", as.dir, err))
+		}
+		if _, err := a.deps.Store.CourseContentRelease(ctx, c.ID, pl.commit, now, digest); err != nil {
 			return nil, tasks.ActivityError(fmt.Errorf("record release of %s: %w", as.dir, err))
 		}
 	}

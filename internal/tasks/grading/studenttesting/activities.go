@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/computor-org/computor-go/internal/course"
 	"github.com/computor-org/computor-go/internal/derrors"
-	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/grading"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
@@ -33,6 +31,8 @@ type Run struct {
 	AssignmentRepo string `json:"assignment_repo"`
 	Commit         string `json:"commit"`
 	ReleasedCommit string `json:"released_commit"`
+	// TestsVersion is the content's tests version the run grades with.
+	TestsVersion string `json:"tests_version,omitempty"`
 }
 
 // Start resolves the target and stores a running result, once per task:
@@ -51,6 +51,7 @@ func (a *Activities) Start(ctx context.Context, in Input) (*Run, error) {
 	r, err := a.deps.Store.TestResultStart(ctx, store.TestResultStartParams{
 		CourseMemberID: t.Member.ID, CourseContentID: t.Content.ID, Commit: t.Commit,
 		TaskID: in.TaskID, MaxRuns: t.Content.MaxTestRuns, PerHour: perHour, CreatedBy: in.Submitter,
+		TestsVersion: t.Content.TestsVersion,
 	})
 	if errors.Is(err, derrors.RateLimited) {
 		return nil, tasks.ActivityError(fmt.Errorf("%s: %w", t.Content.Path, err))
@@ -66,81 +67,37 @@ func (a *Activities) Start(ctx context.Context, in Input) (*Run, error) {
 		ResultID: r.ID, TaskID: in.TaskID, Username: t.Member.Username, ContentPath: t.Content.Path,
 		StudentRepo:    course.StudentRepoPath(t.Course, t.Member.Username),
 		AssignmentRepo: course.RepoPath(t.Course, course.AssignmentsRepo),
-		Commit:         t.Commit, ReleasedCommit: t.Content.ReleasedCommit,
+		Commit:         t.Commit, ReleasedCommit: t.Content.ReleasedCommit, TestsVersion: r.TestsVersion,
 	}, nil
 }
 
-// Run grades the student's commit in the sandbox: the student's
-// submission files at the commit, and the assignment's declared test files
-// at its released version, are all that enter it (see grading.Grade). It
-// has no outside effect, so a retry is safe.
+// Run grades the student's commit in the sandbox (see
+// course.GradeCommit). It records when it began, which the API's waiting
+// estimates learn from, and has no other outside effect, so a retry is
+// safe.
 func (a *Activities) Run(ctx context.Context, r Run) (*grading.Summary, error) {
-	if a.deps.Sandbox == nil {
-		return nil, errors.New("this worker has no sandbox")
+	if err := a.deps.Store.TestResultRunStarted(ctx, r.TaskID, activity.GetInfo(ctx).StartedTime); err != nil {
+		return nil, err
 	}
-	rawMeta, err := a.deps.Repos.ReadFile(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath+"/"+course.MetaFile)
-	if err != nil {
-		return nil, tasks.ActivityError(fmt.Errorf("read meta.yaml: %w", err))
+	defer tasks.Heartbeat(ctx, tasks.Progress{Percent: 50, Message: "running tests of " + r.ContentPath})()
+	sum, err := course.GradeCommit(ctx, a.deps.Repos, a.deps.Sandbox, course.GradedCommit{
+		AssignmentRepo: r.AssignmentRepo, TestsCommit: r.testsCommit(), ContentPath: r.ContentPath,
+		StudentRepo: r.StudentRepo, Commit: r.Commit,
+	})
+	var spec *course.SpecError
+	if errors.As(err, &spec) {
+		return nil, temporal.NewNonRetryableApplicationError(spec.Msg, ErrTypeTestSpec, err)
 	}
-	meta, err := course.ParseMeta(rawMeta)
-	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeTestSpec, err)
-	}
-	rawSpec, err := a.deps.Repos.ReadFile(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath+"/"+course.TestSpecFile)
-	if err != nil {
-		return nil, tasks.ActivityError(fmt.Errorf("%s of %s: %w", course.TestSpecFile, r.ContentPath, err))
-	}
-	spec, err := grading.ParseSpec(rawSpec)
-	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeTestSpec, err)
-	}
-
-	limit := spec.MaxDiskBytes()
-	submitted, err := a.deps.Repos.ReadFiles(ctx, r.StudentRepo, r.Commit, r.ContentPath, meta.SubmissionFile, limit)
-	switch {
-	case errors.Is(err, derrors.TooLarge):
-		return grading.FailAll(spec, fmt.Sprintf("the submitted files are larger than %d MiB", limit>>20)), nil
-	case errors.Is(err, derrors.NotFound):
-		submitted = nil // nothing of the assignment in the repository at that commit
-	case err != nil:
-		return nil, tasks.ActivityError(fmt.Errorf("read the submission: %w", err))
-	}
-	tests, err := a.deps.Repos.ReadFiles(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath, meta.TestFile, grading.DiskLimitMax)
-	if err != nil {
-		return nil, tasks.ActivityError(fmt.Errorf("read the test files: %w", err))
-	}
-
-	// Heartbeat while the tests run, so a dead worker is noticed and a
-	// cancel reaches the run.
-	hbCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() {
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-hbCtx.Done():
-				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx, tasks.Progress{Percent: 50, Message: "running tests of " + r.ContentPath})
-			}
-		}
-	}()
-	activity.RecordHeartbeat(ctx, tasks.Progress{Percent: 10, Message: "running tests of " + r.ContentPath})
-	sum, err := grading.Grade(ctx, a.deps.Sandbox, spec, grading.Input{Files: gradingFiles(submitted), TestFiles: gradingFiles(tests)})
-	if err != nil {
-		return nil, fmt.Errorf("grade: %w", err)
-	}
-	return sum, nil
+	return sum, err
 }
 
-// gradingFiles converts files read from git.
-func gradingFiles(in []git.File) []grading.File {
-	out := make([]grading.File, len(in))
-	for i, f := range in {
-		out[i] = grading.File{Path: f.Path, Data: f.Data, Executable: f.Executable}
+// testsCommit is the commit the tests are read at: the tests version, or
+// for a run started before versions were recorded, the released commit.
+func (r Run) testsCommit() string {
+	if r.TestsVersion != "" {
+		return r.TestsVersion
 	}
-	return out
+	return r.ReleasedCommit
 }
 
 // FinishInput ends a stored result.

@@ -86,6 +86,9 @@ func Task(d tasks.Deps) *tasks.Type {
 		},
 		Timeout:  time.Hour,
 		Fairness: func(p Params) string { return p.CourseMember },
+		// Submitted by itself, it is a practice run (as a child of
+		// submission_processing, that task's TestRun tells).
+		TestRun: func(id string) (string, int) { return id, tasks.PriorityKeyPractice },
 		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
 			return course.AuthorizeMember(ctx, d.Store, c.Subject, p.CourseMember)
 		},
@@ -108,30 +111,41 @@ type Input struct {
 	Submission bool `json:"submission,omitempty"`
 }
 
-// ActivityOptions are the options of the short steps; the run gets more
-// time and a heartbeat.
-func activityOptions(member string) (short, run workflow.ActivityOptions) {
+// activityOptions are the options of the short steps and of the run. The
+// run is dispatched from the test queue at its class's priority (see
+// tasks.QueueTests), fairly among members; it heartbeats, so a dead
+// worker is noticed within a minute and the run starts again on another,
+// storing one result. The platform's failures (the sandbox, git, the
+// database, a lost worker) are retried; only the student's program makes a
+// score.
+func activityOptions(member string, submission bool) (short, run workflow.ActivityOptions) {
+	key := tasks.PriorityKeyPractice
+	if submission {
+		key = tasks.PriorityKeySubmission
+	}
+	// The short steps share the activity queue with the runs: at the
+	// run's class, or a regrade's backlog would hold them up.
 	short = tasks.ActivityOptions()
-	short.Priority = temporal.Priority{FairnessKey: member}
+	short.Priority = temporal.Priority{PriorityKey: key, FairnessKey: member}
 	run = workflow.ActivityOptions{
+		TaskQueue:           tasks.QueueTests,
 		StartToCloseTimeout: 30 * time.Minute,
-		// The run heartbeats while tests run; a worker that died is noticed
-		// within this and the run starts again, storing one result.
-		HeartbeatTimeout: 30 * time.Second,
+		HeartbeatTimeout:    30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 3,
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
 			NonRetryableErrorTypes: []string{ErrTypeTestSpec},
 		},
-		Priority: temporal.Priority{FairnessKey: member},
+		Priority: temporal.Priority{PriorityKey: key, FairnessKey: member},
 	}
 	return short, run
 }
 
 // Workflow starts a stored result, runs the tests, and finishes the result.
 func Workflow(ctx workflow.Context, p Params) (*Result, error) {
-	short, run := activityOptions(p.CourseMember)
+	submission := workflow.GetInfo(ctx).ParentWorkflowExecution != nil
+	short, run := activityOptions(p.CourseMember, submission)
 	sctx := workflow.WithActivityOptions(ctx, short)
-	r, err := start.Run(sctx, Input{Params: p, Origin: tasks.OriginOf(ctx), Submission: workflow.GetInfo(ctx).ParentWorkflowExecution != nil})
+	r, err := start.Run(sctx, Input{Params: p, Origin: tasks.OriginOf(ctx), Submission: submission})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +155,8 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	}
 	var fin FinishInput
 	if runErr != nil {
-		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFailed, Error: storedError(runErr)}
+		// Not the student's score: an error, which counts for no limit.
+		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultError, Error: storedError(runErr)}
 	} else {
 		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFinished, Score: sum.Score, Summary: sum}
 	}

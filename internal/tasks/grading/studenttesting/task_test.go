@@ -49,17 +49,17 @@ func TestWorkflow(t *testing.T) {
 		errType   string // the workflow's error type; "" when it finishes
 	}{
 		{name: "passes", run: func() (*grading.Summary, error) { return sum, nil }, status: store.ResultFinished},
-		{name: "bad test.yaml", status: store.ResultFailed, errType: ErrTypeTestSpec,
+		{name: "bad test.yaml", status: store.ResultError, errType: ErrTypeTestSpec,
 			run: func() (*grading.Summary, error) {
 				return nil, temporal.NewNonRetryableApplicationError("test.yaml line 3: unknown key", ErrTypeTestSpec, nil)
 			},
 			stored: "test.yaml line 3: unknown key"},
-		{name: "platform failure", status: store.ResultFailed, errType: "Platform",
+		{name: "platform failure", status: store.ResultError, errType: "Platform",
 			run: func() (*grading.Summary, error) {
 				return nil, temporal.NewNonRetryableApplicationError("open /var/lib/computor/work/x: permission denied", "Platform", nil)
 			},
 			stored: "not because of the submission", notStored: "/var/lib"},
-		{name: "no summary", status: store.ResultFailed, errType: "NoSummary",
+		{name: "no summary", status: store.ResultError, errType: "NoSummary",
 			run:    func() (*grading.Summary, error) { return nil, nil },
 			stored: "not because of the submission"},
 	} {

@@ -110,6 +110,7 @@ func Task(d tasks.Deps, testing string) *tasks.Type {
 		},
 		Timeout:  time.Hour,
 		Fairness: func(p Params) string { return p.CourseMember },
+		TestRun:  func(id string) (string, int) { return testTaskID(id), tasks.PriorityKeySubmission },
 		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
 			return course.AuthorizeMember(ctx, d.Store, c.Subject, p.CourseMember)
 		},
@@ -145,7 +146,9 @@ func workflowTesting(testing string) func(workflow.Context, Params) (*Result, er
 // testing, and links the two.
 func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
 	ao := tasks.ActivityOptions()
-	ao.Priority = temporal.Priority{FairnessKey: p.CourseMember}
+	// The class of graded submissions, before practice runs and
+	// regrades (see tasks.QueueTests).
+	ao.Priority = temporal.Priority{PriorityKey: tasks.PriorityKeySubmission, FairnessKey: p.CourseMember}
 	ctx = workflow.WithActivityOptions(ctx, ao)
 	origin := tasks.OriginOf(ctx)
 	sub, err := submit.Run(ctx, Input{Params: p, Origin: origin})
@@ -153,7 +156,7 @@ func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
 		return nil, err
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID: origin.TaskID + "-test",
+		WorkflowID: testTaskID(origin.TaskID),
 		Priority:   temporal.Priority{FairnessKey: p.CourseMember},
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			engine.SubmitterKey.ValueSet(origin.Submitter),
@@ -171,6 +174,9 @@ func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
 	}
 	return &Result{SubmissionID: sub.ID, Ordinal: sub.Ordinal, Late: sub.Late, Test: &test}, nil
 }
+
+// testTaskID is the id of the child that tests task id's submission.
+func testTaskID(id string) string { return id + "-test" }
 
 // Activities hold the task's dependencies.
 type Activities struct {

@@ -1,0 +1,89 @@
+package course
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/computor-org/computor-go/internal/derrors"
+	"github.com/computor-org/computor-go/internal/git"
+	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/sandbox"
+)
+
+// GradedCommit names what a test run grades: a commit of a student's
+// repository, against an assignment's tests at a commit of the assignments
+// repository (the content's tests version).
+type GradedCommit struct {
+	AssignmentRepo string
+	// TestsCommit is the assignments commit the tests are read at.
+	TestsCommit string
+	ContentPath string
+	StudentRepo string
+	Commit      string
+}
+
+// SpecError is an assignment's meta.yaml or test.yaml that cannot be read:
+// the lecturer's error, not the student's nor the platform's. Its message
+// names the line to fix, and students may read it.
+type SpecError struct{ Msg string }
+
+func (e *SpecError) Error() string { return e.Msg }
+
+// GradeCommit grades the student's commit in the sandbox: the student's
+// submission files at the commit and the assignment's declared test files
+// at the tests commit are all that enter it (see grading.Grade). It has no
+// outside effect, so running it again is safe.
+//
+// What the student's code does is in the summary. An error is never the
+// student's: a *SpecError, or the platform's (git, the sandbox, ctx), which
+// a retry may cure.
+func GradeCommit(ctx context.Context, repos git.Service, runner sandbox.Runner, g GradedCommit) (*grading.Summary, error) {
+	if runner == nil {
+		return nil, errors.New("this worker has no sandbox")
+	}
+	rawMeta, err := repos.ReadFile(ctx, g.AssignmentRepo, g.TestsCommit, g.ContentPath+"/"+MetaFile)
+	if err != nil {
+		return nil, fmt.Errorf("read meta.yaml: %w", err)
+	}
+	meta, err := ParseMeta(rawMeta)
+	if err != nil {
+		return nil, &SpecError{Msg: err.Error()}
+	}
+	rawSpec, err := repos.ReadFile(ctx, g.AssignmentRepo, g.TestsCommit, g.ContentPath+"/"+TestSpecFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s of %s: %w", TestSpecFile, g.ContentPath, err)
+	}
+	spec, err := grading.ParseSpec(rawSpec)
+	if err != nil {
+		return nil, &SpecError{Msg: err.Error()}
+	}
+	limit := spec.MaxDiskBytes()
+	submitted, err := repos.ReadFiles(ctx, g.StudentRepo, g.Commit, g.ContentPath, meta.SubmissionFile, limit)
+	switch {
+	case errors.Is(err, derrors.TooLarge):
+		return grading.FailAll(spec, fmt.Sprintf("the submitted files are larger than %d MiB", limit>>20)), nil
+	case errors.Is(err, derrors.NotFound):
+		submitted = nil // nothing of the assignment in the repository at that commit
+	case err != nil:
+		return nil, fmt.Errorf("read the submission: %w", err)
+	}
+	tests, err := repos.ReadFiles(ctx, g.AssignmentRepo, g.TestsCommit, g.ContentPath, meta.TestFile, grading.DiskLimitMax)
+	if err != nil {
+		return nil, fmt.Errorf("read the test files: %w", err)
+	}
+	sum, err := grading.Grade(ctx, runner, spec, grading.Input{Files: gradingFiles(submitted), TestFiles: gradingFiles(tests)})
+	if err != nil {
+		return nil, fmt.Errorf("grade: %w", err)
+	}
+	return sum, nil
+}
+
+// gradingFiles converts files read from git.
+func gradingFiles(in []git.File) []grading.File {
+	out := make([]grading.File, len(in))
+	for i, f := range in {
+		out[i] = grading.File{Path: f.Path, Data: f.Data, Executable: f.Executable}
+	}
+	return out
+}
