@@ -85,6 +85,7 @@ func (m *Meta) ReleasedFiles(files []string) ([]ReleasedFile, error) {
 				out = append(out, ReleasedFile{Path: f, Source: f, Kind: ReleaseStudentFile})
 			}
 		}
+		slices.SortFunc(out, func(a, b ReleasedFile) int { return strings.Compare(a.Path, b.Path) })
 		return out, nil
 	}
 	ca := m.CodeAbility
