@@ -333,7 +333,7 @@ func parseCodeAbility(b []byte, top *yaml.Node) (*Meta, error) {
 	// The submission files are paths, not globs: one without a template
 	// is made, empty, in the student template.
 	for _, e := range p.StudentSubmissionFiles {
-		if err := checkRelative(e, "studentSubmissionFiles"); err != nil {
+		if err := checkRelative(&e, "studentSubmissionFiles"); err != nil {
 			return nil, err
 		}
 		switch {
@@ -359,7 +359,7 @@ func parseCodeAbility(b []byte, top *yaml.Node) (*Meta, error) {
 		{"testFiles", p.TestFiles, &m.TestFiles},
 	} {
 		for _, e := range l.list {
-			if err := checkRelative(e, l.key); err != nil {
+			if err := checkRelative(&e, l.key); err != nil {
 				return nil, err
 			}
 			for _, s := range m.SubmissionFiles {
@@ -381,14 +381,16 @@ func parseCodeAbility(b []byte, top *yaml.Node) (*Meta, error) {
 	return m, nil
 }
 
-// checkRelative checks that a file list entry is a clean relative path or
-// glob that stays within the example.
-func checkRelative(e pathEntry, key string) error {
-	v := e.Value
+// checkRelative checks that a file list entry is a relative path or glob
+// that stays within the example, and drops a leading "./", which older
+// examples write.
+func checkRelative(e *pathEntry, key string) error {
+	v := strings.TrimPrefix(e.Value, "./")
 	_, err := path.Match(v, "")
 	if err != nil || v == "" || strings.HasPrefix(v, "/") || strings.Contains(v, "..") || path.Clean(v) != v || strings.ContainsRune(v, 0) {
-		return fmt.Errorf("meta.yaml: line %d: %s: %q is not a relative path within the example", e.Line, key, v)
+		return fmt.Errorf("meta.yaml: line %d: %s: %q is not a relative path within the example", e.Line, key, e.Value)
 	}
+	e.Value = v
 	return nil
 }
 

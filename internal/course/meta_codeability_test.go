@@ -144,6 +144,10 @@ func TestParseMetaCodeAbilityVariants(t *testing.T) {
 			func(m *Meta) bool {
 				return m.MaxTestRuns == 5 && m.MaxSubmissions == 2 && m.Deadline != nil && m.Grading == "best"
 			}},
+		{"a leading ./ as older examples write it", "title: T\nproperties: {studentSubmissionFiles: [./a.py], additionalFiles: [./data.csv]}\n",
+			func(m *Meta) bool {
+				return m.SubmissionFiles[0] == "a.py" && m.CodeAbility.AdditionalFiles[0] == "data.csv"
+			}},
 		{"globs in the file lists", "title: T\nproperties: {studentSubmissionFiles: [a.py], additionalFiles: ['data/*.csv'], testFiles: ['tests/*']}\n",
 			func(m *Meta) bool { return m.CodeAbility.AdditionalFiles[0] == "data/*.csv" }},
 	} {
@@ -187,7 +191,8 @@ func TestParseMetaCodeAbilityErrors(t *testing.T) {
 		{"absolute submission", "title: T\nproperties:\n  studentSubmissionFiles: [/etc/passwd]\n", []string{"line 3", `"/etc/passwd"`}},
 		{"dot-dot template", "title: T\nproperties:\n  studentTemplates:\n  - ../other/solution.py\n", []string{"line 4", "../other/solution.py"}},
 		{"dot-dot glob additional", "title: T\nproperties:\n  additionalFiles: ['data/../../x']\n", []string{"line 3"}},
-		{"unclean path", "title: T\nproperties:\n  additionalFiles: [./data.csv]\n", []string{"line 3", "./data.csv"}},
+		{"unclean path", "title: T\nproperties:\n  additionalFiles: [data//x.csv]\n", []string{"line 3", "data//x.csv"}},
+		{"dot alone", "title: T\nproperties:\n  additionalFiles: [./]\n", []string{"line 3"}},
 		{"bad glob", "title: T\nproperties:\n  testFiles: ['[']\n", []string{"line 3", `"["`}},
 		{"submission glob", "title: T\nproperties:\n  studentSubmissionFiles: ['*.py']\n", []string{"line 3", "not a glob"}},
 		{"submission test.yaml", "title: T\nproperties:\n  studentSubmissionFiles: [test.yaml]\n", []string{"line 3", "test.yaml"}},
