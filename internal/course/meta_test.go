@@ -224,6 +224,12 @@ func FuzzParseMeta(f *testing.F) {
 		"title: T\nstudent_files: [a]\n---\ntitle: U\n",
 		"{title: T, student_files: [a], max_submissions: 9999999999999999999999}",
 		"~",
+		caWeather,
+		caOlder,
+		"slug: a.b\nproperties: {studentSubmissionFiles: [a.py], studentTemplates: ['*/*'], additionalFiles: ['*']}\n",
+		"title: T\nproperties: {executionBackend: [], testDependencies: [a.b, {slug: c.d}]}\n",
+		"title: T\nproperties: {executionBackend: {slug: s, settings: {a: [1, {b: c}]}}}\n",
+		"title: T\nproperties: {studentSubmissionFiles: [x/a.py, y/a.py], studentTemplates: ['t/*']}\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -237,6 +243,10 @@ func FuzzParseMeta(f *testing.F) {
 		}
 		if strings.TrimSpace(m.Title) == "" {
 			t.Fatalf("accepted a meta without a title: %q", b)
+		}
+		if m.Format == FormatCodeAbility {
+			checkCodeAbility(t, m, b)
+			return
 		}
 		if len(m.StudentFiles) == 0 {
 			t.Fatalf("accepted a meta without student files: %q", b)
@@ -252,6 +262,56 @@ func FuzzParseMeta(f *testing.F) {
 		// Matching an accepted meta never panics.
 		m.StudentFile("a/b.c")
 	})
+}
+
+// fuzzExampleFiles are the files of an example that the fuzz target
+// releases from: the reference solution, kept-back files and files a
+// glob may reach.
+var fuzzExampleFiles = []string{
+	"meta.yaml", "test.yaml", "a.py", "x/a.py", "y/a.py", "sum.py", "solution.py", "data.csv", "data/in.txt",
+	"studentTemplates/a.py", "studentTemplates/sum.py", "t/a.py", "content/index.md", "content/index_de.md",
+	"content/mediaFiles/p.png", "localTests/_correctSolution/a.py", "checks/expected.txt",
+}
+
+// checkCodeAbility checks what the fuzz target asks of an accepted
+// CodeAbility meta.yaml: its paths stay in the example, and what it
+// releases never comes from a kept-back file nor lands on one.
+func checkCodeAbility(t *testing.T, m *Meta, b []byte) {
+	t.Helper()
+	if m.CodeAbility == nil || len(m.StudentFiles) != 0 {
+		t.Fatalf("CodeAbility meta without its part, or with student_files: %q", b)
+	}
+	for _, g := range slices.Concat(m.SubmissionFiles, m.TestFiles, m.CodeAbility.AdditionalFiles, m.CodeAbility.StudentTemplates) {
+		if _, err := path.Match(g, "x"); err != nil || g == "" || strings.HasPrefix(g, "/") || strings.Contains(g, "..") {
+			t.Fatalf("accepted path %q", g)
+		}
+	}
+	released, err := m.ReleasedFiles(fuzzExampleFiles)
+	if err != nil {
+		if !strings.HasPrefix(err.Error(), "meta.yaml") {
+			t.Fatalf("ReleasedFiles error %q does not name meta.yaml", err)
+		}
+		return
+	}
+	seen := map[string]bool{}
+	for _, rf := range released {
+		switch {
+		case seen[rf.Path]:
+			t.Fatalf("%s released twice: %+v", rf.Path, released)
+		case rf.Path == MetaFile || rf.Path == TestSpecFile || rf.Path == "" || path.Clean(rf.Path) != rf.Path || strings.HasPrefix(rf.Path, "/") || strings.HasPrefix(rf.Path, ".."):
+			t.Fatalf("released to %q", rf.Path)
+		case rf.Source != "" && (m.SubmissionFile(rf.Source) || m.TestFile(rf.Source) || rf.Source == MetaFile || rf.Source == TestSpecFile):
+			t.Fatalf("released %s from %s, which stays back (%q)", rf.Path, rf.Source, b)
+		case rf.Source != "" && !m.StudentFile(rf.Source):
+			t.Fatalf("released from %s, which StudentFile keeps back", rf.Source)
+		}
+		seen[rf.Path] = true
+	}
+	for _, s := range m.SubmissionFiles {
+		if !seen[s] {
+			t.Fatalf("submission file %s not in the student template: %+v", s, released)
+		}
+	}
 }
 
 // deadline: an RFC 3339 time with its offset, quoted or not; anything

@@ -20,6 +20,9 @@ type FileReader interface {
 // and the assignment's own copies of the submission files (a reference
 // solution, or the template a test compares against).
 func (m *Meta) GradingFile(rel string) bool {
+	if m.CodeAbility != nil && matchAny(m.CodeAbility.AdditionalFiles, rel) {
+		return true // the runs read them, the reference's too
+	}
 	return rel == TestSpecFile || m.TestFile(rel) || m.SubmissionFile(rel)
 }
 

@@ -53,7 +53,7 @@ func (s *sqlStore) SubmissionCreate(ctx context.Context, p SubmissionCreateParam
 			return `INSERT INTO submissions (id, created_at, updated_at, created_by, created_by_task,
 	course_id, course_member_id, course_content_id, git_commit, task_id, ordinal, late)
 VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $4,
-	(SELECT count(*) + 1 FROM submissions WHERE course_member_id = $6 AND course_content_id = $7 AND `+errorFree+`), $9)`,
+	(SELECT count(*) + 1 FROM submissions WHERE course_member_id = $6 AND course_content_id = $7 AND ` + errorFree + `), $9)`,
 				[]any{newID(), t, p.CreatedBy, p.TaskID, courseID, row.memberID, row.contentID, row.commit, p.Late}
 		},
 		find: func(ctx context.Context, q querier) (*Submission, error) {

@@ -3,6 +3,9 @@ package releasecourse
 import (
 	"errors"
 	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -406,4 +409,178 @@ func TestAdmitAuthorizes(t *testing.T) {
 			t.Errorf("Admit(%s, %s) = %v, want ErrForbidden", tt.who, tt.course, err)
 		}
 	}
+}
+
+// readExample reads an assignment of testdata/course/assignments, by path
+// within the assignments repository.
+func readExample(t *testing.T, name string) map[string]string {
+	t.Helper()
+	root := filepath.Join("..", "..", "..", "..", "testdata", "course", "assignments")
+	files := map[string]string{}
+	err := filepath.WalkDir(filepath.Join(root, name), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestReleaseCodeAbility: the sample CodeAbility example's student
+// template holds its student template as the submission file, its
+// additional file and its README, and nothing kept back: not the reference
+// solution's content, test.yaml, meta.yaml nor the test file.
+func TestReleaseCodeAbility(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	crs := b.newCourse(t)
+	a := &Activities{deps: b.Deps}
+	example := readExample(t, "temperatures")
+	b.commit(t, assignments, example)
+
+	res, err := a.Release(b.Ctx, Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: tasks.Origin{TaskID: "task-1", Submitter: "lect"}})
+	if err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	got := b.tree(t, template)
+	wantTree(t, got, map[string]string{
+		"README.md":                    "# student-template\n",
+		"temperatures/temperatures.py": example["temperatures/studentTemplates/temperatures.py"],
+		"temperatures/data.csv":        example["temperatures/data.csv"],
+		"temperatures/README.md":       example["temperatures/content/index.md"],
+	})
+	if len(res.Contents) != 1 || res.Contents[0].Title != "Temperatures of a week" ||
+		!slices.Equal(res.Contents[0].Files, []string{"temperatures/README.md", "temperatures/data.csv", "temperatures/temperatures.py"}) {
+		t.Errorf("released %+v", res.Contents)
+	}
+	// Nothing kept back, under any name.
+	for name, body := range got {
+		for _, kept := range []string{"Reference solution of temperatures", "Tests of temperatures, kept back", "computor.samples.py.temperatures", example["temperatures/test_days.csv"]} {
+			if strings.Contains(body, kept) {
+				t.Errorf("%s holds kept-back text %q", name, kept)
+			}
+		}
+	}
+	c, err := b.Store.CourseContentGet(b.Ctx, crs.ID, "temperatures")
+	if err != nil || c.Title != "Temperatures of a week" || c.MaxTestRuns != 100 || c.MaxSubmissions != 3 {
+		t.Errorf("content %+v, %v", c, err)
+	}
+
+	// Without a template, the submission file is released empty; the
+	// next release removes what the example no longer releases.
+	b.commit(t, assignments, map[string]string{
+		"temperatures/meta.yaml": "title: Temperatures\nproperties:\n  studentSubmissionFiles: [temperatures.py]\n  testFiles: [test_days.csv]\n",
+	})
+	if _, err := a.Release(b.Ctx, Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: tasks.Origin{TaskID: "task-2", Submitter: "lect"}}); err != nil {
+		t.Fatalf("Release without a template: %v", err)
+	}
+	wantTree(t, b.tree(t, template), map[string]string{
+		"README.md":                    "# student-template\n",
+		"temperatures/temperatures.py": "",
+		"temperatures/README.md":       example["temperatures/content/index.md"],
+	})
+}
+
+// A CodeAbility example that would release something kept back, or is
+// incomplete, is refused at submit, naming the line of its meta.yaml.
+func TestCheckCodeAbility(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.newCourse(t)
+	b.commit(t, assignments, map[string]string{
+		"leak/meta.yaml":       "title: Leak\nproperties:\n  studentSubmissionFiles: [sum.py]\n  testFiles: [check.py]\n  additionalFiles: ['*.py']\n",
+		"leak/sum.py":          "# reference\n",
+		"leak/check.py":        "# test\n",
+		"missing/meta.yaml":    "title: Missing\nproperties:\n  additionalFiles: [data.csv]\n",
+		"ontotest/meta.yaml":   "title: Onto\nproperties:\n  studentTemplates: ['t/*']\n",
+		"ontotest/t/test.yaml": "x\n",
+		"reference/meta.yaml":  "title: Ref\nproperties:\n  studentSubmissionFiles: [sum.py]\n\n  additionalFiles: ['*.py']\n",
+		"reference/sum.py":     "# reference\n",
+		"dup/meta.yaml":        "title: Dup\nproperties:\n  additionalFiles: [a/x.txt, b/x.txt]\n",
+		"dup/a/x.txt":          "a\n",
+		"dup/b/x.txt":          "b\n",
+		"good/meta.yaml":       "title: Good\nproperties:\n  studentSubmissionFiles: [sum.py]\n",
+		"good/sum.py":          "# reference\n",
+		"good/test.yaml":       "type: python\nproperties:\n  tests: []\n",
+		"nativespec/meta.yaml": "title: Native\nstudent_files: [x.py]\n",
+		"nativespec/x.py":      "x\n",
+		"nativespec/test.yaml": "type: python\nproperties:\n  tests: []\n",
+	})
+	typ := Task(b.Deps)
+	admin := tasks.Caller{Subject: "root", Admin: true}
+	for _, tt := range []struct {
+		content, message string
+	}{
+		{"good", ""},
+		{"leak", "line 5: additionalFiles: \"*.py\" takes"},
+		{"missing", "line 3: additionalFiles: \"data.csv\" matches no file"},
+		{"ontotest", "test.yaml"},
+		{"reference", "line 5"},
+		{"dup", "both"},
+		{"nativespec", "CodeAbility test.yaml"},
+	} {
+		err := typ.Admit(b.Ctx, admin, Params{Course: coursePath, Contents: Contents{tt.content}, Ref: "main"})
+		if tt.message == "" {
+			if err != nil {
+				t.Errorf("%s: Admit = %v", tt.content, err)
+			}
+			continue
+		}
+		var ve *derrors.InvalidError
+		if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != "contents[0]" || !strings.Contains(ve.Fields[0].Message, tt.message) ||
+			!strings.Contains(ve.Fields[0].Message, tt.content+"/") {
+			t.Errorf("%s: Admit = %v, want a validation error on contents[0] mentioning %q", tt.content, err, tt.message)
+		}
+	}
+}
+
+// A symbolic link is never a source of the student template, whatever
+// the format: its target's text is not released, and the release fails
+// with the file named.
+func TestReleaseSymlink(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.newCourse(t)
+	a := &Activities{deps: b.Deps}
+	b.commit(t, assignments, map[string]string{
+		"ln/meta.yaml": "title: Link\nproperties:\n  additionalFiles: [data.csv]\n",
+	})
+	b.commitSymlink(t, assignments, "ln/data.csv", "../../secret/solution.py")
+	_, err := a.Release(b.Ctx, Input{Params: Params{Course: coursePath, Ref: "main"}, Origin: tasks.Origin{TaskID: "task-1", Submitter: "lect"}})
+	wantAppError(t, err, tasks.ErrTypeInvalid)
+	if err == nil || !strings.Contains(err.Error(), "ln/data.csv is a symbolic link") {
+		t.Errorf("Release = %v, want the link named", err)
+	}
+	wantTree(t, b.tree(t, template), map[string]string{"README.md": "# student-template\n"})
+}
+
+// commitSymlink commits, with the git command, a symbolic link at file of
+// a repository's main, which the git service's Commit never makes.
+func (b *bundle) commitSymlink(t *testing.T, repo, file, target string) {
+	t.Helper()
+	work := filepath.Join(t.TempDir(), "w")
+	run := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=L", "-c", "user.email=l@example.org"}, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	run(filepath.Dir(work), "clone", "-q", filepath.Join(b.Git.Root(), filepath.FromSlash(repo)+".git"), work)
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(work, file)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(work, filepath.FromSlash(file))); err != nil {
+		t.Fatal(err)
+	}
+	run(work, "add", "-A")
+	run(work, "commit", "-qm", "link")
+	run(work, "push", "-q", "origin", "HEAD:main")
 }

@@ -144,11 +144,17 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 
 // assignment is one assignment to release.
 type assignment struct {
-	dir   string
-	meta  *course.Meta
-	files []string // repo paths of the student files
-	all   []string // repo paths of all its files
+	dir  string
+	meta *course.Meta
+	// files are what its student template holds, relative to dir.
+	files []course.ReleasedFile
+	// all are the repo paths of all its files.
+	all []string
 }
+
+// ReleaseMaxBytes bounds what one assignment releases: the files its
+// student template takes content from (1 GiB).
+const ReleaseMaxBytes int64 = 1 << 30
 
 // plan is what a release will do, read from the repositories.
 type plan struct {
@@ -208,8 +214,11 @@ func makePlan(ctx context.Context, d tasks.Deps, p Params) (*plan, error) {
 			return nil, derrors.InvalidField(field, "%s/%v", dir, err)
 		}
 		// A test specification that does not parse is refused now, not at
-		// the first student's test run.
-		if slices.Contains(files, dir+"/"+course.TestSpecFile) {
+		// the first student's test run. A CodeAbility example's test.yaml
+		// is in CodeAbility's own format, which the native grader's
+		// ParseSpec does not read; it is checked by the engine that runs
+		// it.
+		if slices.Contains(files, dir+"/"+course.TestSpecFile) && meta.Format == course.FormatNative {
 			rawSpec, err := d.Repos.ReadFile(ctx, repo, commit, dir+"/"+course.TestSpecFile)
 			if err != nil {
 				return nil, fmt.Errorf("read %s/%s: %w", dir, course.TestSpecFile, err)
@@ -218,19 +227,23 @@ func makePlan(ctx context.Context, d tasks.Deps, p Params) (*plan, error) {
 				return nil, derrors.InvalidField(field, "%s/%v", dir, err)
 			}
 		}
-		a := assignment{dir: dir, meta: meta}
+		var own []string
 		for _, f := range files {
 			rel, ok := strings.CutPrefix(f, dir+"/")
 			// A nested assignment's files belong to it, not to this one.
-			if !ok || nestedIn(dirs, dir, f) {
-				continue
-			}
-			a.all = append(a.all, f)
-			if meta.StudentFile(rel) {
-				a.files = append(a.files, f)
+			if ok && !nestedIn(dirs, dir, f) {
+				own = append(own, rel)
 			}
 		}
-		pl.assignments = append(pl.assignments, a)
+		released, err := meta.ReleasedFiles(own)
+		if err != nil {
+			return nil, derrors.InvalidField(field, "%s/%v", dir, err)
+		}
+		all := make([]string, len(own))
+		for i, rel := range own {
+			all[i] = dir + "/" + rel
+		}
+		pl.assignments = append(pl.assignments, assignment{dir: dir, meta: meta, files: released, all: all})
 	}
 	return pl, nil
 }
@@ -267,15 +280,39 @@ func (a *Activities) Release(ctx context.Context, in Input) (*Result, error) {
 	res := &Result{Course: pl.course.FullPath, Ref: in.Ref, Commit: pl.commit}
 	var names []string
 	for _, as := range pl.assignments {
-		for _, f := range as.files {
-			b, err := a.deps.Repos.ReadFile(ctx, src, pl.commit, f)
-			if err != nil {
-				return nil, tasks.ActivityError(fmt.Errorf("read %s: %w", f, err))
+		sources := map[string]bool{}
+		for _, rf := range as.files {
+			if rf.Source != "" {
+				sources[rf.Source] = true
 			}
-			cp.Write[f] = b
+		}
+		// Read as regular files only: a symbolic link is never followed
+		// into what it names, nor released as one.
+		read, err := a.deps.Repos.ReadFiles(ctx, src, pl.commit, as.dir, func(rel string) bool { return sources[rel] }, ReleaseMaxBytes)
+		switch {
+		case errors.Is(err, derrors.TooLarge):
+			return nil, tasks.ActivityError(derrors.InvalidField("contents", "%s: the released files are larger than %d MiB", as.dir, ReleaseMaxBytes>>20))
+		case err != nil:
+			return nil, tasks.ActivityError(fmt.Errorf("read %s: %w", as.dir, err))
+		}
+		data := make(map[string][]byte, len(read))
+		for _, f := range read {
+			data[f.Path] = f.Data
+		}
+		var paths []string
+		for _, rf := range as.files {
+			b, ok := data[rf.Source]
+			if rf.Source != "" && !ok {
+				return nil, tasks.ActivityError(derrors.InvalidField("contents", "%s/%s is a symbolic link or not a regular file; only regular files are released", as.dir, rf.Source))
+			}
+			if b == nil {
+				b = []byte{}
+			}
+			cp.Write[as.dir+"/"+rf.Path] = b
+			paths = append(paths, as.dir+"/"+rf.Path)
 		}
 		names = append(names, as.dir)
-		res.Contents = append(res.Contents, Released{Path: as.dir, Title: as.meta.Title, Files: as.files})
+		res.Contents = append(res.Contents, Released{Path: as.dir, Title: as.meta.Title, Files: paths})
 	}
 	// Then what the template holds of these assignments but no longer
 	// should; a nested assignment's files are its own, not its parent's.
