@@ -131,13 +131,13 @@ type Test struct {
 // properties are the fields that cascade from the suite to a collection
 // to a test.
 type properties struct {
-	qualification                          Qualification
-	relTol, absTol                         float64
-	typeCheck, shapeCheck                  bool
-	allowed                                [2]int
-	countRequirement                       *int
-	successMessage, failureMessage         string
-	timeout                                time.Duration
+	qualification                  Qualification
+	relTol, absTol                 float64
+	typeCheck, shapeCheck          bool
+	allowed                        [2]int
+	countRequirement               *int
+	successMessage, failureMessage string
+	timeout                        time.Duration
 }
 
 // Keys of each level. ignored are read and checked but have no effect on
