@@ -84,6 +84,10 @@ func (g *Grader) Grade(ctx context.Context, s *Suite, in Input) (*grading.Summar
 	return judge(s, stu, ref)
 }
 
+// FailAll is the summary of a run that could not start for the
+// student's reason, msg: every test failed with that message.
+func FailAll(s *Suite, msg string) *grading.Summary { return failAll(s, msg) }
+
 // failAll fails every test with msg.
 func failAll(s *Suite, msg string) *grading.Summary {
 	var rs []grading.TestResult

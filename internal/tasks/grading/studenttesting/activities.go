@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -14,6 +15,7 @@ import (
 	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/grading/codeability"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
@@ -21,6 +23,9 @@ import (
 // Activities hold the task's dependencies.
 type Activities struct {
 	deps tasks.Deps
+	// refCache keeps reference runs of CodeAbility tests (codeability.go).
+	refOnce  sync.Once
+	refCache *codeability.ReferenceCache
 }
 
 // Run is a started test run: what the run activity needs.
@@ -89,6 +94,9 @@ func (a *Activities) Run(ctx context.Context, r Run) (*grading.Summary, error) {
 	rawSpec, err := a.deps.Repos.ReadFile(ctx, r.AssignmentRepo, r.ReleasedCommit, r.ContentPath+"/"+course.TestSpecFile)
 	if err != nil {
 		return nil, tasks.ActivityError(fmt.Errorf("%s of %s: %w", course.TestSpecFile, r.ContentPath, err))
+	}
+	if codeability.Is(rawSpec) {
+		return a.runCodeAbility(ctx, r, meta, rawSpec)
 	}
 	spec, err := grading.ParseSpec(rawSpec)
 	if err != nil {
