@@ -235,6 +235,11 @@ func ParseSpec(b []byte) (*Spec, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, specErrorf(root.Line, "the top level must be a mapping with the keys build and tests")
 	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := deref(root.Content[i]); k.Value == "type" || k.Value == "properties" {
+			return nil, specErrorf(k.Line, "this is a CodeAbility test.yaml (%s at the top level): it is read by the CodeAbility engine (internal/grading/codeability), not as this system's own format", k.Value)
+		}
+	}
 	fields, err := mappingFields(root, "", []string{"build", "tests"})
 	if err != nil {
 		return nil, err
