@@ -48,11 +48,20 @@ func TestCodeAbilityAssignment(t *testing.T) {
 		"stats/stats.py":        codeabilityFixture(t, "reference/stats.py"),
 		"stats/stats_helper.py": codeabilityFixture(t, "stats_helper.py"),
 	})
+	// The native Python sample beside it, to compare the time a run takes.
+	native := filepath.Join("..", "..", "testdata", "course", "assignments", "sum")
+	for _, f := range []string{"meta.yaml", "test.yaml", "sum.py", "solution.py", "test_sum.py", "README.md"} {
+		b, err := os.ReadFile(filepath.Join(native, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFiles(t, filepath.Join(work, "a"), map[string]string{"sum/" + f: string(b)})
+	}
 	mustGit(t, filepath.Join(work, "a"), "add", ".")
 	mustGit(t, filepath.Join(work, "a"), "commit", "-m", "CodeAbility assignment")
 	mustGit(t, filepath.Join(work, "a"), "push", "origin", "main")
 	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
-	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": []map[string]any{{"username": "ca-correct"}, {"username": "ca-partial"}}}, nil)
+	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": []map[string]any{{"username": "ca-correct"}, {"username": "ca-partial"}, {"username": "ca-native"}}}, nil)
 	var ms []struct {
 		ID       string `json:"id"`
 		Username string `json:"username"`
@@ -70,7 +79,7 @@ func TestCodeAbilityAssignment(t *testing.T) {
 		{"ca-correct", "correct/stats.py", 1},
 		{"ca-partial", "partial/stats.py", 7.0 / 15},
 	} {
-		commit := pushSolution(t, s, course, c.user, "stats/stats.py", codeabilityFixture(t, c.solution))
+		commit := pushNewFile(t, s, course, c.user, "stats/stats.py", codeabilityFixture(t, c.solution))
 		token := s.tokenFor(t, c.user)
 		start := time.Now()
 		id := s.submit(t, token, "student_testing", map[string]any{"course_member": members[c.user], "content": "stats"}, 0)
@@ -128,6 +137,16 @@ func TestCodeAbilityAssignment(t *testing.T) {
 		}
 	}
 
+	// The native sample's run, timed the same way.
+	pushSolution(t, s, course, "ca-native", "sum/sum.py", solution(t, "sum/correct.py"))
+	nativeToken := s.tokenFor(t, "ca-native")
+	start := time.Now()
+	res := s.await(t, nativeToken, s.submit(t, nativeToken, "student_testing", map[string]any{"course_member": members["ca-native"], "content": "sum"}, 0))
+	t.Logf("ca-native (native sum sample): test run submit-to-result %v", time.Since(start))
+	if res.Status != "FINISHED" {
+		t.Errorf("native run: %s", res.Status)
+	}
+
 	// The list of results in Computor's shape; a bad format is a 422 naming it.
 	token := s.tokenFor(t, "ca-partial")
 	var list []struct {
@@ -144,4 +163,22 @@ func TestCodeAbilityAssignment(t *testing.T) {
 	if len(p.Errors) == 0 || p.Errors[0].Field != "format" {
 		t.Errorf("bad format: %+v", p)
 	}
+}
+
+// pushNewFile adds a file the student's template does not have, as the
+// student, and returns the commit.
+func pushNewFile(t testing.TB, s *stack, course, user, path, body string) string {
+	t.Helper()
+	work := t.TempDir()
+	mustGit(t, work, "clone", s.repoURL(s.tokenFor(t, user), strings.ReplaceAll(course, ".", "/")+"/students/"+user), "r")
+	repo := filepath.Join(work, "r")
+	writeFiles(t, repo, map[string]string{path: body})
+	mustGit(t, repo, "add", path)
+	mustGit(t, repo, "commit", "-m", "Solution")
+	mustGit(t, repo, "push", "origin", "main")
+	out, err := gitRun(t, repo, "rev-parse", "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
 }
