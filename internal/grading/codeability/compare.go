@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"sort"
 	"strings"
 )
 
@@ -374,14 +373,4 @@ func abbrev(s string) string {
 		return string(r[:abbrevMax-1]) + "…"
 	}
 	return s
-}
-
-// sortedKeys is for stable output in tests.
-func sortedKeys(m map[string]Value) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
