@@ -50,6 +50,10 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	computor, err := wantComputor(r)
+	if err != nil {
+		return err
+	}
 	desc, err := s.describeTask(r.Context(), claimsOf(r), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -73,6 +77,9 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		res.Result = s.viewTaskResult(r.Context(), claimsOf(r), exec.GetWorkflowId(), exec.GetRunId(), res.Result)
+		if computor {
+			res.Result = computorTaskResult(res.Result)
+		}
 	} else {
 		msg := closeError(closeEvent)
 		res.Error = &msg

@@ -21,6 +21,9 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) error {
 	claims := claimsOf(r)
 	q := r.URL.Query()
 	f := store.TestResultFilter{CourseMemberID: q.Get("member"), Limit: 100}
+	if _, err := wantComputor(r); err != nil {
+		return err
+	}
 	if f.CourseMemberID != "" && store.ValidID(f.CourseMemberID) != nil {
 		return invalidField("member", "must be a course member's id (a UUID)")
 	}
@@ -116,6 +119,11 @@ func (s *Server) writeResults(w http.ResponseWriter, r *http.Request, filters []
 	slices.SortStableFunc(out, func(a, b store.TestResult) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	if len(out) > limit {
 		out = out[:limit]
+	}
+	if computor, _ := wantComputor(r); computor {
+		for i := range out {
+			out[i].Summary = computorSummary(out[i].Summary)
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -116,7 +116,7 @@ func (s *Server) routes() []route {
 		}},
 		route{pattern: "GET /tasks/{id}/result", mux: "GET /tasks/{id}/{sub}", auth: bearer, handler: s.adapt(s.serveResultRoute), op: op{
 			id: "getTaskResult", tag: "tasks", summary: "A task's result, long-polled with wait",
-			params: []param{taskID, query("wait", fmt.Sprintf("Wait up to this long for the task to end: a duration (30s) or seconds, at most %s.", MaxWait), str)},
+			params: []param{taskID, query("wait", fmt.Sprintf("Wait up to this long for the task to end: a duration (30s) or seconds, at most %s.", MaxWait), str), formatParam},
 			responses: []response{
 				jsonResponse(200, "The task ended: its result, or its error.", TaskResult{}),
 				jsonResponse(202, "The task is queued or running still.", TaskResult{}),
@@ -177,6 +177,7 @@ func (s *Server) routes() []route {
 					query("member", "Only this course member's (a UUID).", &jsonschema.Schema{Type: "string", Format: "uuid"}),
 					query("content", "Only this assignment's, by path (needs course).", str),
 					query("limit", "At most this many.", &jsonschema.Schema{Type: "integer", Minimum: jsonschema.Ptr(1.0), Maximum: jsonschema.Ptr(1000.0), Default: []byte("100")}),
+					formatParam,
 				},
 				responses: []response{jsonResponse(200, "The results.", []store.TestResult{})},
 				problems:  []int{422},

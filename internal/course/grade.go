@@ -8,6 +8,7 @@ import (
 	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/grading/codeability"
 	"github.com/computor-org/computor-go/internal/sandbox"
 )
 
@@ -54,6 +55,9 @@ func GradeCommit(ctx context.Context, repos git.Service, runner sandbox.Runner, 
 	if err != nil {
 		return nil, fmt.Errorf("%s of %s: %w", TestSpecFile, g.ContentPath, err)
 	}
+	if codeability.Is(rawSpec) {
+		return gradeCodeAbility(ctx, repos, runner, g, meta, rawSpec)
+	}
 	spec, err := grading.ParseSpec(rawSpec)
 	if err != nil {
 		return nil, &SpecError{Msg: err.Error()}
@@ -86,4 +90,54 @@ func gradingFiles(in []git.File) []grading.File {
 		out[i] = grading.File{Path: f.Path, Data: f.Data, Executable: f.Executable}
 	}
 	return out
+}
+
+// referenceCache keeps the worker's CodeAbility reference runs: the
+// reference of a tests version gives the same values for every student.
+var referenceCache = codeability.NewReferenceCache(32)
+
+// gradeCodeAbility grades with a CodeAbility test.yaml: the reference
+// solution (the example's own copies of the submission files) in one
+// sandbox, the student's submission files in another, the test files
+// read-only in both; the values are compared outside both.
+func gradeCodeAbility(ctx context.Context, repos git.Service, runner sandbox.Runner, g GradedCommit, meta *Meta, rawSpec []byte) (*grading.Summary, error) {
+	suite, err := codeability.Parse(rawSpec)
+	if err != nil {
+		return nil, &SpecError{Msg: err.Error()}
+	}
+	limit := grading.DiskLimitDefault
+	submitted, err := repos.ReadFiles(ctx, g.StudentRepo, g.Commit, g.ContentPath, meta.SubmissionFile, limit)
+	switch {
+	case errors.Is(err, derrors.TooLarge):
+		return codeability.FailAll(suite, fmt.Sprintf("the submitted files are larger than %d MiB", limit>>20)), nil
+	case errors.Is(err, derrors.NotFound):
+		submitted = nil
+	case err != nil:
+		return nil, fmt.Errorf("read the submission: %w", err)
+	}
+	isReference := func(rel string) bool {
+		return rel != MetaFile && rel != TestSpecFile && !meta.TestFile(rel) && meta.SubmissionFile(rel)
+	}
+	reference, err := repos.ReadFiles(ctx, g.AssignmentRepo, g.TestsCommit, g.ContentPath, isReference, grading.DiskLimitMax)
+	if err != nil {
+		return nil, fmt.Errorf("read the reference solution: %w", err)
+	}
+	tests, err := repos.ReadFiles(ctx, g.AssignmentRepo, g.TestsCommit, g.ContentPath, meta.TestFile, grading.DiskLimitMax)
+	if err != nil {
+		return nil, fmt.Errorf("read the test files: %w", err)
+	}
+	gr := &codeability.Grader{Runner: runner, Cache: referenceCache}
+	sum, err := gr.Grade(ctx, suite, codeability.Input{
+		Student: gradingFiles(submitted), Reference: gradingFiles(reference), TestFiles: gradingFiles(tests),
+	})
+	var refErr *codeability.ReferenceError
+	if errors.As(err, &refErr) {
+		// The assignment is broken, not the submission: the lecturer's,
+		// and its message quotes no reference value.
+		return nil, &SpecError{Msg: refErr.Error()}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("grade: %w", err)
+	}
+	return sum, nil
 }

@@ -235,9 +235,10 @@ func ParseSpec(b []byte) (*Spec, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, specErrorf(root.Line, "the top level must be a mapping with the keys build and tests")
 	}
-	if line, ok := codeAbilitySpec(root); ok {
-		return nil, specErrorf(line, "this is a CodeAbility test.yaml (a type and properties at the top), which this grader does not read; "+
-			"it runs with a CodeAbility meta.yaml, whose executionBackend names its engine")
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := deref(root.Content[i]); k.Value == "type" || k.Value == "properties" {
+			return nil, specErrorf(k.Line, "this is a CodeAbility test.yaml (%s at the top level): it is read by the CodeAbility engine (internal/grading/codeability), not as this system's own format", k.Value)
+		}
 	}
 	fields, err := mappingFields(root, "", []string{"build", "tests"})
 	if err != nil {
@@ -653,15 +654,4 @@ func badCharLine(b []byte) int {
 		i += size
 	}
 	return line
-}
-
-// codeAbilitySpec reports whether a test.yaml's top level is CodeAbility's
-// (type, properties) rather than ours, and the line of its first such key.
-func codeAbilitySpec(root *yaml.Node) (int, bool) {
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if k := root.Content[i]; k.Value == "type" || k.Value == "properties" {
-			return k.Line, true
-		}
-	}
-	return 0, false
 }

@@ -67,6 +67,23 @@ type TestResult struct {
 	// Visibility is the test's visibility from test.yaml; empty in results
 	// graded before tests had one, which count as visible.
 	Visibility Visibility `json:"visibility,omitempty"`
+	// Group is the collection of a CodeAbility test.yaml the entry belongs
+	// to (its name; Name is then "<group>/<test>"); empty for this
+	// system's own tests. ComputorReport nests the entries by it.
+	Group string `json:"group,omitempty"`
+}
+
+// NewResult is a TestResult whose message is made safe to show (valid
+// UTF-8, at most MessageMaxBytes): the constructor for other grading
+// engines.
+func NewResult(name string, o Outcome, points, maxPoints float64, msg string, seconds float64) TestResult {
+	return result(name, o, points, maxPoints, msg, seconds)
+}
+
+// NewSummary counts results and computes the score, for other grading
+// engines.
+func NewSummary(results []TestResult) *Summary {
+	return newSummary(results)
 }
 
 // newSummary counts results and computes the score.

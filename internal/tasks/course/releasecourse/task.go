@@ -21,6 +21,7 @@ import (
 	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/git"
 	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/grading/codeability"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
@@ -223,7 +224,11 @@ func makePlan(ctx context.Context, d tasks.Deps, p Params) (*plan, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read %s/%s: %w", dir, course.TestSpecFile, err)
 			}
-			if _, err := grading.ParseSpec(rawSpec); err != nil {
+			parse := func(b []byte) error { _, err := grading.ParseSpec(b); return err }
+			if codeability.Is(rawSpec) {
+				parse = func(b []byte) error { _, err := codeability.Parse(b); return err }
+			}
+			if err := parse(rawSpec); err != nil {
 				return nil, derrors.InvalidField(field, "%s/%v", dir, err)
 			}
 		}

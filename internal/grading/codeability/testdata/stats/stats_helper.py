@@ -1,0 +1,2 @@
+def double(v):
+    return 2 * v
