@@ -213,6 +213,7 @@ func BenchRelease(ctx context.Context, c Config, o ReleaseBenchOptions, stdout, 
 	if o.CPUProfile != "" {
 		pprof.StopCPUProfile()
 	}
+	fmt.Fprintf(stderr, "bench release: release_course %.2f s, release_students %.2f s\n", report.ReleaseCourse.Seconds, report.ReleaseStudents.Seconds)
 	report.ReleaseStudents.Students = o.Students
 	report.ReleaseStudents.Released, report.ReleaseStudents.Failed = released.Released, released.Failed
 	report.ReleaseStudents.StudentsPerSec = float64(o.Students) / report.ReleaseStudents.Seconds

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"go.temporal.io/sdk/activity"
 
@@ -96,7 +97,16 @@ func (a *Activities) ReleaseBatch(ctx context.Context, in BatchInput) ([]Outcome
 		return nil, tasks.ActivityError(fmt.Errorf("memberships: %w", err))
 	}
 	template := course.RepoPath(crs, course.StudentTemplateRepo)
-	var retry error
+	// Forks run ParallelForks at a time: each waits mostly on the disk
+	// (its files are flushed), not the CPU.
+	var (
+		mu       sync.Mutex
+		retry    error
+		notFound error
+		done     int
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, ParallelForks)
+	)
 	for k, m := range got {
 		o := &outs[at[k]]
 		o.MemberID = m.ID
@@ -104,24 +114,33 @@ func (a *Activities) ReleaseBatch(ctx context.Context, in BatchInput) ([]Outcome
 			o.Status, o.Error = OutcomeSkipped, fmt.Sprintf("already a member of the course as %s", m.Role)
 			continue
 		}
-		repo := course.StudentRepoPath(crs, m.Username)
-		_, err := a.deps.Repos.ForkRepo(ctx, template, repo)
-		switch {
-		case err == nil:
-			o.Status, o.Repository = OutcomeReleased, repo+".git"
-		case errors.Is(err, derrors.Invalid):
-			o.Status, o.Error = OutcomeFailed, fmt.Sprintf("repository of %s: %v", m.Username, err)
-		case errors.Is(err, derrors.NotFound):
-			// No template: every student would fail alike.
-			return nil, tasks.ActivityError(fmt.Errorf("repository of %s: %w", m.Username, err))
-		default:
-			if retry == nil {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			repo := course.StudentRepoPath(crs, m.Username)
+			_, err := a.deps.Repos.ForkRepo(ctx, template, repo)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				o.Status, o.Repository = OutcomeReleased, repo+".git"
+			case errors.Is(err, derrors.Invalid):
+				o.Status, o.Error = OutcomeFailed, fmt.Sprintf("repository of %s: %v", m.Username, err)
+			case errors.Is(err, derrors.NotFound):
+				// No template: every student would fail alike.
+				notFound = fmt.Errorf("repository of %s: %w", m.Username, err)
+			case retry == nil:
 				retry = fmt.Errorf("repository of %s: %w", m.Username, err)
 			}
-		}
-		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, k)
-		}
+			done++
+			if activity.IsActivity(ctx) {
+				activity.RecordHeartbeat(ctx, done)
+			}
+		})
+	}
+	wg.Wait()
+	if notFound != nil {
+		return nil, tasks.ActivityError(notFound)
 	}
 	if retry != nil {
 		return nil, tasks.ActivityError(retry)

@@ -47,7 +47,9 @@ const (
 	// lot, where one student each costs both per student.
 	BatchSize = 25
 	// ParallelBatches is how many batches run at once.
-	ParallelBatches = 2
+	ParallelBatches = 4
+	// ParallelForks is how many repositories one batch makes at once.
+	ParallelForks = 4
 	// Parallel is how many students are released at once one by one.
 	Parallel = 10
 )
