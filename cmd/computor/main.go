@@ -430,7 +430,18 @@ func runNamespace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return app.CreateNamespace(ctx, c, *retention, *timeout, stdout, stderr)
 }
 
+// benchKinds are the optional first arguments of bench, one line each;
+// plain bench is the task throughput bench of runBench.
+var benchKinds = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
+	"release": runBenchRelease,
+}
+
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		if run, ok := benchKinds[args[0]]; ok {
+			return run(ctx, args[1:], stdout, stderr)
+		}
+	}
 	c := app.FromEnv()
 	if os.Getenv(app.EnvLogLevel) == "" {
 		c.LogLevel = "warn" // a line per task would bury the progress

@@ -96,6 +96,7 @@ func TestSubcommandHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"namespace", "create", "-h"}, {"namespace", "help"},
 		{"key", "create", "-h"}, {"key", "jwks", "--help"}, {"key", "help"},
+		{"bench", "release", "-h"},
 	} {
 		code, out, errOut := call(args...)
 		if code != 0 || errOut != "" || !strings.Contains(out, "Usage:\n  computor "+args[0]) {

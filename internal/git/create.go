@@ -121,6 +121,15 @@ func (l *Local) EnsureRepo(ctx context.Context, path string, initial map[string]
 
 // ForkRepo makes dst a copy of src's branch main with all its history (and
 // nothing else of src); an existing dst is left as it is. It returns dst.
+//
+// dst shares src's objects (git's alternates, as clone --shared makes):
+// it holds its own refs and whatever is pushed to it, and reads the
+// history it started from in src. That costs no git process and no copy,
+// and is safe because src never loses an object that a main of it ever
+// held: main only moves forward (Commit builds on the head, and pushes may
+// neither delete nor rewrite a branch), so gc and prune in src keep every
+// commit a fork started from. A repository that others were forked from
+// must therefore never be deleted or replaced; see doc.go.
 func (l *Local) ForkRepo(ctx context.Context, src, dst string) (Repo, error) {
 	if err := validateRepoPath(src); err != nil {
 		return Repo{}, fmt.Errorf("fork repository: source: %w", err)
@@ -136,26 +145,62 @@ func (l *Local) ForkRepo(ctx context.Context, src, dst string) (Repo, error) {
 		if err != nil {
 			return err
 		}
-		head, err := l.revParse(ctx, srcDir, "refs/heads/main^{commit}")
+		head, err := l.branchHead(ctx, srcDir, "main")
 		if err != nil {
 			return err
 		}
 		if head == "" {
 			return fmt.Errorf("repository %s has no branch main: %w", src, derrors.NotFound)
 		}
-		// --no-local copies through the git protocol, so only objects
-		// reachable from main come along and nothing is hard-linked.
-		if _, err := l.run(ctx, "", nil, nil, "clone", "--quiet", "--bare", "--no-local", "--template=",
-			"--single-branch", "--branch=main", "--no-tags", "--", srcDir, tmp); err != nil {
+		if len(head) != 40 {
+			// Local makes SHA-1 repositories only, and a fork's config
+			// says so.
+			return fmt.Errorf("repository %s is not a SHA-1 repository", src)
+		}
+		// The alternate is relative, from dst's objects directory, so the
+		// root can move as a whole; tmp is a sibling of dst, so the path
+		// from either is the same.
+		rel, err := filepath.Rel(filepath.Join(l.repoDir(dst), "objects"), filepath.Join(srcDir, "objects"))
+		if err != nil {
 			return err
 		}
-		return l.configure(ctx, tmp) // also drops the source as remote
-
+		for _, d := range []string{"objects/info", "objects/pack", "refs/heads", "refs/tags"} {
+			if err := os.MkdirAll(filepath.Join(tmp, filepath.FromSlash(d)), 0o755); err != nil {
+				return err
+			}
+		}
+		for _, f := range []struct{ name, data string }{
+			{"HEAD", "ref: refs/heads/main\n"},
+			{"objects/info/alternates", filepath.ToSlash(rel) + "\n"},
+			{"refs/heads/main", head + "\n"},
+		} {
+			if err := writeFileSync(filepath.Join(tmp, filepath.FromSlash(f.name)), []byte(f.data)); err != nil {
+				return err
+			}
+		}
+		return l.configure(ctx, tmp)
 	})
 	if err != nil {
 		return Repo{}, fmt.Errorf("fork repository %s to %s: %w", src, dst, err)
 	}
 	return repo, nil
+}
+
+// writeFileSync writes a new file and flushes it to disk, so a repository
+// renamed into place after a power loss does not hold an empty ref.
+func writeFileSync(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if serr := f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // configure writes the whole config of a bare repository Local made:

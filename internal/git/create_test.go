@@ -210,8 +210,13 @@ func TestForkRepoLocal(t *testing.T) {
 			t.Errorf("fork config %s = %q, want %q", kv[0], got, kv[1])
 		}
 	}
-	if _, err := os.Stat(filepath.Join(repo.Dir, "objects", "info", "alternates")); !os.IsNotExist(err) {
-		t.Errorf("fork borrows objects from the source (alternates: %v)", err)
+	// The fork reads its history from the source, by a path relative to
+	// itself, and holds no object of its own yet.
+	if alt, err := os.ReadFile(filepath.Join(repo.Dir, "objects", "info", "alternates")); err != nil || string(alt) != "../../../template.git/objects\n" {
+		t.Errorf("fork alternates = %q, %v; want the source's objects, relative", alt, err)
+	}
+	if out := runGit(t, repo.Dir, "count-objects"); out != "0 objects, 0 kilobytes" {
+		t.Errorf("fork holds objects of its own: %s", out)
 	}
 	if out := runGit(t, repo.Dir, "fsck", "--strict", "--no-dangling"); out != "" {
 		t.Errorf("fsck: %s", out)
@@ -220,5 +225,60 @@ func TestForkRepoLocal(t *testing.T) {
 	wantErr(t, "fork onto itself", err, derrors.Invalid)
 	if entries := dirEntries(t, filepath.Join(b.root, "course", "students")); !slices.Equal(entries, []string{"alice.git"}) {
 		t.Errorf("students group holds %v, want only alice.git", entries)
+	}
+}
+
+// TestForkSurvivesGC: a fork shares its source's objects, so it must
+// stay whole whatever git's housekeeping does in either repository: the
+// source only ever moves main forward, so gc and prune keep every commit
+// a fork started from. Pushes to the fork and reads of it go on working.
+func TestForkSurvivesGC(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const src, dst = "course/template", "course/students/alice"
+	srcRepo, first := b.mustRepo(t, src, files("README.md", "v1"))
+	// Refs packed by git's housekeeping are read as well as loose ones.
+	runGit(t, srcRepo.Dir, "pack-refs", "--all")
+	repo, err := b.svc.ForkRepo(b.ctx, src, dst)
+	if err != nil {
+		t.Fatalf("ForkRepo: %v", err)
+	}
+	if got := b.mustResolve(t, dst, "main"); got != first {
+		t.Fatalf("fork main = %s, want %s", got, first)
+	}
+	// The source moves on and is collected hard; an abandoned branch's
+	// objects go, main's stay.
+	second := b.mustCommit(t, src, CommitParams{Parent: first, Write: files("task.py", "pass"), Message: "release"})
+	runGit(t, srcRepo.Dir, "branch", "scratch", second)
+	runGit(t, srcRepo.Dir, "branch", "-D", "scratch")
+	runGit(t, srcRepo.Dir, "-c", "gc.reflogExpire=now", "-c", "gc.reflogExpireUnreachable=now", "gc", "--prune=now", "--aggressive", "--quiet")
+
+	// The student pushes work to the fork, which then is collected too.
+	work := t.TempDir()
+	runGit(t, work, "clone", "--quiet", repo.Dir, "w")
+	w := filepath.Join(work, "w")
+	if err := os.WriteFile(filepath.Join(w, "answer.py"), []byte("print(42)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runGit(t, w, "add", ".")
+	runGit(t, w, "commit", "--quiet", "-m", "answer")
+	runGit(t, w, "push", "--quiet", "origin", "main")
+	runGit(t, repo.Dir, "gc", "--prune=now", "--quiet")
+
+	for _, dir := range []string{srcRepo.Dir, repo.Dir} {
+		if out := runGit(t, dir, "fsck", "--strict", "--no-dangling", "--full"); out != "" {
+			t.Errorf("fsck %s: %s", dir, out)
+		}
+	}
+	head := b.mustResolve(t, dst, "main")
+	if got, err := b.svc.ListFiles(b.ctx, dst, head, ""); err != nil || !slices.Equal(got, []string{"README.md", "answer.py"}) {
+		t.Errorf("fork files at its head = %v, %v", got, err)
+	}
+	if got, err := b.svc.ReadFile(b.ctx, dst, first, "README.md"); err != nil || string(got) != "v1" {
+		t.Errorf("fork README at the fork point = %q, %v", got, err)
+	}
+	// The fork's own objects are its own: the source never sees them.
+	if _, err := tryGit(t, srcRepo.Dir, "cat-file", "-e", head); err == nil {
+		t.Error("the student's commit is in the source")
 	}
 }

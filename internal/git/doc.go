@@ -31,6 +31,24 @@
 // A Commit retried after it succeeded finds its own commit on main and
 // returns it.
 //
+// # Forks share objects
+//
+// [Local.ForkRepo] makes a fork that borrows its source's objects (git's
+// alternates, by a relative path, as clone --shared does) instead of
+// copying them: a student repository costs a few small files and no git
+// process. Two rules keep this safe:
+//
+//   - A source must never lose an object a fork started from. Local's
+//     branches only move forward (Commit builds on the head; pushes may
+//     neither delete nor rewrite a branch), so every such commit stays
+//     reachable from the source's main, and git gc or prune in the
+//     source keeps it. A repository that was forked must never be deleted,
+//     replaced or have its main rewritten by hand.
+//   - A fork can read every object of its source, also ones no branch
+//     reaches (git's protocol v2 serves any object asked for by name).
+//     Fork only from repositories all of whose objects the fork's readers
+//     may see: the student template holds released student files only.
+//
 // # Requirements
 //
 // [Local] runs the system git binary (version 2.32 or later, found on PATH)

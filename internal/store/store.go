@@ -417,6 +417,13 @@ type Store interface {
 	// course, user or group is derrors.NotFound; a group of another course is
 	// derrors.Invalid.
 	CourseMemberFindOrCreate(ctx context.Context, p CourseMemberCreateParams) (*CourseMember, error)
+	// CourseMembersFindOrCreate is CourseMemberFindOrCreate of many users at
+	// once, in one transaction: it makes each user and each group that is
+	// missing, then each membership, and returns the memberships in the
+	// order of p.Members, existing ones as they are whatever their role and
+	// group. An invalid username, title or role is derrors.Invalid, an
+	// unknown course derrors.NotFound, and nothing is made.
+	CourseMembersFindOrCreate(ctx context.Context, p CourseMembersFindOrCreateParams) ([]CourseMember, error)
 	// CourseMemberGet finds a membership by id.
 	CourseMemberGet(ctx context.Context, id string) (*CourseMember, error)
 	// CourseMemberGetByUser finds the membership of a user, by username,
@@ -552,6 +559,22 @@ type CourseMemberCreateParams struct {
 	CourseID, UserID, Role   string
 	CourseGroupID            string // optional
 	CreatedBy, CreatedByTask string
+}
+
+// CourseMembersFindOrCreateParams are the memberships of many users in one
+// course, with one role, made by one task.
+type CourseMembersFindOrCreateParams struct {
+	CourseID, Role           string
+	Members                  []NewCourseMember
+	CreatedBy, CreatedByTask string
+}
+
+// NewCourseMember is one user of CourseMembersFindOrCreate: the fields of
+// the user when it is made, and the title of their course group ("" for
+// none), made when missing.
+type NewCourseMember struct {
+	Username, Email, GivenName, FamilyName string
+	GroupTitle                             string
 }
 
 // CourseContentUpsertParams are the fields of a course content.

@@ -206,6 +206,8 @@ var suite = []struct {
 	{"InvalidPathSegments", testInvalidPathSegments},
 	{"CourseGroup", testCourseGroup},
 	{"CourseMember", testCourseMember},
+	{"CourseMembersBulk", testCourseMembersBulk},
+	{"CourseMembersBulkConcurrent", testCourseMembersBulkConcurrent},
 	{"MembershipsOf", testMembershipsOf},
 	{"CourseContent", testCourseContent},
 	{"CourseContentRelease", testCourseContentRelease},

@@ -2,6 +2,8 @@ package releasestudents
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -179,4 +181,118 @@ func TestCheck(t *testing.T) {
 	if err := typ.Admit(b.Ctx, admin, Params{Course: coursePath, Students: students}); err != nil {
 		t.Errorf("Admit with a template: %v", err)
 	}
+}
+
+// TestReleaseBatch: a batch makes every student's user, membership and
+// repository; a staff member is skipped, a refused username or repository
+// path fails only that student; a retry (a worker killed mid-batch) makes
+// nothing twice and answers the same.
+func TestReleaseBatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	crs := b.newCourse(t, true)
+	lect, err := b.Store.UserFindOrCreate(b.Ctx, store.UserCreateParams{Username: "lect", CreatedByTask: "t0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Store.CourseMemberFindOrCreate(b.Ctx, store.CourseMemberCreateParams{CourseID: crs.ID, UserID: lect.ID, Role: store.RoleLecturer, CreatedByTask: "t0"}); err != nil {
+		t.Fatal(err)
+	}
+	// s003's repository exists already: a retry after the worker died
+	// past its fork.
+	if _, err := b.Git.ForkRepo(b.Ctx, course.RepoPath(crs, course.StudentTemplateRepo), course.StudentRepoPath(crs, "s003")); err != nil {
+		t.Fatal(err)
+	}
+	in := BatchInput{Course: coursePath, Origin: tasks.Origin{TaskID: "task-1", Submitter: "lect"}, Students: []Student{
+		{Username: "s001", Email: "s001@example.org", Group: " g1 "},
+		{Username: "lect"},
+		{Username: "../../../escape"},
+		{Username: "s002"},
+		{Username: "sneaky.git"},
+		{Username: "s003", Group: "g2"},
+	}}
+	a := &Activities{deps: b.Deps}
+	outs, err := a.ReleaseBatch(b.Ctx, in)
+	if err != nil {
+		t.Fatalf("ReleaseBatch: %v", err)
+	}
+	want := []struct{ user, status string }{
+		{"s001", OutcomeReleased}, {"lect", OutcomeSkipped}, {"../../../escape", OutcomeFailed},
+		{"s002", OutcomeReleased}, {"sneaky.git", OutcomeFailed}, {"s003", OutcomeReleased},
+	}
+	if len(outs) != len(want) {
+		t.Fatalf("%d outcomes, want %d", len(outs), len(want))
+	}
+	template, err := b.Git.Resolve(b.Ctx, course.RepoPath(crs, course.StudentTemplateRepo), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want {
+		o := outs[i]
+		if o.Username != w.user || o.Status != w.status {
+			t.Errorf("outcomes[%d] = %+v, want %s %s", i, o, w.user, w.status)
+			continue
+		}
+		switch w.status {
+		case OutcomeReleased:
+			repo := course.StudentRepoPath(crs, w.user)
+			if o.Repository != repo+".git" || o.MemberID == "" || o.Error != "" {
+				t.Errorf("outcomes[%d] = %+v", i, o)
+			}
+			head, err := b.Git.Resolve(b.Ctx, repo, "main")
+			if err != nil || head != template {
+				t.Errorf("%s's repository is at %s (%v), want the template's %s", w.user, head, err, template)
+			}
+			if files, err := b.Git.ListFiles(b.Ctx, repo, head, ""); err != nil || !slices.Equal(files, []string{"README.md", "hello/hello.py"}) {
+				t.Errorf("%s's repository holds %v, %v", w.user, files, err)
+			}
+		case OutcomeFailed:
+			if o.Error == "" || o.Repository != "" {
+				t.Errorf("outcomes[%d] = %+v, want a reason and no repository", i, o)
+			}
+		}
+	}
+	if m, err := b.Store.CourseMemberGetByUser(b.Ctx, crs.ID, "s001"); err != nil || m.ID != outs[0].MemberID || m.CourseGroupID == "" {
+		t.Errorf("s001's membership %+v, %v", m, err)
+	}
+	// Nothing was made outside the course's students group.
+	entries, err := os.ReadDir(filepath.Join(b.Git.Root(), "tugraz", "progphys", "2026", "students"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"s001.git", "s002.git", "s003.git"}) {
+		t.Errorf("students group holds %v", names)
+	}
+	if _, err := os.Stat(filepath.Join(b.Git.Root(), "escape.git")); err == nil {
+		t.Error("a username escaped the students group")
+	}
+
+	again, err := a.ReleaseBatch(b.Ctx, in)
+	if err != nil {
+		t.Fatalf("ReleaseBatch again: %v", err)
+	}
+	if !slices.Equal(again, outs) {
+		t.Errorf("retry = %+v, want %+v", again, outs)
+	}
+	members, err := b.Store.CourseMemberList(b.Ctx, crs.ID)
+	if err != nil || len(members) != 5 { // lect, s001, s002, s003, sneaky.git
+		t.Errorf("members after a retry: %d, %v", len(members), err)
+	}
+}
+
+// TestReleaseBatchWithoutTemplate fails the batch for good: every student
+// would fail alike.
+func TestReleaseBatchWithoutTemplate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.newCourse(t, false)
+	a := &Activities{deps: b.Deps}
+	_, err := a.ReleaseBatch(b.Ctx, BatchInput{Course: coursePath, Students: []Student{{Username: "s001"}}, Origin: tasks.Origin{TaskID: "t"}})
+	wantAppError(t, err, tasks.ErrTypeNotFound)
+	_, err = a.ReleaseBatch(b.Ctx, BatchInput{Course: "tugraz.progphys.1999", Students: []Student{{Username: "s001"}}, Origin: tasks.Origin{TaskID: "t"}})
+	wantAppError(t, err, tasks.ErrTypeNotFound)
 }

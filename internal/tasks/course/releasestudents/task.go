@@ -1,20 +1,18 @@
 // Package releasestudents is the release_students task: it makes each
 // student a user, a member of the course (role _student, in their group)
 // and gives them a personal repository made from the course's current
-// student template. Students are processed in parallel with a bound; one
-// that fails does not undo the others, and the task fails only when none
-// succeeded.
+// student template (sharing its objects, see git.Local.ForkRepo).
+// Students are released in batches of BatchSize, ParallelBatches at a
+// time, each batch one activity and one database transaction; a student
+// that fails does not undo the others, the students of a batch that fails
+// as a whole are released again one by one, and the task fails only when
+// none succeeded.
 package releasestudents
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/computor-org/computor-go/internal/course"
 	"github.com/computor-org/computor-go/internal/derrors"
@@ -25,17 +23,34 @@ import (
 // Kind is the task's durable name.
 const Kind = "release_students"
 
-// ActivityReleaseStudent is the durable name of the per-student activity.
-const ActivityReleaseStudent = "release_students.release_student"
+// Durable names of the activities.
+const (
+	// ActivityReleaseBatch releases a batch of students.
+	ActivityReleaseBatch = "release_students.release_batch"
+	// ActivityReleaseStudent releases one student: tasks started before
+	// batches, and the students of a batch that failed as a whole.
+	ActivityReleaseStudent = "release_students.release_student"
+)
 
-// releaseStudent is the typed reference to [Activities.ReleaseStudent].
-var releaseStudent = tasks.ActivityRef[Input, *Outcome]{Name: ActivityReleaseStudent}
+// Typed references to the activities.
+var (
+	releaseBatch   = tasks.ActivityRef[BatchInput, []Outcome]{Name: ActivityReleaseBatch}
+	releaseStudent = tasks.ActivityRef[Input, *Outcome]{Name: ActivityReleaseStudent}
+)
 
 // Limits.
 const (
 	// MaxStudents per task.
 	MaxStudents = 5000
-	// Parallel is how many students are released at once.
+	// BatchSize is how many students one batch activity releases: a
+	// round trip through Temporal and one database transaction for the
+	// lot, where one student each costs both per student.
+	BatchSize = 25
+	// ParallelBatches is how many batches run at once.
+	ParallelBatches = 4
+	// ParallelForks is how many repositories one batch makes at once.
+	ParallelForks = 4
+	// Parallel is how many students are released at once one by one.
 	Parallel = 10
 )
 
@@ -109,7 +124,7 @@ func Task(d tasks.Deps) *tasks.Type {
 		Access:      course.ReleaseAccess,
 		Defaults:    Params{},
 		Workflow:    Workflow,
-		Activities:  []tasks.Activity{tasks.Bind(releaseStudent, a.ReleaseStudent)},
+		Activities:  []tasks.Activity{tasks.Bind(releaseBatch, a.ReleaseBatch), tasks.Bind(releaseStudent, a.ReleaseStudent)},
 		Timeout:     2 * time.Hour,
 		Check: func(ctx context.Context, p Params) error {
 			c, err := d.Store.CourseGet(ctx, p.Course)
@@ -129,130 +144,4 @@ func Task(d tasks.Deps) *tasks.Type {
 			return course.AuthorizeRelease(ctx, d.Store, c.Subject, p.Course)
 		},
 	})
-}
-
-// Input is what the per-student activity gets.
-type Input struct {
-	// Course by id or path, as submitted.
-	Course  string  `json:"course"`
-	Student Student `json:"student"`
-	tasks.Origin
-}
-
-// Workflow releases the students, Parallel at a time.
-func Workflow(ctx workflow.Context, p Params) (*Result, error) {
-	ao := tasks.ActivityOptions()
-	// One student takes well under a second; a worker that died holding one
-	// is noticed after this long, and the student is retried.
-	ao.StartToCloseTimeout = 30 * time.Second
-	ao.RetryPolicy.MaximumAttempts = 5
-	ctx = workflow.WithActivityOptions(ctx, ao)
-
-	origin := tasks.OriginOf(ctx)
-	res := &Result{Course: p.Course, Students: make([]Outcome, len(p.Students))}
-	sel := workflow.NewSelector(ctx)
-	running, next := 0, 0
-	start := func(i int) {
-		in := Input{Course: p.Course, Student: p.Students[i], Origin: origin}
-		f := releaseStudent.Start(ctx, in)
-		running++
-		sel.AddFuture(f.Untyped(), func(workflow.Future) {
-			running--
-			o, err := f.Get(ctx)
-			if err != nil || o == nil {
-				o = &Outcome{Username: p.Students[i].Username, Status: OutcomeFailed, Error: errorText(err)}
-			}
-			res.Students[i] = *o
-		})
-	}
-	for next < len(p.Students) || running > 0 {
-		// Once cancelled, start no one new; wait for those running.
-		for running < Parallel && next < len(p.Students) && ctx.Err() == nil {
-			start(next)
-			next++
-		}
-		if running == 0 {
-			break
-		}
-		sel.Select(ctx)
-	}
-	if ctx.Err() != nil {
-		return nil, temporal.NewCanceledError(fmt.Sprintf("cancelled after %d of %d students", next, len(p.Students)))
-	}
-	for _, o := range res.Students {
-		switch o.Status {
-		case OutcomeReleased:
-			res.Released++
-		case OutcomeSkipped:
-			res.Skipped++
-		default:
-			res.Failed++
-		}
-	}
-	if res.Released+res.Skipped == 0 {
-		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("no student could be released; first error: %s", res.Students[0].Error), "NoStudentReleased", nil, res)
-	}
-	return res, nil
-}
-
-// errorText is the readable cause of a failed activity.
-func errorText(err error) string {
-	if err == nil {
-		return "the activity returned no outcome"
-	}
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
-		return app.Message()
-	}
-	return err.Error()
-}
-
-// Activities hold the task's dependencies.
-type Activities struct {
-	deps tasks.Deps
-}
-
-// ReleaseStudent makes the user, the group, the membership and the
-// repository, each find-or-create, so a retry makes nothing twice.
-func (a *Activities) ReleaseStudent(ctx context.Context, in Input) (*Outcome, error) {
-	s := a.deps.Store
-	st := in.Student
-	crs, err := s.CourseGet(ctx, in.Course)
-	if err != nil {
-		return nil, tasks.ActivityError(fmt.Errorf("course: %w", err))
-	}
-	user, err := s.UserFindOrCreate(ctx, store.UserCreateParams{
-		Username: st.Username, Email: st.Email, GivenName: st.GivenName, FamilyName: st.FamilyName,
-		CreatedBy: in.Submitter, CreatedByTask: in.TaskID,
-	})
-	if err != nil {
-		return nil, tasks.ActivityError(fmt.Errorf("user %s: %w", st.Username, err))
-	}
-	var groupID string
-	if g := strings.TrimSpace(st.Group); g != "" {
-		group, err := s.CourseGroupFindOrCreate(ctx, store.CourseGroupCreateParams{
-			CourseID: crs.ID, Title: g, CreatedBy: in.Submitter, CreatedByTask: in.TaskID,
-		})
-		if err != nil {
-			return nil, tasks.ActivityError(fmt.Errorf("group %s: %w", g, err))
-		}
-		groupID = group.ID
-	}
-	m, err := s.CourseMemberFindOrCreate(ctx, store.CourseMemberCreateParams{
-		CourseID: crs.ID, UserID: user.ID, Role: store.RoleStudent, CourseGroupID: groupID,
-		CreatedBy: in.Submitter, CreatedByTask: in.TaskID,
-	})
-	if err != nil {
-		return nil, tasks.ActivityError(fmt.Errorf("membership of %s: %w", st.Username, err))
-	}
-	if m.Role != store.RoleStudent {
-		return &Outcome{Username: st.Username, Status: OutcomeSkipped, MemberID: m.ID,
-			Error: fmt.Sprintf("already a member of the course as %s", m.Role)}, nil
-	}
-	repo := course.StudentRepoPath(crs, st.Username)
-	if _, err := a.deps.Repos.ForkRepo(ctx, course.RepoPath(crs, course.StudentTemplateRepo), repo); err != nil {
-		return nil, tasks.ActivityError(fmt.Errorf("repository of %s: %w", st.Username, err))
-	}
-	return &Outcome{Username: st.Username, Status: OutcomeReleased, MemberID: m.ID, Repository: repo + ".git"}, nil
 }

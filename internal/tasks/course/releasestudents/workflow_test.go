@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,66 @@ type fakeRelease struct {
 	fill       time.Duration
 	// onCall, when set, runs at the start of every call.
 	onCall func(ctx context.Context, in Input)
+
+	// Batches: how many ran at once, at most, and the first student of
+	// each batch started. A batch with a student starting with "poison"
+	// fails for good as a whole.
+	batchesRunning, maxBatches int
+	batches                    []string
+	// onBatch, when set, runs at the start of every batch.
+	onBatch func(ctx context.Context, in BatchInput)
+}
+
+// releaseBatch stands in for ReleaseBatch: each student as release does,
+// except that a retryable failure of one fails the batch (retried whole).
+func (f *fakeRelease) releaseBatch(ctx context.Context, in BatchInput) ([]Outcome, error) {
+	if f.onBatch != nil {
+		f.onBatch(ctx, in)
+	}
+	f.mu.Lock()
+	f.batchesRunning++
+	f.maxBatches = max(f.maxBatches, f.batchesRunning)
+	f.batches = append(f.batches, in.Students[0].Username)
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.batchesRunning--
+		f.mu.Unlock()
+	}()
+	for deadline := time.Now().Add(f.fill); time.Now().Before(deadline); {
+		f.mu.Lock()
+		full := f.batchesRunning >= ParallelBatches
+		f.mu.Unlock()
+		if full {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var outs []Outcome
+	var retry error
+	for _, st := range in.Students {
+		u := st.Username
+		f.mu.Lock()
+		f.calls[u]++
+		f.origins[in.Origin] = true
+		f.mu.Unlock()
+		switch {
+		case strings.HasPrefix(u, "poison"):
+			return nil, temporal.NewNonRetryableApplicationError("poisoned batch", "Invalid", nil)
+		case strings.HasPrefix(u, "bad"):
+			outs = append(outs, Outcome{Username: u, Status: OutcomeFailed, Error: "no such student " + u})
+		case strings.HasPrefix(u, "flaky") && activity.GetInfo(ctx).Attempt == 1:
+			retry = errors.New("database hiccup")
+		case strings.HasPrefix(u, "staff"):
+			outs = append(outs, Outcome{Username: u, Status: OutcomeSkipped, MemberID: "m-" + u, Error: "already a member of the course as _tutor"})
+		default:
+			outs = append(outs, Outcome{Username: u, Status: OutcomeReleased, MemberID: "m-" + u, Repository: "c/students/" + u + ".git"})
+		}
+	}
+	if retry != nil {
+		return nil, retry
+	}
+	return outs, nil
 }
 
 func newFake() *fakeRelease {
@@ -93,6 +154,7 @@ func newEnv(t *testing.T, f *fakeRelease) *testsuite.TestWorkflowEnvironment {
 	}
 	env.RegisterWorkflowWithOptions(Workflow, workflow.RegisterOptions{Name: Kind})
 	env.RegisterActivityWithOptions(f.release, activity.RegisterOptions{Name: ActivityReleaseStudent})
+	env.RegisterActivityWithOptions(f.releaseBatch, activity.RegisterOptions{Name: ActivityReleaseBatch})
 	return env
 }
 
@@ -104,24 +166,29 @@ func students(names ...string) Params {
 	return p
 }
 
-func TestWorkflow(t *testing.T) {
-	t.Parallel()
+// mixedNames are n students: every 7th from the 4th bad, the 6th staff,
+// the 7th flaky, the rest plain.
+func mixedNames(n int) []string {
 	var names []string
-	for i := range 3*Parallel + 3 {
+	for i := range n {
 		switch {
 		case i%7 == 3:
-			names = append(names, fmt.Sprintf("bad%02d", i))
+			names = append(names, fmt.Sprintf("bad%03d", i))
 		case i == 5:
-			names = append(names, "staff05")
+			names = append(names, "staff005")
 		case i == 6:
-			names = append(names, "flaky06")
+			names = append(names, "flaky006")
 		default:
-			names = append(names, fmt.Sprintf("s%02d", i))
+			names = append(names, fmt.Sprintf("s%03d", i))
 		}
 	}
-	f := newFake()
-	f.fill = time.Second
-	env := newEnv(t, f)
+	return names
+}
+
+// runMixed releases names with f and checks each outcome, in input order,
+// and the counts.
+func runMixed(t *testing.T, f *fakeRelease, env *testsuite.TestWorkflowEnvironment, names []string) {
+	t.Helper()
 	env.ExecuteWorkflow(Kind, students(names...))
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
@@ -162,11 +229,68 @@ func TestWorkflow(t *testing.T) {
 	if res.Released != released || res.Skipped != skipped || res.Failed != failed || failed == 0 {
 		t.Errorf("counts released %d skipped %d failed %d, want %d %d %d", res.Released, res.Skipped, res.Failed, released, skipped, failed)
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// One origin for every activity: the task's id and submitter, and when
+	// it was accepted.
+	if len(f.origins) != 1 {
+		t.Errorf("activities got origins %v, want one", f.origins)
+	}
+	for o := range f.origins {
+		if o.TaskID != workflowID || o.Submitter != "lect" || o.AcceptedAt.IsZero() {
+			t.Errorf("activities got origin %+v, want task %s of lect with its acceptance time", o, workflowID)
+		}
+	}
+}
+
+// TestWorkflow: students go in batches of BatchSize, ParallelBatches at
+// a time, each once; a retryable failure retries its batch.
+func TestWorkflow(t *testing.T) {
+	t.Parallel()
+	names := mixedNames(3*BatchSize + 3)
+	f := newFake()
+	f.fill = time.Second
+	env := newEnv(t, f)
+	runMixed(t, f, env, names)
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.maxRunning != Parallel {
-		t.Errorf("at most %d students ran at once, want %d", f.maxRunning, Parallel)
+	if f.maxBatches != ParallelBatches || f.maxRunning != 0 {
+		t.Errorf("at most %d batches and %d single students ran at once, want %d and 0", f.maxBatches, f.maxRunning, ParallelBatches)
+	}
+	wantBatches := []string{names[0], names[0], names[BatchSize], names[2*BatchSize], names[3*BatchSize]}
+	slices.Sort(f.batches)
+	slices.Sort(wantBatches)
+	if !slices.Equal(f.batches, wantBatches) {
+		t.Errorf("batches started at %v, want %v (the first retried for its flaky student)", f.batches, wantBatches)
+	}
+	for i, n := range names {
+		want := 1
+		if i < BatchSize {
+			want = 2 // the batch of flaky006, retried whole
+		}
+		if f.calls[n] != want {
+			t.Errorf("%s released %d times, want %d", n, f.calls[n], want)
+		}
+	}
+}
+
+// TestWorkflowOneByOneBeforeBatches: a task started before batches (its
+// history has no version marker) goes on one student per activity,
+// Parallel at a time, as it began.
+func TestWorkflowOneByOneBeforeBatches(t *testing.T) {
+	t.Parallel()
+	names := mixedNames(3*Parallel + 3)
+	f := newFake()
+	f.fill = time.Second
+	env := newEnv(t, f)
+	env.OnGetVersion(batchVersion, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	runMixed(t, f, env, names)
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.maxRunning != Parallel || len(f.batches) != 0 {
+		t.Errorf("at most %d students ran at once and %d batches, want %d and none", f.maxRunning, len(f.batches), Parallel)
 	}
 	for _, n := range names {
 		want := 1
@@ -177,14 +301,44 @@ func TestWorkflow(t *testing.T) {
 			t.Errorf("%s released %d times, want %d", n, f.calls[n], want)
 		}
 	}
-	// One origin for every activity: the task's id and submitter, and when
-	// it was accepted.
-	if len(f.origins) != 1 {
-		t.Errorf("activities got origins %v, want one", f.origins)
+}
+
+// TestWorkflowFailedBatchGoesOneByOne: the students of a batch that fails
+// for good are released one at a time, each with an outcome of their own;
+// the other batches are not redone.
+func TestWorkflowFailedBatchGoesOneByOne(t *testing.T) {
+	t.Parallel()
+	var names []string
+	for i := range 2 * BatchSize {
+		names = append(names, fmt.Sprintf("s%03d", i))
 	}
-	for o := range f.origins {
-		if o.TaskID != workflowID || o.Submitter != "lect" || o.AcceptedAt.IsZero() {
-			t.Errorf("activities got origin %+v, want task %s of lect with its acceptance time", o, workflowID)
+	names[BatchSize+1] = "poison1"
+	names[BatchSize+2] = "bad1"
+	f := newFake()
+	env := newEnv(t, f)
+	env.ExecuteWorkflow(Kind, students(names...))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	var res Result
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	// One by one, poison1 is released like anyone; bad1 fails alone.
+	if res.Released != 2*BatchSize-1 || res.Failed != 1 || res.Students[BatchSize+2].Status != OutcomeFailed ||
+		res.Students[BatchSize+1].Status != OutcomeReleased {
+		t.Errorf("result: released %d, failed %d; poison1 %+v, bad1 %+v", res.Released, res.Failed, res.Students[BatchSize+1], res.Students[BatchSize+2])
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, n := range names {
+		// In the batch up to poison1, then alone; the first batch once.
+		want := 1
+		if i == BatchSize || i == BatchSize+1 {
+			want = 2
+		}
+		if f.calls[n] != want {
+			t.Errorf("%s released %d times, want %d", n, f.calls[n], want)
 		}
 	}
 }
@@ -255,21 +409,22 @@ func TestWorkflowAllFail(t *testing.T) {
 	}
 }
 
-// cancelMidway runs a release of 3*Parallel students and cancels the task
-// when the 13th starts; from the 13th on, students are only done when
-// canceled. It returns how many students were started and the workflow's
-// error.
+// cancelMidway runs a release of 6 batches of students and cancels the
+// task when the third batch starts; from the third on, batches are only
+// done when canceled. It returns how many batches were started and the
+// workflow's error.
 func cancelMidway(t *testing.T) (started int, err error) {
 	t.Helper()
 	var names []string
-	for i := range 3 * Parallel {
-		names = append(names, fmt.Sprintf("s%02d", i))
+	for i := range 6 * BatchSize {
+		names = append(names, fmt.Sprintf("s%03d", i))
 	}
+	third := names[2*BatchSize]
 	f := newFake()
 	env := newEnv(t, f)
 	var once sync.Once
-	f.onCall = func(ctx context.Context, in Input) {
-		if in.Student.Username < "s12" {
+	f.onBatch = func(ctx context.Context, in BatchInput) {
+		if in.Students[0].Username < third {
 			return
 		}
 		once.Do(func() { go env.CancelWorkflow() })
@@ -284,17 +439,18 @@ func cancelMidway(t *testing.T) (started int, err error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.calls), env.GetWorkflowError()
+	return len(f.batches), env.GetWorkflowError()
 }
 
-// TestWorkflowCancelStartsNoMore: after a cancel no student is started.
+// TestWorkflowCancelStartsNoMore: after a cancel no batch is started, and
+// no student one by one.
 func TestWorkflowCancelStartsNoMore(t *testing.T) {
 	t.Parallel()
 	started, _ := cancelMidway(t)
-	// s00 to s11 finish; their places are taken by s12 to s21, which wait
-	// for the cancel. Nobody after them starts.
-	if started > 12+Parallel {
-		t.Errorf("%d of %d students started although the task was canceled at the 13th", started, 3*Parallel)
+	// The first two batches finish; their places are taken by the third
+	// and fourth, which wait for the cancel. Nothing after them starts.
+	if started > 2+ParallelBatches {
+		t.Errorf("%d of 6 batches started although the task was canceled at the third", started)
 	}
 }
 
