@@ -431,6 +431,9 @@ func runNamespace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "grading" {
+		return runBenchGrading(ctx, args[1:], stdout, stderr)
+	}
 	c := app.FromEnv()
 	if os.Getenv(app.EnvLogLevel) == "" {
 		c.LogLevel = "warn" // a line per task would bury the progress
