@@ -434,6 +434,7 @@ func runNamespace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // plain bench is the task throughput bench of runBench.
 var benchKinds = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
 	"release": runBenchRelease,
+	"grading": runBenchGrading,
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -119,7 +119,7 @@ func BenchRelease(ctx context.Context, c Config, o ReleaseBenchOptions, stdout, 
 	if !o.OwnTemporalAddr {
 		c.TemporalAddr = ""
 	}
-	report := ReleaseBenchReport{Store: o.Store, CPUs: runtime.NumCPU(), Load: loadAverage()}
+	report := ReleaseBenchReport{Store: o.Store, CPUs: runtime.NumCPU(), Load: loadText()}
 	switch o.Store {
 	case "", "sqlite":
 		report.Store = "sqlite"
@@ -468,20 +468,6 @@ func benchSchema(ctx context.Context, base string) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
-// loadAverage is the system's load of the last minute, 5 and 15 minutes,
-// when known: the bench's figures depend on it.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
-}
-
 func printReleaseBench(w io.Writer, r ReleaseBenchReport) {
 	fmt.Fprintf(w, "computor bench release: %d students, %s, %d CPUs, load %s\n\n", r.ReleaseStudents.Students, r.Store, r.CPUs, r.Load)
 	fmt.Fprintf(w, "release_course:    %7.2f s  (bare git %.2f s, ratio %.2f)\n", r.ReleaseCourse.Seconds, r.Bare.CourseSeconds, r.CourseRatio)
@@ -489,4 +475,10 @@ func printReleaseBench(w io.Writer, r ReleaseBenchReport) {
 		r.ReleaseStudents.Seconds, r.ReleaseStudents.StudentsPerSec, r.ReleaseStudents.Released, r.ReleaseStudents.Failed, r.ReleaseStudents.Verified)
 	fmt.Fprintf(w, "bare git forks:    %7.2f s  %7.1f students/s\n", r.Bare.Seconds, r.Bare.StudentsPerSec)
 	fmt.Fprintf(w, "\nratio bare/ours (1.0 = as fast as bare): %.2f\n", r.Ratio)
+}
+
+// loadText is loadAverage as text: "1.02 0.80 0.55".
+func loadText() string {
+	l := loadAverage()
+	return fmt.Sprintf("%.2f %.2f %.2f", l[0], l[1], l[2])
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/computor-org/computor-go/internal/derrors"
@@ -55,7 +56,11 @@ func ResolveTarget(ctx context.Context, s store.Store, repos git.Service, member
 		if !ok {
 			return nil, derrors.InvalidField("commit", "%s is not a commit of %s's repository", commit, m.Username)
 		}
-		if commit, err = repos.Resolve(ctx, repo, commit); err != nil {
+		// A full hash that HasCommit found is already resolved: a git
+		// process less on each of the three checks of a submission.
+		if len(commit) == 40 || len(commit) == 64 {
+			commit = strings.ToLower(commit)
+		} else if commit, err = repos.Resolve(ctx, repo, commit); err != nil {
 			return nil, lookup("commit", err)
 		}
 	}

@@ -122,17 +122,14 @@ func (l *Local) ReadFiles(ctx context.Context, path, commit, dir string, keep fu
 	if err != nil {
 		return nil, fmt.Errorf("read files: %w", err)
 	}
-	hash, err := l.resolve(ctx, gitDir, commit)
+	// One git process resolves the commit and finds what sub is in it.
+	hash, typ, err := l.resolveIn(ctx, gitDir, commit, sub)
 	if err != nil {
-		return nil, fmt.Errorf("read files of %s at %q: %w", path, commit, err)
+		return nil, fmt.Errorf("read files of %s at %q under %q: %w", path, commit, dir, err)
 	}
 	treeish := hash + "^{tree}"
 	if sub != "" {
 		treeish = hash + ":" + sub
-		typ, err := l.objectType(ctx, gitDir, treeish)
-		if err != nil {
-			return nil, fmt.Errorf("read files of %s at %s under %q: %w", path, hash, dir, err)
-		}
 		if typ != "tree" {
 			return nil, fmt.Errorf("read files of %s at %s: directory %q: %w", path, hash, sub, derrors.NotFound)
 		}
@@ -225,18 +222,48 @@ func (l *Local) ReadFile(ctx context.Context, path, commit, file string) ([]byte
 	if err := validateFilePath(file); err != nil {
 		return nil, fmt.Errorf("read file: %w", err)
 	}
-	hash, err := l.resolve(ctx, gitDir, commit)
+	// One git process: the commit is resolved within the object name, so
+	// a rev that names no commit, like a path missing at it, is missing.
+	typ, content, err := l.catFile(ctx, gitDir, commit+"^{commit}:"+file)
 	if err != nil {
-		return nil, fmt.Errorf("read file %s of %s: %w", file, path, err)
-	}
-	typ, content, err := l.catFile(ctx, gitDir, hash+":"+file)
-	if err != nil {
-		return nil, fmt.Errorf("read file %s of %s at %s: %w", file, path, hash, err)
+		return nil, fmt.Errorf("read file %s of %s at %q: %w", file, path, commit, err)
 	}
 	if typ != "blob" {
-		return nil, fmt.Errorf("read file %s of %s at %s: %w", file, path, hash, derrors.NotFound)
+		return nil, fmt.Errorf("read file %s of %s at %q: %w", file, path, commit, derrors.NotFound)
 	}
 	return content, nil
+}
+
+// resolveIn resolves rev to a commit and, when sub is not "", finds the
+// type of the object at sub in it, with one git process: each git process
+// costs several milliseconds of CPU, and a test run reads several times.
+// An unknown rev is derrors.NotFound; a missing sub has type "".
+func (l *Local) resolveIn(ctx context.Context, gitDir, rev, sub string) (hash, typ string, err error) {
+	names := rev + "^{commit}\n"
+	if sub != "" {
+		names += rev + "^{commit}:" + sub + "\n"
+	}
+	out, err := l.run(ctx, gitDir, nil, strings.NewReader(names), "cat-file", "--batch-check")
+	if err != nil {
+		return "", "", err
+	}
+	first, rest, _ := bytes.Cut(out, []byte("\n"))
+	typ, _, err = parseBatchHeader(rev, first)
+	if err != nil {
+		return "", "", fmt.Errorf("commit %q: %w", rev, err)
+	}
+	if typ != "commit" {
+		return "", "", fmt.Errorf("commit %q: %w", rev, derrors.NotFound)
+	}
+	hash = string(first[:bytes.IndexByte(first, ' ')])
+	if sub == "" {
+		return hash, "", nil
+	}
+	typ, _, err = parseBatchHeader(sub, rest)
+	if errors.Is(err, derrors.NotFound) {
+		return hash, "", nil
+	}
+	return hash, typ, err
 }
 
 // objectType returns the type of the object name denotes, derrors.NotFound when
