@@ -141,8 +141,9 @@ type regradeSummary struct {
 	Regraded, Changed, Unchanged, Failed int
 	DurationS                            float64 `json:"duration_s"`
 	Changes                              []struct {
-		Username           string
-		OldScore, NewScore float64
+		Username string  `json:"username"`
+		OldScore float64 `json:"old_score"`
+		NewScore float64 `json:"new_score"`
 	} `json:"changes"`
 }
 

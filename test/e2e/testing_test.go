@@ -308,6 +308,12 @@ func TestStudentTesting(t *testing.T) {
 	if len(results) != len(cases)+1 {
 		t.Fatalf("admin sees %d results, want %d", len(results), len(cases)+1)
 	}
+	// Nothing is outdated right after grading: a regrade finds nothing.
+	var regraded struct{ Regraded, Failed int }
+	s.mustFinish(t, s.tokenFor(t, "ta", "admin"), "regrade_content", map[string]any{"course": course, "content": "sum", "scope": "latest"}, &regraded)
+	if regraded.Regraded != 0 || regraded.Failed != 0 {
+		t.Fatalf("a regrade right after grading: %+v", regraded)
+	}
 }
 
 func (r response) string() string { return string(r.body) }
