@@ -523,7 +523,9 @@ func TestCheckCodeAbility(t *testing.T) {
 		{"ontotest", "test.yaml"},
 		{"reference", "line 5"},
 		{"dup", "both"},
-		{"nativespec", "CodeAbility test.yaml"},
+		// A CodeAbility test.yaml is read by its engine, whatever the
+		// meta.yaml's format: an empty list of tests is refused.
+		{"nativespec", "properties.tests must be a list"},
 	} {
 		err := typ.Admit(b.Ctx, admin, Params{Course: coursePath, Contents: Contents{tt.content}, Ref: "main"})
 		if tt.message == "" {
