@@ -217,13 +217,15 @@ func (s *sqlStore) CourseContentRelease(ctx context.Context, id, commit string, 
 	if at.IsZero() {
 		at = t
 	}
-	// New tests make the commit the tests version; a first digest (rows
-	// from before digests) or none keeps the version the content has.
+	// New tests make the commit the tests version. So does the first
+	// digest of a content released before digests were kept: whether its
+	// tests changed is unknown, and an outdated result is the safe side.
+	// No digest keeps the version the content has.
 	digest := sql.NullString{String: testsDigest, Valid: testsDigest != ""}
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE course_contents SET released_commit = $1, released_at = $2, updated_at = $3,
 	tests_version = CASE WHEN tests_version IS NULL
-		OR (CAST($5 AS TEXT) IS NOT NULL AND tests_digest IS NOT NULL AND tests_digest <> CAST($5 AS TEXT)) THEN $1 ELSE tests_version END,
+		OR (CAST($5 AS TEXT) IS NOT NULL AND (tests_digest IS NULL OR tests_digest <> CAST($5 AS TEXT))) THEN $1 ELSE tests_version END,
 	tests_digest = COALESCE(CAST($5 AS TEXT), tests_digest)
 WHERE id = $4`,
 		strings.ToLower(commit), s.dialect.timeArg(at.UTC().Truncate(time.Microsecond)), s.dialect.timeArg(t), canonical, digest)

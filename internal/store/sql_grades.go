@@ -55,7 +55,8 @@ func (s *sqlStore) TestRunsSince(ctx context.Context, memberID, contentID string
 	var n int
 	var first *time.Time
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM test_results
-WHERE course_member_id = $1 AND course_content_id = $2 AND submission_id IS NULL AND created_at >= $3`,
+WHERE course_member_id = $1 AND course_content_id = $2 AND submission_id IS NULL AND created_at >= $3
+	AND supersedes IS NULL AND status <> 'error'`,
 		member, content, s.dialect.timeArg(since.UTC())).Scan(&n, nullTime{&first})
 	if err != nil {
 		return 0, time.Time{}, s.fail(ctx, "count test runs", err)

@@ -230,20 +230,24 @@ func (s *sqlStore) RegradeTargets(ctx context.Context, contentID, scope string) 
 	if err := s.exists(ctx, what, `SELECT 1 FROM course_contents WHERE id = $1`, id); err != nil {
 		return nil, err
 	}
-	current := `r.course_content_id = $1 AND r.superseded_by IS NULL AND r.status <> 'running'`
+	// Finished results only: an error is no score to correct, and
+	// grading it would give its submission a place in line again.
+	current := `r.course_content_id = $1 AND r.superseded_by IS NULL AND r.status = 'finished'`
 	var where string
 	switch scope {
 	case RegradeLatest:
 		// The member's latest run; a regrade keeps its source's time.
 		where = current + ` AND NOT EXISTS (SELECT 1 FROM test_results r2 WHERE r2.course_member_id = r.course_member_id
-	AND r2.course_content_id = r.course_content_id AND r2.superseded_by IS NULL AND r2.status <> 'running'
+	AND r2.course_content_id = r.course_content_id AND r2.superseded_by IS NULL AND r2.status = 'finished'
 	AND (r2.created_at > r.created_at OR (r2.created_at = r.created_at AND r2.id > r.id)))`
 	case RegradeGraded:
-		// Every graded submission when the best counts; else the last.
+		// Every graded submission when the best counts; else the last one
+		// graded, as the gradebook counts it.
 		where = current + ` AND r.submission_id IS NOT NULL AND (cc.grading = 'best' OR NOT EXISTS (
 	SELECT 1 FROM submissions s2 JOIN submissions s1 ON s1.id = r.submission_id
+	JOIN test_results r3 ON r3.submission_id = s2.id AND r3.superseded_by IS NULL AND r3.status = 'finished'
 	WHERE s2.course_member_id = s1.course_member_id AND s2.course_content_id = s1.course_content_id
-	AND s2.ordinal > s1.ordinal))`
+	AND (s2.created_at > s1.created_at OR (s2.created_at = s1.created_at AND s2.id > s1.id))))`
 	default:
 		return nil, fmt.Errorf("regrade scope %q: %w: use %q or %q", scope, derrors.Invalid, RegradeGraded, RegradeLatest)
 	}

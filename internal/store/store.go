@@ -447,9 +447,9 @@ type Store interface {
 	CourseContentList(ctx context.Context, courseID string) ([]CourseContent, error)
 	// CourseContentRelease records the released commit (ValidCommit,
 	// stored in lowercase) and its time; a zero time means now. When
-	// testsDigest differs from the content's, the commit becomes its tests
-	// version; an empty digest, or a first one, keeps the version (or sets
-	// it to the commit when it has none).
+	// testsDigest differs from the content's (or it has none yet), the
+	// commit becomes its tests version; an empty digest keeps the version
+	// (or sets it to the commit when it has none).
 	CourseContentRelease(ctx context.Context, id, commit string, at time.Time, testsDigest string) (*CourseContent, error)
 
 	// TestResultStart records a running test of a member's commit of a

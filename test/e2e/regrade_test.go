@@ -196,6 +196,21 @@ func TestRegradeCourse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A submission on the idle worker, to compare its wait with one made
+	// during the regrade (logged, not asserted: figures are the bench's). It is
+	// students[2]'s last submission, so the regrade grades it in place of
+	// the seeded one.
+	idleCommit := r.commit(t, students[2], addCorrect+"# idle\n")
+	idleID := r.submit(t, r.tokenFor(t, students[2]), "submission_processing",
+		map[string]any{"course_member": r.members[students[2]], "content": "add", "commit": idleCommit}, 0)
+	if res := r.await(t, r.tokenFor(t, students[2]), idleID); res.Status != "FINISHED" {
+		t.Fatalf("submission on the idle worker: %+v", res)
+	}
+	idleRun, err := db.TestResultGetByTask(ctx, idleID+"-test")
+	if err != nil || idleRun.RunStartedAt == nil {
+		t.Fatalf("the idle submission's run: %+v, %v", idleRun, err)
+	}
+
 	// Changing the tests outdates every result, in the results and in the
 	// gradebook.
 	r.pushTests(t, addTestChanged)
@@ -207,8 +222,8 @@ func TestRegradeCourse(t *testing.T) {
 			outdated++
 		}
 	}
-	if outdated != n {
-		t.Fatalf("%d of %d results outdated after the tests changed", outdated, n)
+	if outdated != n+1 { // and students[2]'s first submission
+		t.Fatalf("%d of %d results outdated after the tests changed", outdated, n+1)
 	}
 	var book struct {
 		Rows []struct {
@@ -248,6 +263,9 @@ func TestRegradeCourse(t *testing.T) {
 	if err != nil || subRun.RunStartedAt == nil || subRun.Score != 1 {
 		t.Fatalf("the submission's run: %+v, %v", subRun, err)
 	}
+
+	t.Logf("a submission's wait from acceptance to its run: %v on the idle worker, %v during the regrade",
+		idleRun.RunStartedAt.Sub(idleRun.CreatedAt).Round(time.Millisecond), subRun.RunStartedAt.Sub(subRun.CreatedAt).Round(time.Millisecond))
 
 	// Kill the whole stack in the middle of the regrade, and start it
 	// again.
@@ -315,6 +333,7 @@ func TestRegradeCourse(t *testing.T) {
 
 	// The gradebook: current, penalties kept (every tenth was late; no
 	// late penalty is set, so only the flag shows), the lucky ones at 0.5.
+	book.Rows = nil // decoded afresh: an absent outdated is false
 	r.do(t, "GET", "/courses/"+r.course+"/grades", r.lecturer, nil).want(t, http.StatusOK).json(t, &book)
 	halves := 0
 	for _, row := range book.Rows {
@@ -351,8 +370,8 @@ func TestPlatformFailureIsNotScored(t *testing.T) {
 	}
 	r := newRegradeStack(t, []string{"pf-student", "pf-other"}, []string{app.EnvWorkDir + "=" + workDir}, "--max-activities", "1")
 	token := r.tokenFor(t, "pf-student")
-	r.mustFinish(t, r.admin, "update_course_content", map[string]any{"course": r.course, "content": "add", "max_test_runs": 2}, nil)
-	r.commit(t, "pf-student", addCorrect)
+	r.mustFinish(t, r.admin, "update_course_content", map[string]any{"course": r.course, "content": "add", "max_test_runs": 2, "max_submissions": 1}, nil)
+	commit := r.commit(t, "pf-student", addCorrect)
 
 	// Break the work directory: a file where the directory was.
 	broken := workDir + ".away"
@@ -387,17 +406,32 @@ func TestPlatformFailureIsNotScored(t *testing.T) {
 	// Broken for good: an error, not a score, and not a used-up run.
 	breakWork()
 	id = r.submit(t, token, "student_testing", map[string]any{"course_member": r.members["pf-student"], "content": "add"}, 0)
+	subID := r.submit(t, token, "submission_processing", map[string]any{"course_member": r.members["pf-student"], "content": "add", "commit": commit}, 0)
 	res = r.await(t, token, id)
 	if res.Status != "FAILED" {
 		t.Fatalf("with the sandbox broken: %+v", res)
 	}
+	if res := r.await(t, token, subID); res.Status != "FAILED" {
+		t.Fatalf("a submission with the sandbox broken: %+v", res)
+	}
 	var results []store.TestResult
 	r.do(t, "GET", "/results?course="+r.course, token, nil).want(t, http.StatusOK).json(t, &results)
-	if len(results) != 2 || results[0].Status != store.ResultError || results[0].Score != 0 ||
-		!strings.Contains(string(results[0].Summary), "not because of the submission") {
+	errors := 0
+	for _, res := range results {
+		if res.Status == store.ResultError && res.Score == 0 && strings.Contains(string(res.Summary), "not because of the submission") {
+			errors++
+		}
+	}
+	if len(results) != 3 || errors != 2 {
 		t.Fatalf("results with the sandbox broken: %+v", results)
 	}
 	mendWork()
+	// max_submissions is 1: the failed one did not count.
+	again := r.commit(t, "pf-student", addCorrect+"# again\n")
+	if res := r.await(t, token, r.submit(t, token, "submission_processing",
+		map[string]any{"course_member": r.members["pf-student"], "content": "add", "commit": again}, 0)); res.Status != "FINISHED" {
+		t.Fatalf("the submission after the failed one: %+v", res)
+	}
 	// max_test_runs is 2: the error did not count, so a second run fits.
 	id = r.submit(t, token, "student_testing", map[string]any{"course_member": r.members["pf-student"], "content": "add"}, 0)
 	if res := r.await(t, token, id); res.Status != "FINISHED" {

@@ -103,12 +103,15 @@ func (a *Activities) Regrade(ctx context.Context, in RegradeInput) (*Outcome, er
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
-	if src.SupersededBy != "" {
-		r, err := a.deps.Store.TestResultGet(ctx, src.SupersededBy)
-		if err != nil {
+	// Regraded since the plan (by an earlier attempt, or by another
+	// regrade): done if on this tests version, else regrade the current.
+	for src.SupersededBy != "" {
+		if src, err = a.deps.Store.TestResultGet(ctx, src.SupersededBy); err != nil {
 			return nil, tasks.ActivityError(err)
 		}
-		return &Outcome{ResultID: r.ID, NewStatus: r.Status, NewScore: r.Score, Before: true}, nil
+	}
+	if src.ID != in.ResultID && src.TestsVersion == in.Plan.TestsVersion {
+		return &Outcome{ResultID: src.ID, NewStatus: src.Status, NewScore: src.Score, Before: true}, nil
 	}
 	began := activity.GetInfo(ctx).StartedTime
 	defer tasks.Heartbeat(ctx, tasks.Progress{Percent: 50, Message: "regrading " + in.Username})()

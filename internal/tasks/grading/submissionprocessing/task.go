@@ -37,10 +37,12 @@ var (
 	link   = tasks.ActivityRef[LinkInput, tasks.None]{Name: ActivityLink}
 )
 
-// LinkInput names a submission and the test result that grades it.
+// LinkInput names a submission and the test result that grades it: by
+// id, or by the task that made it (ResultTask) when the run failed.
 type LinkInput struct {
 	SubmissionID string `json:"submission_id"`
 	ResultID     string `json:"result_id"`
+	ResultTask   string `json:"result_task,omitempty"`
 }
 
 // Params are the task's parameters.
@@ -167,6 +169,14 @@ func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
 		CourseMember: p.CourseMember, Content: p.Content, Commit: sub.Commit,
 	}).Get(ctx, &test)
 	if err != nil {
+		// The test run failed for the platform's reasons (or the tests'):
+		// its stored error is linked all the same, so that the submission
+		// counts for no limit and takes no place in line.
+		if workflow.GetVersion(ctx, "link-failed-run", workflow.DefaultVersion, 1) == 1 {
+			dctx, cancel := workflow.NewDisconnectedContext(ctx)
+			defer cancel()
+			_, _ = link.Run(dctx, LinkInput{SubmissionID: sub.ID, ResultTask: testTaskID(origin.TaskID)})
+		}
 		return nil, err
 	}
 	if _, err := link.Run(ctx, LinkInput{SubmissionID: sub.ID, ResultID: test.ResultID}); err != nil {
@@ -208,8 +218,19 @@ func (a *Activities) Submit(ctx context.Context, in Input) (*store.Submission, e
 	return s, tasks.ActivityError(err)
 }
 
-// Link marks the result as the graded one of the submission.
+// Link marks the result as the graded one of the submission. A run
+// that failed before it stored a result has nothing to link.
 func (a *Activities) Link(ctx context.Context, in LinkInput) error {
+	if in.ResultID == "" {
+		r, err := a.deps.Store.TestResultGetByTask(ctx, in.ResultTask)
+		if errors.Is(err, derrors.NotFound) {
+			return nil
+		}
+		if err != nil {
+			return tasks.ActivityError(err)
+		}
+		in.ResultID = r.ID
+	}
 	_, err := a.deps.Store.SubmissionSetResult(ctx, in.SubmissionID, in.ResultID)
 	return tasks.ActivityError(err)
 }
