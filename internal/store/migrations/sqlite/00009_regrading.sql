@@ -55,14 +55,40 @@ CREATE UNIQUE INDEX test_results_submission_current_key ON test_results (submiss
 CREATE INDEX test_results_waiting_idx ON test_results (status, run_started_at);
 
 -- +goose Down
-DROP INDEX test_results_waiting_idx;
-DROP INDEX test_results_submission_current_key;
-DELETE FROM test_results WHERE supersedes IS NOT NULL;
-UPDATE test_results SET status = 'failed' WHERE status = 'error';
-CREATE UNIQUE INDEX test_results_submission_id_key ON test_results (submission_id);
-ALTER TABLE test_results DROP COLUMN superseded_by;
-ALTER TABLE test_results DROP COLUMN supersedes;
-ALTER TABLE test_results DROP COLUMN run_started_at;
-ALTER TABLE test_results DROP COLUMN tests_version;
+-- Rebuilt, as the constraints changed: regrades go, errors are 'failed'.
+CREATE TABLE test_results_v8 (
+    id                TEXT NOT NULL PRIMARY KEY,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    created_by        TEXT NOT NULL DEFAULT '',
+    created_by_task   TEXT NOT NULL DEFAULT '',
+    course_id         TEXT NOT NULL REFERENCES courses (id) ON DELETE RESTRICT,
+    course_member_id  TEXT NOT NULL,
+    course_content_id TEXT NOT NULL,
+    git_commit        TEXT NOT NULL CHECK (git_commit <> ''),
+    task_id           TEXT NOT NULL CHECK (task_id <> ''),
+    status            TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+    score             REAL NOT NULL DEFAULT 0 CHECK (score >= 0 AND score <= 1),
+    summary           TEXT NULL CHECK (summary IS NULL OR json_valid(summary)),
+    submission_id     TEXT NULL REFERENCES submissions (id) ON DELETE RESTRICT,
+    finished_at       TEXT NULL,
+    CONSTRAINT test_results_task_id_key UNIQUE (task_id),
+    CONSTRAINT test_results_submission_id_key UNIQUE (submission_id),
+    CONSTRAINT test_results_course_member_fkey FOREIGN KEY (course_member_id, course_id)
+        REFERENCES course_members (id, course_id) ON DELETE RESTRICT,
+    CONSTRAINT test_results_course_content_fkey FOREIGN KEY (course_content_id, course_id)
+        REFERENCES course_contents (id, course_id) ON DELETE RESTRICT
+) STRICT;
+INSERT INTO test_results_v8 (id, created_at, updated_at, created_by, created_by_task, course_id, course_member_id,
+    course_content_id, git_commit, task_id, status, score, summary, submission_id, finished_at)
+SELECT id, created_at, updated_at, created_by, created_by_task, course_id, course_member_id,
+    course_content_id, git_commit, task_id, CASE status WHEN 'error' THEN 'failed' ELSE status END,
+    score, summary, submission_id, finished_at
+FROM test_results WHERE supersedes IS NULL;
+DROP TABLE test_results;
+ALTER TABLE test_results_v8 RENAME TO test_results;
+CREATE INDEX test_results_member_content_idx ON test_results (course_member_id, course_content_id, created_at);
+CREATE INDEX test_results_course_content_idx ON test_results (course_content_id, course_id, created_at);
+CREATE INDEX test_results_course_idx ON test_results (course_id, created_at);
 ALTER TABLE course_contents DROP COLUMN tests_digest;
 ALTER TABLE course_contents DROP COLUMN tests_version;
