@@ -370,7 +370,7 @@ func TestPlatformFailureIsNotScored(t *testing.T) {
 	}
 	r := newRegradeStack(t, []string{"pf-student", "pf-other"}, []string{app.EnvWorkDir + "=" + workDir}, "--max-activities", "1")
 	token := r.tokenFor(t, "pf-student")
-	r.mustFinish(t, r.admin, "update_course_content", map[string]any{"course": r.course, "content": "add", "max_test_runs": 2, "max_submissions": 1}, nil)
+	r.mustFinish(t, r.admin, "update_course_content", map[string]any{"course": r.course, "content": "add", "max_test_runs": 3, "max_submissions": 1}, nil)
 	commit := r.commit(t, "pf-student", addCorrect)
 
 	// Break the work directory: a file where the directory was.
@@ -406,11 +406,11 @@ func TestPlatformFailureIsNotScored(t *testing.T) {
 	// Broken for good: an error, not a score, and not a used-up run.
 	breakWork()
 	id = r.submit(t, token, "student_testing", map[string]any{"course_member": r.members["pf-student"], "content": "add"}, 0)
-	subID := r.submit(t, token, "submission_processing", map[string]any{"course_member": r.members["pf-student"], "content": "add", "commit": commit}, 0)
 	res = r.await(t, token, id)
 	if res.Status != "FAILED" {
 		t.Fatalf("with the sandbox broken: %+v", res)
 	}
+	subID := r.submit(t, token, "submission_processing", map[string]any{"course_member": r.members["pf-student"], "content": "add", "commit": commit}, 0)
 	if res := r.await(t, token, subID); res.Status != "FAILED" {
 		t.Fatalf("a submission with the sandbox broken: %+v", res)
 	}
@@ -432,7 +432,8 @@ func TestPlatformFailureIsNotScored(t *testing.T) {
 		map[string]any{"course_member": r.members["pf-student"], "content": "add", "commit": again}, 0)); res.Status != "FINISHED" {
 		t.Fatalf("the submission after the failed one: %+v", res)
 	}
-	// max_test_runs is 2: the error did not count, so a second run fits.
+	// max_test_runs is 3: with the two errors counted this would be the
+	// fifth run; it is the third.
 	id = r.submit(t, token, "student_testing", map[string]any{"course_member": r.members["pf-student"], "content": "add"}, 0)
 	if res := r.await(t, token, id); res.Status != "FINISHED" {
 		t.Fatalf("the run after the error: %+v", res)
