@@ -78,6 +78,11 @@ type GradingFigures struct {
 	LastResultMs  float64 `json:"last_result_ms"`
 	SpreadMs      float64 `json:"spread_ms"`
 	FairnessCV    float64 `json:"fairness_cv"`
+	// WaitEstimates counts the runs whose waiting estimate (GET
+	// /tasks/{id} right after the submits) was checked against when the
+	// run began; WaitEstimateErrP50Ms is the median of the errors.
+	WaitEstimates        int     `json:"wait_estimates"`
+	WaitEstimateErrP50Ms float64 `json:"wait_estimate_err_p50_ms"`
 	// Failures are up to five reasons of runs not graded with full marks.
 	Failures []string `json:"failures,omitempty"`
 }
@@ -637,6 +642,27 @@ func (r *rush) run(ctx context.Context, progress io.Writer) ([]StudentTime, Grad
 		}
 	}
 
+	// The waiting estimate of GET /tasks/{id} of twenty runs spread over
+	// the rush, asked once each now, checked below against when each run
+	// began.
+	type estimate struct {
+		i     int
+		start time.Time // when the estimate says the run begins
+	}
+	var estimates []estimate
+	for k := range min(20, n) {
+		i := k * n / min(20, n)
+		var st struct {
+			Waiting *struct {
+				EstimatedStartInS float64 `json:"estimated_start_in_s"`
+			} `json:"waiting"`
+		}
+		asked := time.Now()
+		if _, err := r.api.call(ctx, r.members[i].username, "GET", "/tasks/"+subs[i].id, nil, &st); err == nil && st.Waiting != nil {
+			estimates = append(estimates, estimate{i: i, start: asked.Add(time.Duration(st.Waiting.EstimatedStartInS * float64(time.Second)))})
+		}
+	}
+
 	// A few waiters long-poll the tasks in submit order: the time to
 	// result is the engine's close time, so polling need not be prompt,
 	// and a poll per student would load the machine being measured.
@@ -722,6 +748,29 @@ func (r *rush) run(ctx context.Context, progress io.Writer) ([]StudentTime, Grad
 			figs.Failures = append(figs.Failures, r.members[i].username+": "+msg)
 		}
 		times[i] = StudentTime{SubmitMs: ms(subs[i].sentAt.Sub(start)), ResultMs: ms(d), Score: score}
+	}
+	var runs []struct {
+		TaskID       string     `json:"task_id"`
+		RunStartedAt *time.Time `json:"run_started_at"`
+	}
+	if _, err := r.api.call(ctx, benchAdmin, "GET", "/results?limit=1000", nil, &runs); err != nil {
+		return nil, GradingFigures{}, err
+	}
+	began := map[string]time.Time{}
+	for _, run := range runs {
+		if run.RunStartedAt != nil {
+			began[run.TaskID] = *run.RunStartedAt
+		}
+	}
+	var misses []time.Duration
+	for _, e := range estimates {
+		if at, ok := began[subs[e.i].id+"-test"]; ok {
+			misses = append(misses, (at.Sub(e.start)).Abs())
+		}
+	}
+	figs.WaitEstimates = len(misses)
+	if len(misses) > 0 {
+		figs.WaitEstimateErrP50Ms = percentileMs(misses, 50)
 	}
 	elapsed := last.Sub(start)
 	figs.Seconds = elapsed.Seconds()
@@ -889,6 +938,7 @@ func printGradingBench(w io.Writer, r GradingBenchReport) {
 	fmt.Fprintf(w, "  submit to result: p50 %.0f ms, p95 %.0f ms, max %.0f ms\n", g.ResultP50Ms, g.ResultP95Ms, g.ResultMaxMs)
 	fmt.Fprintf(w, "  fairness: first result at %.0f ms, last at %.0f ms (spread %.0f ms), coefficient of variation %.2f\n",
 		g.FirstResultMs, g.LastResultMs, g.SpreadMs, g.FairnessCV)
+	fmt.Fprintf(w, "  waiting estimates (GET /tasks/{id}): %d checked, median error %.0f ms\n", g.WaitEstimates, g.WaitEstimateErrP50Ms)
 	for _, f := range g.Failures {
 		fmt.Fprintf(w, "  not full marks: %s\n", f)
 	}
