@@ -145,7 +145,7 @@ func startDev(ctx context.Context, c Config, logger *slog.Logger) (_ *devStack, 
 	}
 	d.onClose("", d.temporal.Close)
 
-	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: c.MaxActivities, Logger: logger, Metrics: mreg}); err != nil {
+	if d.worker, err = worker.New(d.temporal, d.registry, worker.Config{StopTimeout: devStopTimeout, MaxConcurrentActivities: c.MaxActivities, TestSlots: testSlots(st.deps), Logger: logger, Metrics: mreg}); err != nil {
 		return nil, err
 	}
 	if err := d.worker.Start(); err != nil {

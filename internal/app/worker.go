@@ -83,7 +83,7 @@ func Worker(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 	w, err := worker.New(tc, reg, worker.Config{Queues: queues, StopTimeout: cfg.StopTimeout,
-		MaxConcurrentActivities: cfg.MaxActivities, Logger: logger, Metrics: mreg})
+		MaxConcurrentActivities: cfg.MaxActivities, TestSlots: testSlots(st.deps), Logger: logger, Metrics: mreg})
 	if err != nil {
 		return err
 	}
@@ -100,4 +100,14 @@ func Worker(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	w.Stop()
 	fmt.Fprintln(stdout, "Worker stopped.")
 	return nil
+}
+
+// testSlots is how many test runs the worker takes at once: its
+// sandbox's slots, 0 without a working sandbox (then it offers no
+// testing task and polls no test queue).
+func testSlots(d tasks.Deps) int {
+	if sb, ok := d.Sandbox.(interface{ Slots() int }); ok && d.Sandbox != nil {
+		return sb.Slots()
+	}
+	return 0
 }

@@ -388,6 +388,14 @@ func (b *Bubblewrap) isolate() {
 	b.isolation = iso
 }
 
+// Slots is how many runs go at once; more wait for a slot.
+func (b *Bubblewrap) Slots() int {
+	if b == nil {
+		return 0
+	}
+	return b.cfg.Slots
+}
+
 // Isolation says which defences work on this host.
 func (b *Bubblewrap) Isolation() Isolation {
 	iso := b.isolation

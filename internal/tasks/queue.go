@@ -65,8 +65,10 @@ func PriorityKey(priority int) int {
 }
 
 // Test runs, whatever task and queue they belong to, are dispatched from
-// one task queue, QueueTests, so that Temporal's priority keys order them
-// by class (the fairness key, the course member, then shares each class
+// one task queue of their own, QueueTests, which only workers with a
+// sandbox poll, each with as many activity slots as its sandbox runs at
+// once: runs wait in Temporal's matching, not in a worker, so that its
+// priority keys order them by class (the fairness key, the course member, then shares each class
 // fairly among students). The task's own queue, chosen by its submit
 // priority as above, carries its workflow and its short steps; a student
 // cannot move their test run ahead by submitting at a high priority.
@@ -75,7 +77,7 @@ func PriorityKey(priority int) int {
 //	practice runs (student_testing)             PriorityKeyPractice    3
 //	regrades (regrade_content)                  PriorityKeyRegrade     5
 const (
-	QueueTests            = QueueDefault
+	QueueTests            = "computor-tests"
 	PriorityKeySubmission = 1
 	PriorityKeyPractice   = 3
 	PriorityKeyRegrade    = 5

@@ -237,6 +237,17 @@ func (t *Type) Register(r worker.Registry) {
 	}
 }
 
+// RegisterActivities registers every task type's activities, without
+// the workflows: what a worker of activities alone (the test queue's)
+// needs.
+func (r *Registry) RegisterActivities(w worker.ActivityRegistry) {
+	for _, t := range r.types {
+		for _, a := range t.activities {
+			w.RegisterActivityWithOptions(a.fn, activity.RegisterOptions{Name: a.name})
+		}
+	}
+}
+
 // RegisterWorkflows registers every task type's workflow, without its
 // activities: what a workflow replayer needs.
 func (r *Registry) RegisterWorkflows(w worker.WorkflowRegistry) {

@@ -38,6 +38,12 @@ type Config struct {
 	MaxConcurrentActivities int
 	// MaxConcurrentWorkflowTasks per queue. Default: 10 per CPU.
 	MaxConcurrentWorkflowTasks int
+	// TestSlots, when above 0, makes the worker poll tasks.QueueTests for
+	// test runs too, that many at once (its sandbox's slots, at most
+	// MaxConcurrentActivities when that was set): a run is taken only
+	// when a sandbox is free, so waiting runs stay in Temporal's matching,
+	// ordered by priority class and fair among students.
+	TestSlots int
 	// Logger for the worker's own lines. Default: discard.
 	Logger *slog.Logger
 	// Metrics counts task outcomes and durations; nil: none.
@@ -85,15 +91,34 @@ func (c Config) validate() error {
 type Worker struct {
 	cfg     Config
 	workers []sdkworker.Worker
+	polled  []string // the queue of each worker, in order
 }
 
 // New builds a Worker; nothing polls until Start.
 func New(c client.Client, reg *tasks.Registry, cfg Config) (*Worker, error) {
+	testSlots := cfg.TestSlots
+	if cfg.MaxConcurrentActivities > 0 {
+		testSlots = min(testSlots, cfg.MaxConcurrentActivities)
+	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	w := &Worker{cfg: cfg}
+	if testSlots > 0 {
+		sw := sdkworker.New(c, tasks.QueueTests, sdkworker.Options{
+			MaxConcurrentActivityExecutionSize: testSlots,
+			// Fetch no run before a slot is free.
+			MaxConcurrentActivityTaskPollers: min(testSlots, 2),
+			DisableWorkflowWorker:            true,
+			WorkerStopTimeout:                cfg.StopTimeout,
+			MaxHeartbeatThrottleInterval:     HeartbeatInterval,
+			Interceptors:                     []interceptor.WorkerInterceptor{&taskLog{logger: cfg.Logger, metrics: cfg.Metrics}},
+		})
+		reg.RegisterActivities(sw)
+		w.workers = append(w.workers, sw)
+		w.polled = append(w.polled, tasks.QueueTests)
+	}
 	for _, q := range cfg.Queues {
 		sw := sdkworker.New(c, q, sdkworker.Options{
 			MaxConcurrentActivityExecutionSize:     cfg.MaxConcurrentActivities,
@@ -109,6 +134,7 @@ func New(c client.Client, reg *tasks.Registry, cfg Config) (*Worker, error) {
 		})
 		reg.Register(sw)
 		w.workers = append(w.workers, sw)
+		w.polled = append(w.polled, q)
 	}
 	return w, nil
 }
@@ -123,7 +149,7 @@ func (w *Worker) Start() error {
 			for _, started := range w.workers[:i] {
 				started.Stop()
 			}
-			return fmt.Errorf("start worker on %s: %w", w.cfg.Queues[i], err)
+			return fmt.Errorf("start worker on %s: %w", w.polled[i], err)
 		}
 	}
 	w.cfg.Logger.Info("worker started", "queues", w.cfg.Queues)
