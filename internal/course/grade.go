@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 
 	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/git"
@@ -125,6 +126,20 @@ func gradeCodeAbility(ctx context.Context, repos git.Service, runner sandbox.Run
 	tests, err := repos.ReadFiles(ctx, g.AssignmentRepo, g.TestsCommit, g.ContentPath, meta.TestFile, grading.DiskLimitMax)
 	if err != nil {
 		return nil, fmt.Errorf("read the test files: %w", err)
+	}
+	// The additional files (data the program reads) are the students'
+	// too: both runs get them, read-only, where the release puts them.
+	if meta.CodeAbility != nil && len(meta.CodeAbility.AdditionalFiles) > 0 {
+		extra, err := repos.ReadFiles(ctx, g.AssignmentRepo, g.TestsCommit, g.ContentPath, func(rel string) bool {
+			return matchAny(meta.CodeAbility.AdditionalFiles, rel)
+		}, grading.DiskLimitMax)
+		if err != nil {
+			return nil, fmt.Errorf("read the additional files: %w", err)
+		}
+		for _, f := range extra {
+			f.Path = path.Base(f.Path)
+			tests = append(tests, f)
+		}
 	}
 	gr := &codeability.Grader{Runner: runner, Cache: referenceCache}
 	sum, err := gr.Grade(ctx, suite, codeability.Input{
