@@ -39,4 +39,5 @@ if command -v psql >/dev/null && ! psql -h 127.0.0.1 -U postgres -tAc "select 1"
   psql -h 127.0.0.1 -U postgres -c "create database test" >/dev/null
 fi
 
-go test "$@" ./...
+# The end-to-end package runs long on a small machine: more than go test's 10 minutes.
+go test -timeout 25m "$@" ./...
