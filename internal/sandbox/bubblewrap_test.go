@@ -481,7 +481,9 @@ func TestRun_GCC(t *testing.T) {
 
 func TestRun_Canceled(t *testing.T) {
 	tb := setup(t, Config{})
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// Long enough for the sandbox to start on a loaded machine (at 300 ms
+	// it sometimes had not, and there was no partial result to check).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	res, err := tb.sb.Run(ctx, Spec{Command: "echo started; sleep 100", Dir: tb.work})
 	if !errors.Is(err, context.DeadlineExceeded) {
