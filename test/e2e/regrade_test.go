@@ -270,6 +270,11 @@ func TestRegradeCourse(t *testing.T) {
 	// Kill the whole stack in the middle of the regrade, and start it
 	// again.
 	r.restart(t)
+	// Runs of the killed worker come back after their heartbeat timeout.
+	eventually(t, 5*time.Minute, "the regrade ended", func() bool {
+		st := r.task(t, r.lecturer, id).Status
+		return st != "QUEUED" && st != "STARTED"
+	})
 	res := r.await(t, r.lecturer, id)
 	if res.Status != "FINISHED" {
 		t.Fatalf("regrade: %s %s", res.Status, deref(res.Error))
