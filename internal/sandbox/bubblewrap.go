@@ -144,6 +144,11 @@ type Bubblewrap struct {
 	root []string
 	// slots holds the free slot numbers.
 	slots chan int
+	// clean[slot] says the slot's last run ended with no process of its
+	// uid left, as checked then: its next run need not look again. False
+	// at start, for what a crashed earlier process may have left. Only
+	// the holder of the slot reads or writes its entry.
+	clean []bool
 	// owner is the caller's uid and gid, given the work dir back after a
 	// run.
 	ownerUID, ownerGID int
@@ -326,6 +331,7 @@ func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 		claim:    claim,
 		bwrap:    bwrap,
 		slots:    make(chan int, cfg.Slots),
+		clean:    make([]bool, cfg.Slots),
 		ownerUID: os.Geteuid(),
 		ownerGID: os.Getegid(),
 		gid:      cfg.UIDBase + cfg.Slots,
@@ -485,11 +491,15 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 	}()
 
 	// Leftovers of a crashed earlier process must not count against
-	// this run's RLIMIT_NPROC.
-	if _, remain := sweep(uid, 0); remain {
-		healthy = false
-		return nil, fmt.Errorf("sandbox run: %w: processes of uid %d survive SIGKILL; slot %d is out of service", derrors.Unavailable, uid, slot)
+	// this run's RLIMIT_NPROC. A slot whose last run was seen to end
+	// clean needs no second look (a /proc scan costs milliseconds).
+	if !b.clean[slot] {
+		if _, remain := sweep(uid, 0); remain {
+			healthy = false
+			return nil, fmt.Errorf("sandbox run: %w: processes of uid %d survive SIGKILL; slot %d is out of service", derrors.Unavailable, uid, slot)
+		}
 	}
+	b.clean[slot] = false
 	if fi, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("sandbox run: prepare work dir: %w", err)
 	} else if err := os.Chmod(dir, fi.Mode().Perm()|0o700); err != nil {
@@ -505,6 +515,9 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 	disk := b.diskLimitOf(dir)
 	ra := runArgs{dir: dir, command: s.Command, stdin: s.Stdin, env: env, binds: binds, disk: disk}
 	res, runErr := b.run(ctx, uid, ra, lim)
+	// run returns only after a sweep found the uid without processes,
+	// unless bwrap never started or survivors remain.
+	b.clean[slot] = runErr == nil || !errors.Is(runErr, derrors.Unavailable)
 	if errors.Is(runErr, errSurvivors) {
 		// A process the kernel would not kill may still act in the
 		// work dir: touch nothing there, and use the uid no more.
@@ -893,13 +906,18 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 	setupTimer.Stop()
 	stopCtx()
 
-	if rc != nil {
-		rc.kill()
-	}
-	killed, remain := sweep(uid, 2*time.Second)
-	b.stragglers.Add(int64(killed))
-	if remain {
-		return nil, fmt.Errorf("uid %d: %w", uid, errSurvivors)
+	// Every process of the run is in its cgroup, which none can leave
+	// (the cgroup files are root's, and no cgroup file system is mounted
+	// in the sandbox): once it is empty the run is gone. Reading its
+	// process list is one small read; the scan of /proc by uid, which
+	// reads every process's status (milliseconds), is for runs without
+	// a cgroup or whose cgroup did not empty.
+	if rc == nil || !rc.killAndWait(2*time.Second) {
+		killed, remain := sweep(uid, 2*time.Second)
+		b.stragglers.Add(int64(killed))
+		if remain {
+			return nil, fmt.Errorf("uid %d: %w", uid, errSurvivors)
+		}
 	}
 	// Everything that held the write ends is dead; the readers finish at
 	// once. The timeout only guards against the unforeseen.

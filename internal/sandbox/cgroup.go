@@ -417,6 +417,33 @@ func (rc *runCgroup) kill() {
 	}
 }
 
+// killAndWait kills the run's processes and waits, up to d, until its
+// cgroups hold none; it reports whether they emptied.
+func (rc *runCgroup) killAndWait(d time.Duration) bool {
+	rc.kill()
+	deadline := time.Now().Add(d)
+	pause := 200 * time.Microsecond
+	for {
+		empty := true
+		for _, dir := range rc.dirs {
+			b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+			if err != nil || len(bytes.TrimSpace(b)) > 0 {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 10*time.Millisecond)
+		rc.kill()
+	}
+}
+
 // remove deletes the run's cgroup once its processes are gone, waiting up
 // to a second for the kernel to let go of them.
 func (rc *runCgroup) remove() error {

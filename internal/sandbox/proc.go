@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bufio"
 	"bytes"
 	"os"
 	"strconv"
@@ -41,20 +40,30 @@ func ownedBy(pid, uid int) bool {
 	if err != nil {
 		return false
 	}
-	owned := false
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := bytes.Fields(sc.Bytes())
-		switch {
-		case len(f) >= 2 && string(f[0]) == "State:" && string(f[1]) == "Z":
-			if threads, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task"); len(threads) <= 1 {
-				return false
-			}
-		case len(f) >= 3 && string(f[0]) == "Uid:":
-			owned = string(f[1]) == strconv.Itoa(uid) || string(f[2]) == strconv.Itoa(uid)
+	if state, ok := statusField(b, "State:"); ok && len(state) > 0 && state[0] == 'Z' {
+		if threads, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task"); len(threads) <= 1 {
+			return false
 		}
 	}
-	return owned
+	ids, ok := statusField(b, "Uid:")
+	if !ok {
+		return false
+	}
+	f := bytes.Fields(ids)
+	u := strconv.Itoa(uid)
+	return len(f) >= 2 && (string(f[0]) == u || string(f[1]) == u)
+}
+
+// statusField returns the rest of the line of /proc/pid/status that
+// starts with key; looking lines up beats splitting all fifty of them, on
+// a path that scans every process after each run.
+func statusField(status []byte, key string) ([]byte, bool) {
+	for line := range bytes.SplitSeq(status, []byte("\n")) {
+		if rest, ok := bytes.CutPrefix(line, []byte(key)); ok {
+			return bytes.TrimSpace(rest), true
+		}
+	}
+	return nil, false
 }
 
 // sweep waits up to grace for the processes of uid to go away by
