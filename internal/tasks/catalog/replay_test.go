@@ -25,32 +25,45 @@ func TestReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range reg.Names() {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			file := filepath.Join("testdata", "history", name+".json")
-			f, err := os.Open(file)
-			if err != nil {
-				t.Fatalf("no recorded history for %s: run go test ./test/e2e/ -record (%v)", name, err)
-			}
-			defer f.Close()
-			h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The original id, since a workflow may derive ids from its own
-			// (submission_processing's child run).
-			started := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
-			if got := started.GetWorkflowType().GetName(); got != name {
-				t.Fatalf("%s holds a history of %q", file, got)
-			}
-			r := worker.NewWorkflowReplayer()
-			reg.RegisterWorkflows(r)
-			err = r.ReplayWorkflowHistoryWithOptions(nil, h, worker.ReplayWorkflowHistoryOptions{
-				OriginalExecution: workflow.Execution{ID: started.GetWorkflowId(), RunID: started.GetOriginalExecutionRunId()},
+		// <name>.json is the current code's; <name>.<what changed>.json
+		// are kept from before a versioned change, for tasks it may
+		// still find running.
+		older, err := filepath.Glob(filepath.Join("testdata", "history", name+".*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range append([]string{filepath.Join("testdata", "history", name+".json")}, older...) {
+			t.Run(filepath.Base(file), func(t *testing.T) {
+				t.Parallel()
+				replay(t, reg, name, file)
 			})
-			if err != nil {
-				t.Fatalf("replay %s: %v", file, err)
-			}
-		})
+		}
+	}
+}
+
+// replay replays the history in file, which must be of task type name.
+func replay(t *testing.T, reg *tasks.Registry, name, file string) {
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("no recorded history for %s: run go test ./test/e2e/ -record (%v)", name, err)
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The original id, since a workflow may derive ids from its own
+	// (submission_processing's test run).
+	started := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
+	if got := started.GetWorkflowType().GetName(); got != name {
+		t.Fatalf("%s holds a history of %q", file, got)
+	}
+	r := worker.NewWorkflowReplayer()
+	reg.RegisterWorkflows(r)
+	err = r.ReplayWorkflowHistoryWithOptions(nil, h, worker.ReplayWorkflowHistoryOptions{
+		OriginalExecution: workflow.Execution{ID: started.GetWorkflowId(), RunID: started.GetOriginalExecutionRunId()},
+	})
+	if err != nil {
+		t.Fatalf("replay %s: %v", file, err)
 	}
 }

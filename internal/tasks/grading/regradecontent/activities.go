@@ -3,13 +3,12 @@ package regradecontent
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/grading"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 )
@@ -114,17 +113,14 @@ func (a *Activities) Regrade(ctx context.Context, in RegradeInput) (*Outcome, er
 		return &Outcome{ResultID: src.ID, NewStatus: src.Status, NewScore: src.Score, Before: true}, nil
 	}
 	began := activity.GetInfo(ctx).StartedTime
-	defer tasks.Heartbeat(ctx, tasks.Progress{Percent: 50, Message: "regrading " + in.Username})()
-	sum, err := course.GradeCommit(ctx, a.deps.Repos, a.deps.Sandbox, course.GradedCommit{
-		AssignmentRepo: in.Plan.AssignmentRepo, TestsCommit: in.Plan.TestsVersion, ContentPath: in.Plan.ContentPath,
-		StudentRepo: in.StudentRepo, Commit: in.Commit,
+	sum, err := tasks.TestStep(ctx, "regrading "+in.Username, func() (*grading.Summary, error) {
+		return course.GradeCommit(ctx, a.deps.Repos, a.deps.Sandbox, course.GradedCommit{
+			AssignmentRepo: in.Plan.AssignmentRepo, TestsCommit: in.Plan.TestsVersion, ContentPath: in.Plan.ContentPath,
+			StudentRepo: in.StudentRepo, Commit: in.Commit,
+		})
 	})
-	var spec *course.SpecError
-	if errors.As(err, &spec) {
-		return nil, temporal.NewNonRetryableApplicationError(spec.Msg, ErrTypeTestSpec, err)
-	}
 	if err != nil {
-		return nil, err // the platform's: retried
+		return nil, err // a test.yaml to fix, or the platform's: retried
 	}
 	summary, err := json.Marshal(sum)
 	if err != nil {

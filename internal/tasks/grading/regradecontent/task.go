@@ -34,7 +34,7 @@ const (
 
 // ErrTypeTestSpec is the error type of a test.yaml or meta.yaml that
 // cannot be read: the regrade stops, since every member would fail alike.
-const ErrTypeTestSpec = "InvalidTestSpec"
+const ErrTypeTestSpec = tasks.ErrTypeTestSpec
 
 // Params are the task's parameters.
 type Params struct {

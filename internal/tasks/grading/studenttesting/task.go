@@ -8,7 +8,6 @@ package studenttesting
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -24,9 +23,11 @@ import (
 // Kind is the task's durable name.
 const Kind = "student_testing"
 
-// Durable activity names.
+// Durable activity names. ActivityRun is the sandbox step of tasks
+// started before ActivityGrade (which also stores the result) replaced it.
 const (
 	ActivityStart  = "student_testing.start"
+	ActivityGrade  = "student_testing.grade"
 	ActivityRun    = "student_testing.run"
 	ActivityFinish = "student_testing.finish"
 )
@@ -34,13 +35,19 @@ const (
 // Typed references to the activities.
 var (
 	start    = tasks.ActivityRef[Input, *Run]{Name: ActivityStart}
+	grade    = tasks.ActivityRef[Run, *grading.Summary]{Name: ActivityGrade}
 	runTests = tasks.ActivityRef[Run, *grading.Summary]{Name: ActivityRun}
 	finish   = tasks.ActivityRef[FinishInput, tasks.None]{Name: ActivityFinish}
 )
 
 // ErrTypeTestSpec is the error type of a test.yaml or meta.yaml that
 // cannot be read: not retried, and its message is stored for the student.
-const ErrTypeTestSpec = "InvalidTestSpec"
+const ErrTypeTestSpec = tasks.ErrTypeTestSpec
+
+// versionGradeStep marks tasks that grade and store in one step, with
+// the short steps as local activities (2 activity tasks fewer, see
+// docs/PERFORMANCE.md); tasks started before it replay as they ran.
+const versionGradeStep = "grade-step"
 
 // Params are the task's parameters.
 type Params struct {
@@ -81,6 +88,7 @@ func Task(d tasks.Deps) *tasks.Type {
 		Workflow:    Workflow,
 		Activities: []tasks.Activity{
 			tasks.Bind(start, a.Start),
+			tasks.Bind(grade, a.Grade),
 			tasks.Bind(runTests, a.Run),
 			tasks.BindNoResult(finish, a.Finish),
 		},
@@ -111,13 +119,8 @@ type Input struct {
 	Submission bool `json:"submission,omitempty"`
 }
 
-// activityOptions are the options of the short steps and of the run. The
-// run is dispatched from the test queue at its class's priority (see
-// tasks.QueueTests), fairly among members; it heartbeats, so a dead
-// worker is noticed within a minute and the run starts again on another,
-// storing one result. The platform's failures (the sandbox, git, the
-// database, a lost worker) are retried; only the student's program makes a
-// score.
+// activityOptions are the options of the short steps and of the run (see
+// tasks.TestRunOptions), at the class of a submission or a practice run.
 func activityOptions(member string, submission bool) (short, run workflow.ActivityOptions) {
 	key := tasks.PriorityKeyPractice
 	if submission {
@@ -127,23 +130,17 @@ func activityOptions(member string, submission bool) (short, run workflow.Activi
 	// run's class, or a regrade's backlog would hold them up.
 	short = tasks.ActivityOptions()
 	short.Priority = temporal.Priority{PriorityKey: key, FairnessKey: member}
-	run = workflow.ActivityOptions{
-		TaskQueue:           tasks.QueueTests,
-		StartToCloseTimeout: 30 * time.Minute,
-		HeartbeatTimeout:    30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
-			NonRetryableErrorTypes: []string{ErrTypeTestSpec},
-		},
-		Priority: temporal.Priority{PriorityKey: key, FairnessKey: member},
-	}
-	return short, run
+	return short, tasks.TestRunOptions(key, member)
 }
 
-// Workflow starts a stored result, runs the tests, and finishes the result.
+// Workflow starts a stored result, grades the commit and stores the
+// outcome: a score, or the error that kept the run from one.
 func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	submission := workflow.GetInfo(ctx).ParentWorkflowExecution != nil
 	short, run := activityOptions(p.CourseMember, submission)
+	if workflow.GetVersion(ctx, versionGradeStep, workflow.DefaultVersion, 1) == 1 {
+		return gradeStepWorkflow(ctx, p, submission, run)
+	}
 	sctx := workflow.WithActivityOptions(ctx, short)
 	r, err := start.Run(sctx, Input{Params: p, Origin: tasks.OriginOf(ctx), Submission: submission})
 	if err != nil {
@@ -156,7 +153,7 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	var fin FinishInput
 	if runErr != nil {
 		// Not the student's score: an error, which counts for no limit.
-		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultError, Error: storedError(runErr)}
+		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultError, Error: tasks.StoredRunError(runErr)}
 	} else {
 		fin = FinishInput{TaskID: r.TaskID, Status: store.ResultFinished, Score: sum.Score, Summary: sum}
 	}
@@ -172,19 +169,29 @@ func Workflow(ctx workflow.Context, p Params) (*Result, error) {
 	return &Result{ResultID: r.ResultID, Commit: r.Commit, Status: store.ResultFinished, Score: sum.Score, Summary: sum}, nil
 }
 
-// storedError is what a failed run's stored result says, which students
-// read: the message of an invalid test.yaml or meta.yaml, which names the
-// line to fix; for anything else only that the platform failed, since the
-// worker's own error may name host paths. The task's history in Temporal
-// keeps the whole error.
-func storedError(err error) string {
-	var app *temporal.ApplicationError
-	if errors.As(err, &app) && app.Type() == ErrTypeTestSpec {
-		return app.Message()
+// gradeStepWorkflow is Workflow since versionGradeStep: the start as a
+// local activity, then one step on the test queue that grades and stores;
+// only a run that fails has a third step, which stores its error.
+func gradeStepWorkflow(ctx workflow.Context, p Params, submission bool, run workflow.ActivityOptions) (*Result, error) {
+	lctx := workflow.WithLocalActivityOptions(ctx, tasks.LocalActivityOptions())
+	r, err := start.RunLocal(lctx, Input{Params: p, Origin: tasks.OriginOf(ctx), Submission: submission})
+	if err != nil {
+		return nil, err
 	}
-	var canceled *temporal.CanceledError
-	if errors.As(err, &canceled) {
-		return "the test run was cancelled"
+	sum, runErr := grade.Run(workflow.WithActivityOptions(ctx, run), *r)
+	if runErr == nil && sum == nil {
+		runErr = temporal.NewNonRetryableApplicationError("the test run returned no summary", "NoSummary", nil)
 	}
-	return "the test run failed on the worker, not because of the submission; the task's history has the details"
+	if runErr != nil {
+		// Not the student's score: an error, which counts for no limit,
+		// stored even when the task was cancelled.
+		dctx, cancel := workflow.NewDisconnectedContext(lctx)
+		defer cancel()
+		fin := FinishInput{TaskID: r.TaskID, Status: store.ResultError, Error: tasks.StoredRunError(runErr)}
+		if _, err := finish.RunLocal(dctx, fin); err != nil {
+			return nil, err
+		}
+		return nil, runErr
+	}
+	return &Result{ResultID: r.ResultID, Commit: r.Commit, Status: store.ResultFinished, Score: sum.Score, Summary: sum}, nil
 }

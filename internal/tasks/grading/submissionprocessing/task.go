@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -25,17 +26,32 @@ import (
 // Kind is the task's durable name.
 const Kind = "submission_processing"
 
-// Durable activity names.
+// Durable activity names. Since versionOneWorkflow a task begins (records
+// the submission and starts its result), grades and, only when the run
+// fails, fails; tasks started before it submit, run the testing task as a
+// child and link.
 const (
+	ActivityBegin  = "submission_processing.begin"
+	ActivityGrade  = "submission_processing.grade"
+	ActivityFail   = "submission_processing.fail"
 	ActivitySubmit = "submission_processing.submit"
 	ActivityLink   = "submission_processing.link"
 )
 
 // Typed references to the activities.
 var (
+	begin  = tasks.ActivityRef[Input, *Begun]{Name: ActivityBegin}
+	grade  = tasks.ActivityRef[GradeInput, *grading.Summary]{Name: ActivityGrade}
+	fail   = tasks.ActivityRef[FailInput, tasks.None]{Name: ActivityFail}
 	submit = tasks.ActivityRef[Input, *store.Submission]{Name: ActivitySubmit}
 	link   = tasks.ActivityRef[LinkInput, tasks.None]{Name: ActivityLink}
 )
+
+// versionOneWorkflow marks tasks that test the submission themselves
+// instead of in a child workflow: one workflow and two activity tasks per
+// submission instead of two and five (docs/PERFORMANCE.md). Tasks started
+// before it replay as they ran.
+const versionOneWorkflow = "one-workflow"
 
 // LinkInput names a submission and the test result that grades it: by
 // id, or by the task that made it (ResultTask) when the run failed.
@@ -107,6 +123,9 @@ func Task(d tasks.Deps, testing string) *tasks.Type {
 		Defaults:    Params{},
 		Workflow:    workflowTesting(testing),
 		Activities: []tasks.Activity{
+			tasks.Bind(begin, a.Begin),
+			tasks.Bind(grade, a.Grade),
+			tasks.BindNoResult(fail, a.Fail),
 			tasks.Bind(submit, a.Submit),
 			tasks.BindNoResult(link, a.Link),
 		},
@@ -144,15 +163,17 @@ func workflowTesting(testing string) func(workflow.Context, Params) (*Result, er
 	return func(ctx workflow.Context, p Params) (*Result, error) { return Workflow(ctx, p, testing) }
 }
 
-// Workflow records the submission, tests it as a child of task type
-// testing, and links the two.
+// Workflow records the submission, tests it, and links the two.
 func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
+	origin := tasks.OriginOf(ctx)
+	if workflow.GetVersion(ctx, versionOneWorkflow, workflow.DefaultVersion, 1) == 1 {
+		return oneWorkflow(ctx, p, origin)
+	}
 	ao := tasks.ActivityOptions()
 	// The class of graded submissions, before practice runs and
 	// regrades (see tasks.QueueTests).
 	ao.Priority = temporal.Priority{PriorityKey: tasks.PriorityKeySubmission, FairnessKey: p.CourseMember}
 	ctx = workflow.WithActivityOptions(ctx, ao)
-	origin := tasks.OriginOf(ctx)
 	sub, err := submit.Run(ctx, Input{Params: p, Origin: origin})
 	if err != nil {
 		return nil, err
@@ -185,7 +206,37 @@ func Workflow(ctx workflow.Context, p Params, testing string) (*Result, error) {
 	return &Result{SubmissionID: sub.ID, Ordinal: sub.Ordinal, Late: sub.Late, Test: &test}, nil
 }
 
-// testTaskID is the id of the child that tests task id's submission.
+// oneWorkflow is Workflow since versionOneWorkflow: a local activity
+// records the submission and starts its result, and one step on the test
+// queue, in the class of graded submissions, grades, stores and links.
+// A run that fails still has its error stored and linked, so that the
+// submission counts for no limit and takes no place in line.
+func oneWorkflow(ctx workflow.Context, p Params, origin tasks.Origin) (*Result, error) {
+	lctx := workflow.WithLocalActivityOptions(ctx, tasks.LocalActivityOptions())
+	b, err := begin.RunLocal(lctx, Input{Params: p, Origin: origin})
+	if err != nil {
+		return nil, err
+	}
+	sum, runErr := grade.Run(workflow.WithActivityOptions(ctx, tasks.TestRunOptions(tasks.PriorityKeySubmission, p.CourseMember)),
+		GradeInput{Run: b.Run, SubmissionID: b.Submission.ID})
+	if runErr == nil && sum == nil {
+		runErr = temporal.NewNonRetryableApplicationError("the test run returned no summary", "NoSummary", nil)
+	}
+	if runErr != nil {
+		dctx, cancel := workflow.NewDisconnectedContext(lctx)
+		defer cancel()
+		if _, err := fail.RunLocal(dctx, FailInput{Run: b.Run, SubmissionID: b.Submission.ID, Error: tasks.StoredRunError(runErr)}); err != nil {
+			return nil, err
+		}
+		return nil, runErr
+	}
+	return &Result{SubmissionID: b.Submission.ID, Ordinal: b.Submission.Ordinal, Late: b.Submission.Late, Test: &TestRun{
+		ResultID: b.Run.ResultID, Commit: b.Run.Commit, Status: store.ResultFinished, Score: sum.Score, Summary: sum,
+	}}, nil
+}
+
+// testTaskID is the id of the child that tests task id's submission, and
+// since versionOneWorkflow the task id of its stored result.
 func testTaskID(id string) string { return id + "-test" }
 
 // Activities hold the task's dependencies.
@@ -200,6 +251,11 @@ func (a *Activities) Submit(ctx context.Context, in Input) (*store.Submission, e
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
+	return a.record(ctx, in, t)
+}
+
+// record records the submission of t, once per task.
+func (a *Activities) record(ctx context.Context, in Input, t *course.Target) (*store.Submission, error) {
 	// Late is judged by when Temporal accepted the submission, not when
 	// this worker got to it.
 	deadline, err := course.EffectiveDeadline(ctx, a.deps.Store, t.Member.ID, t.Content)
@@ -232,5 +288,69 @@ func (a *Activities) Link(ctx context.Context, in LinkInput) error {
 		in.ResultID = r.ID
 	}
 	_, err := a.deps.Store.SubmissionSetResult(ctx, in.SubmissionID, in.ResultID)
+	return tasks.ActivityError(err)
+}
+
+// Begun is a recorded submission and its started test run.
+type Begun struct {
+	Submission *store.Submission `json:"submission"`
+	Run        course.TestRun    `json:"run"`
+}
+
+// Begin checks the commit and the limit, records the submission and
+// starts its test run's result, once per task: run again, it finds the
+// same rows.
+func (a *Activities) Begin(ctx context.Context, in Input) (*Begun, error) {
+	t, err := course.ResolveTarget(ctx, a.deps.Store, a.deps.Repos, in.CourseMember, in.Content, in.Commit)
+	if err != nil {
+		return nil, tasks.ActivityError(err)
+	}
+	s, err := a.record(ctx, in, t)
+	if err != nil {
+		return nil, err
+	}
+	r, err := course.StartTestRun(ctx, a.deps.Store, t, testTaskID(in.TaskID), in.Submitter, true)
+	if err != nil {
+		return nil, tasks.ActivityError(err)
+	}
+	return &Begun{Submission: s, Run: *r}, nil
+}
+
+// GradeInput is a started run and the submission it grades.
+type GradeInput struct {
+	Run          course.TestRun `json:"run"`
+	SubmissionID string         `json:"submission_id"`
+}
+
+// Grade grades the submission in the sandbox, stores the result and marks
+// it as the graded one, once: a retry after it stored returns the stored
+// summary (see course.GradeAndStore).
+func (a *Activities) Grade(ctx context.Context, in GradeInput) (*grading.Summary, error) {
+	sum, err := tasks.TestStep(ctx, "running tests of "+in.Run.ContentPath, func() (*grading.Summary, error) {
+		return course.GradeAndStore(ctx, a.deps.Store, a.deps.Repos, a.deps.Sandbox, in.Run, activity.GetInfo(ctx).StartedTime)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.deps.Store.SubmissionSetResult(ctx, in.SubmissionID, in.Run.ResultID); err != nil {
+		return nil, tasks.ActivityError(err)
+	}
+	return sum, nil
+}
+
+// FailInput is a run that failed: its error is stored and linked.
+type FailInput struct {
+	Run          course.TestRun `json:"run"`
+	SubmissionID string         `json:"submission_id"`
+	Error        string         `json:"error"`
+}
+
+// Fail stores the error of a run that failed and links it to the
+// submission; doing so again is harmless.
+func (a *Activities) Fail(ctx context.Context, in FailInput) error {
+	if err := course.FinishTestRun(ctx, a.deps.Store, in.Run.TaskID, nil, in.Error); err != nil {
+		return tasks.ActivityError(err)
+	}
+	_, err := a.deps.Store.SubmissionSetResult(ctx, in.SubmissionID, in.Run.ResultID)
 	return tasks.ActivityError(err)
 }

@@ -14,6 +14,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/grading"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
 	"github.com/computor-org/computor-go/internal/tasks/tasktest"
@@ -36,23 +38,24 @@ func TestParams(t *testing.T) {
 	})
 }
 
-// The workflow's order, with its activities and the testing child
-// replaced: the submission is recorded first, linked only to a test run
-// that ended, and the test runs as a child named after the task.
+// The workflow's order, with its activities replaced: the submission is
+// recorded and its run started first (the run's result under the task's
+// id with "-test"), the grading step links what it grades, and a failed
+// run has its error stored and linked, so that the submission counts for
+// no limit.
 func TestWorkflow(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name      string
-		submitErr error
-		childErr  error
-		linked    bool
-		errType   string
+		name     string
+		beginErr error
+		gradeErr error
+		errType  string
 	}{
-		{name: "graded", linked: true},
+		{name: "graded"},
 		{name: "limit reached", errType: tasks.ErrTypeLimitReached,
-			submitErr: temporal.NewNonRetryableApplicationError("all 3 submissions used", tasks.ErrTypeLimitReached, nil)},
+			beginErr: temporal.NewNonRetryableApplicationError("all 3 submissions used", tasks.ErrTypeLimitReached, nil)},
 		{name: "test failed", errType: "Platform",
-			childErr: temporal.NewNonRetryableApplicationError("sandbox gone", "Platform", nil)},
+			gradeErr: temporal.NewNonRetryableApplicationError("open /srv/work: sandbox gone", "Platform", nil)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -61,41 +64,44 @@ func TestWorkflow(t *testing.T) {
 			env := s.NewTestWorkflowEnvironment()
 			env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "submission_processing-1"})
 			env.RegisterWorkflowWithOptions(workflowTesting(testingKind), workflow.RegisterOptions{Name: Kind})
-			var childID string
-			var tested testParams
-			env.RegisterWorkflowWithOptions(func(ctx workflow.Context, p testParams) (*TestRun, error) {
-				childID, tested = workflow.GetInfo(ctx).WorkflowExecution.ID, p
-				if tc.childErr != nil {
-					return nil, tc.childErr
+			env.RegisterActivityWithOptions(func(_ context.Context, in Input) (*Begun, error) {
+				if tc.beginErr != nil {
+					return nil, tc.beginErr
 				}
-				return &TestRun{ResultID: "r1", Commit: p.Commit, Status: store.ResultFinished, Score: 0.5}, nil
-			}, workflow.RegisterOptions{Name: testingKind})
-			env.RegisterActivityWithOptions(func(_ context.Context, in Input) (*store.Submission, error) {
-				if tc.submitErr != nil {
-					return nil, tc.submitErr
+				return &Begun{Submission: &store.Submission{Meta: store.Meta{ID: "s1"}, Commit: in.Commit, Ordinal: 2},
+					Run: course.TestRun{ResultID: "r1", TaskID: testTaskID(in.TaskID), Commit: in.Commit}}, nil
+			}, activity.RegisterOptions{Name: ActivityBegin})
+			var graded []GradeInput
+			env.RegisterActivityWithOptions(func(_ context.Context, in GradeInput) (*grading.Summary, error) {
+				graded = append(graded, in)
+				if tc.gradeErr != nil {
+					return nil, tc.gradeErr
 				}
-				return &store.Submission{Meta: store.Meta{ID: "s1"}, Commit: in.Commit}, nil
-			}, activity.RegisterOptions{Name: ActivitySubmit})
-			var links []LinkInput
-			env.RegisterActivityWithOptions(func(_ context.Context, in LinkInput) error {
-				links = append(links, in)
+				return &grading.Summary{Total: 2, Passed: 1, Score: 0.5}, nil
+			}, activity.RegisterOptions{Name: ActivityGrade})
+			var failed []FailInput
+			env.RegisterActivityWithOptions(func(_ context.Context, in FailInput) error {
+				failed = append(failed, in)
 				return nil
-			}, activity.RegisterOptions{Name: ActivityLink})
+			}, activity.RegisterOptions{Name: ActivityFail})
 
 			env.ExecuteWorkflow(Kind, Params{CourseMember: "m1", Content: "c", Commit: "abcd1234"})
 			err := env.GetWorkflowError()
-			if !tc.linked {
+			if tc.beginErr != nil && (len(graded) != 0 || len(failed) != 0) {
+				t.Fatalf("graded %+v, failed %+v without a submission", graded, failed)
+			}
+			if tc.beginErr == nil && (len(graded) != 1 || graded[0].SubmissionID != "s1" ||
+				graded[0].Run.TaskID != "submission_processing-1-test" || graded[0].Run.Commit != "abcd1234") {
+				t.Fatalf("graded %+v, want the run of s1 once", graded)
+			}
+			if tc.errType != "" {
 				var app *temporal.ApplicationError
 				if !errors.As(err, &app) || app.Type() != tc.errType {
 					t.Fatalf("workflow error %v, want type %s", err, tc.errType)
 				}
-				// A failed run's stored error is linked by its task, so
-				// that the submission counts for no limit.
-				if tc.childErr != nil && (len(links) != 1 || links[0].ResultID != "" || links[0].ResultTask != "submission_processing-1-test") {
-					t.Fatalf("links %+v after a failed run, want its task's result", links)
-				}
-				if tc.childErr == nil && len(links) != 0 {
-					t.Fatalf("linked %+v without a run", links)
+				if tc.gradeErr != nil && (len(failed) != 1 || failed[0].SubmissionID != "s1" || failed[0].Run.ResultID != "r1" ||
+					!strings.Contains(failed[0].Error, "not because of the submission") || strings.Contains(failed[0].Error, "/srv")) {
+					t.Fatalf("failed %+v after a failed run, want its error stored and linked once, without host paths", failed)
 				}
 				return
 			}
@@ -103,13 +109,11 @@ func TestWorkflow(t *testing.T) {
 			if err != nil || env.GetWorkflowResult(&res) != nil {
 				t.Fatalf("workflow: %v", err)
 			}
-			if childID != "submission_processing-1-test" || tested.Commit != "abcd1234" || tested.CourseMember != "m1" {
-				t.Fatalf("child %q tested %+v", childID, tested)
+			if len(failed) != 0 {
+				t.Fatalf("failed %+v after a graded run", failed)
 			}
-			if len(links) != 1 || links[0] != (LinkInput{SubmissionID: "s1", ResultID: "r1"}) {
-				t.Fatalf("links %+v", links)
-			}
-			if res.SubmissionID != "s1" || res.Test == nil || res.Test.Score != 0.5 {
+			if res.SubmissionID != "s1" || res.Ordinal != 2 || res.Test == nil || res.Test.Score != 0.5 ||
+				res.Test.ResultID != "r1" || res.Test.Status != store.ResultFinished || res.Test.Summary.Passed != 1 {
 				t.Fatalf("result %+v", res)
 			}
 		})
