@@ -377,10 +377,12 @@ func TestTestRunsAreFairAcrossStudents(t *testing.T) {
 	if res := s.await(t, patient, patientID); res.Status != "FINISHED" {
 		t.Fatalf("patient run: %+v", res)
 	}
+	// The results are stored as the runs are accepted, in submit order;
+	// when each run began in the sandbox is what fairness decides.
 	var rs []struct {
-		TaskID    string    `json:"task_id"`
-		Username  string    `json:"username"`
-		CreatedAt time.Time `json:"created_at"`
+		TaskID       string     `json:"task_id"`
+		Username     string     `json:"username"`
+		RunStartedAt *time.Time `json:"run_started_at"`
 	}
 	s.do(t, "GET", "/results?course="+course+"&limit=100", s.tokenFor(t, "fair-admin", "admin"), nil).want(t, http.StatusOK).json(t, &rs)
 	if len(rs) != 31 {
@@ -388,10 +390,13 @@ func TestTestRunsAreFairAcrossStudents(t *testing.T) {
 	}
 	var patientStart, lastEager time.Time
 	for _, r := range rs {
+		if r.RunStartedAt == nil {
+			t.Fatalf("result %s has no run start", r.TaskID)
+		}
 		if r.Username == "patient" {
-			patientStart = r.CreatedAt
-		} else if r.CreatedAt.After(lastEager) {
-			lastEager = r.CreatedAt
+			patientStart = *r.RunStartedAt
+		} else if r.RunStartedAt.After(lastEager) {
+			lastEager = *r.RunStartedAt
 		}
 	}
 	if !patientStart.Before(lastEager) {
