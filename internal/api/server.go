@@ -71,7 +71,9 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	temporal    client.Client
+	temporal client.Client
+	// closes tells waiting result requests when their task closed.
+	closes      *closeWatch
 	namespace   string
 	registry    *tasks.Registry
 	verifier    Verifier
@@ -120,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 		sync:        cfg.Sync,
 		syncErr:     cfg.SyncErr,
 	}
+	s.closes = &closeWatch{namespace: s.namespace, list: s.temporal.ListWorkflow}
 	if _, err := s.openAPIJSON(); err != nil {
 		return nil, fmt.Errorf("api: describe the API: %w", err)
 	}

@@ -20,6 +20,7 @@ type Registry struct {
 	submitted *prometheus.CounterVec
 	ended     *prometheus.CounterVec
 	taskTime  *prometheus.HistogramVec
+	waits     *prometheus.CounterVec
 	sdk       *sdkMetrics
 }
 
@@ -50,10 +51,14 @@ func New() *Registry {
 			Help:    "Time from a task's start to its end, by task type and status.",
 			Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60, 300, 900, 3600},
 		}, []string{"task_name", "status"}),
+		waits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "computor_result_waits_total",
+			Help: "Waits of result long polls for a task to close, by how they ended: closed (the close watch saw it), fallback (a look at the history after the watch's bound) or timeout.",
+		}, []string{"ended"}),
 		sdk: newSDKMetrics(),
 	}
 	r.reg.MustRegister(
-		r.requests, r.duration, r.submitted, r.ended, r.taskTime, r.sdk,
+		r.requests, r.duration, r.submitted, r.ended, r.taskTime, r.waits, r.sdk,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -90,6 +95,15 @@ func (r *Registry) TaskEnded(taskName, queue, status string, d time.Duration) {
 	}
 	r.ended.WithLabelValues(taskName, queue, status).Inc()
 	r.taskTime.WithLabelValues(taskName, status).Observe(d.Seconds())
+}
+
+// ResultWait counts one wait of a result long poll that ended as ended:
+// "closed", "fallback" or "timeout".
+func (r *Registry) ResultWait(ended string) {
+	if r == nil {
+		return
+	}
+	r.waits.WithLabelValues(ended).Inc()
 }
 
 // SDKHandler returns a Temporal SDK metrics handler that records into r;

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/computor-org/computor-go/internal/derrors"
 )
@@ -45,7 +46,19 @@ type WorkDir struct {
 // once the build is done.
 func (w *WorkDir) Freeze() error {
 	if w.mounted {
-		if err := syscall.Mount("", w.Path, "", syscall.MS_REMOUNT|syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV, ""); err != nil {
+		// EBUSY means a file there is open for writing: ours, just
+		// closed, may still be open in a child that another goroutine
+		// forked and that has not yet reached exec (which closes it). That
+		// lasts microseconds to milliseconds; wait it out.
+		var err error
+		for pause := 100 * time.Microsecond; pause < time.Second; pause *= 2 {
+			err = syscall.Mount("", w.Path, "", syscall.MS_REMOUNT|syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV, "")
+			if !errors.Is(err, syscall.EBUSY) {
+				break
+			}
+			time.Sleep(pause)
+		}
+		if err != nil {
 			return fmt.Errorf("freeze work dir: %w", err)
 		}
 		return nil

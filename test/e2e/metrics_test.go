@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,4 +71,41 @@ func TestWorkerMetrics(t *testing.T) {
 		code, text := get("/metrics")
 		return code == http.StatusOK && strings.Contains(text, "\ntemporal_") && strings.Contains(text, "go_goroutines")
 	})
+}
+
+// A result long poll ends when the close watch sees the task close in
+// Temporal's visibility (one query for all waiters), not by its fallback
+// look at the history every few seconds.
+func TestResultWaitsEndByTheCloseWatch(t *testing.T) {
+	t.Parallel()
+	s := shared
+	closed := func() float64 {
+		resp, err := http.Get(s.metrics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for line := range strings.SplitSeq(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, `computor_result_waits_total{ended="closed"} `); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+		}
+		return 0
+	}
+	token := s.tokenFor(t, "close-watch-user")
+	before := closed()
+	id := s.submit(t, token, "example_long_running", map[string]any{"duration": 1}, 0)
+	var res taskResult
+	s.do(t, "GET", "/tasks/"+id+"/result?wait=30s", token, nil).want(t, http.StatusOK).json(t, &res)
+	if res.Status != "FINISHED" {
+		t.Fatalf("result %+v", res)
+	}
+	if after := closed(); after <= before {
+		t.Fatalf(`computor_result_waits_total{ended="closed"} went from %v to %v over a wait for a task that closed`, before, after)
+	}
 }
