@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -59,14 +60,12 @@ func (s *Server) testRunWaiting(ctx context.Context, info TaskInfo) *Waiting {
 	default:
 		accepted = r.CreatedAt
 	}
-	ahead, err := s.testBacklog(ctx, key)
+	fig, err := s.queueFigures.get(ctx, s)
 	if err != nil {
 		return nil
 	}
-	q, err := s.store.TestQueue(ctx, "", time.Now().Add(-recentRuns))
-	if err != nil {
-		return nil
-	}
+	ahead := fig.backlog(key)
+	q := fig.stats
 	// Temporal's backlog figures lag; the runs accepted before this one
 	// and not begun are ahead of it too (of any class: an estimate).
 	if before, err := s.store.TestRunsWaitingBefore(ctx, accepted); err == nil {
@@ -90,9 +89,49 @@ func estimateStart(ahead int64, q *store.TestQueueStats) float64 {
 	return math.Round(float64(ahead)*mean/float64(parallel)*10) / 10
 }
 
-// testBacklog is the test queue's backlog at priority keys up to key:
-// what is dispatched before a run of that key.
-func (s *Server) testBacklog(ctx context.Context, key int) (int64, error) {
+// queueFiguresTTL is how long the test queue's figures serve waiting
+// estimates: every student polling GET /tasks/{id} during a rush would
+// otherwise ask Temporal for the queue's statistics and scan the waiting
+// runs once a poll.
+const queueFiguresTTL = 2 * time.Second
+
+// queueFigures caches the test queue's figures for waiting estimates.
+type queueFigures struct {
+	mu   sync.Mutex
+	last *queueSnapshot
+}
+
+// queueSnapshot is the test queue's backlog by priority key and its
+// recent runs, as of at. It is never changed once made.
+type queueSnapshot struct {
+	at    time.Time
+	byKey map[int32]int64
+	total int64
+	stats *store.TestQueueStats
+}
+
+// get returns the figures, read again when older than queueFiguresTTL.
+func (f *queueFigures) get(ctx context.Context, s *Server) (*queueSnapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.last != nil && time.Since(f.last.at) < queueFiguresTTL {
+		return f.last, nil
+	}
+	backlog, err := s.testBacklogs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stats, err := s.store.TestQueue(ctx, "", time.Now().Add(-recentRuns))
+	if err != nil {
+		return nil, err
+	}
+	backlog.stats, backlog.at = stats, time.Now()
+	f.last = backlog
+	return backlog, nil
+}
+
+// testBacklogs reads the test queue's backlog from Temporal.
+func (s *Server) testBacklogs(ctx context.Context) (*queueSnapshot, error) {
 	resp, err := s.temporal.WorkflowService().DescribeTaskQueue(ctx, &workflowservice.DescribeTaskQueueRequest{
 		Namespace:     s.namespace,
 		TaskQueue:     &taskqueuepb.TaskQueue{Name: tasks.QueueTests, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
@@ -100,19 +139,28 @@ func (s *Server) testBacklog(ctx context.Context, key int) (int64, error) {
 		ReportStats:   true,
 	})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	byKey := resp.GetStatsByPriorityKey()
-	if len(byKey) == 0 {
-		return resp.GetStats().GetApproximateBacklogCount(), nil
+	snap := &queueSnapshot{byKey: map[int32]int64{}, total: resp.GetStats().GetApproximateBacklogCount()}
+	for k, st := range resp.GetStatsByPriorityKey() {
+		snap.byKey[k] = st.GetApproximateBacklogCount()
+	}
+	return snap, nil
+}
+
+// backlog is the test queue's backlog at priority keys up to key: what is
+// dispatched before a run of that key.
+func (q *queueSnapshot) backlog(key int) int64 {
+	if len(q.byKey) == 0 {
+		return q.total
 	}
 	var n int64
-	for k, st := range byKey {
+	for k, c := range q.byKey {
 		if int(k) <= key {
-			n += st.GetApproximateBacklogCount()
+			n += c
 		}
 	}
-	return n, nil
+	return n
 }
 
 // TestQueue is the answer to GET /courses/{id}/queue: the course's test
@@ -138,9 +186,9 @@ func (s *Server) serveTestQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	backlog, err := s.testBacklog(r.Context(), tasks.PriorityKeyLast)
-	if err != nil {
-		backlog = -1 // Temporal did not answer: unknown
+	backlog := int64(-1) // Temporal did not answer: unknown
+	if snap, err := s.testBacklogs(r.Context()); err == nil {
+		backlog = snap.backlog(tasks.PriorityKeyLast)
 	}
 	writeJSON(w, http.StatusOK, TestQueue{Course: c.FullPath, TestQueueStats: *q, Backlog: backlog})
 	return nil

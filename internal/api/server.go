@@ -73,19 +73,21 @@ type Config struct {
 type Server struct {
 	temporal client.Client
 	// closes tells waiting result requests when their task closed.
-	closes      *closeWatch
-	namespace   string
-	registry    *tasks.Registry
-	verifier    Verifier
-	store       store.Store
-	git         GitServer
-	metrics     *metrics.Registry
-	jwks        []byte
-	bodyTimeout time.Duration
-	logger      *slog.Logger
-	sync        func() error
-	syncErr     func() error
-	histories   closedHistories
+	closes *closeWatch
+	// queueFigures caches the test queue's figures for waiting estimates.
+	queueFigures queueFigures
+	namespace    string
+	registry     *tasks.Registry
+	verifier     Verifier
+	store        store.Store
+	git          GitServer
+	metrics      *metrics.Registry
+	jwks         []byte
+	bodyTimeout  time.Duration
+	logger       *slog.Logger
+	sync         func() error
+	syncErr      func() error
+	histories    closedHistories
 
 	// The OpenAPI description, made once (openAPIJSON).
 	specOnce sync.Once
