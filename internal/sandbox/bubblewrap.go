@@ -703,12 +703,19 @@ func (b *Bubblewrap) args(ra runArgs, lim Limits) []string {
 	// The wrapper shell reports that the sandbox is set up, closes the
 	// descriptors meant for bwrap, and runs the command under the
 	// rlimits. The soft CPU limit sends SIGXCPU, the hard one a second
-	// later SIGKILL.
+	// later SIGKILL. With cgroups there is no RLIMIT_NPROC: the cgroup's
+	// pids.max bounds the run's processes and counts only its live ones,
+	// where RLIMIT_NPROC counts every process of the uid, zombies of
+	// earlier runs that the host's init has not reaped yet among them.
 	cpu := lim.cpuSeconds()
+	nproc := ""
+	if b.cgroups == nil {
+		nproc = fmt.Sprintf(" --nproc=%d", lim.Processes)
+	}
 	wrapper := fmt.Sprintf("printf x >&%d && exec %d>&- %d<&- %d<&- %d<&- %d>&- %d<&- && exec %s"+
-		" --as=%d --nproc=%d --nofile=%d --cpu=%d:%d --fsize=%d --core=0 -- /bin/sh -c \"$1\"",
+		" --as=%d%s --nofile=%d --cpu=%d:%d --fsize=%d --core=0 -- /bin/sh -c \"$1\"",
 		fdReady, fdReady, fdPasswd, fdGroup, fdHosts, fdInfo, fdSeccomp, prlimitPath,
-		lim.MemoryBytes, lim.Processes, lim.OpenFiles, cpu, cpu+1, lim.FileBytes)
+		lim.MemoryBytes, nproc, lim.OpenFiles, cpu, cpu+1, lim.FileBytes)
 	return append(a, "--", "/bin/sh", "-c", wrapper, "sandbox", ra.command)
 }
 
@@ -908,11 +915,13 @@ func (b *Bubblewrap) run(ctx context.Context, uid int, ra runArgs, lim Limits) (
 
 	// Every process of the run is in its cgroup, which none can leave
 	// (the cgroup files are root's, and no cgroup file system is mounted
-	// in the sandbox): once it is empty the run is gone. Reading its
-	// process list is one small read; the scan of /proc by uid, which
-	// reads every process's status (milliseconds), is for runs without
-	// a cgroup or whose cgroup did not empty.
-	if rc == nil || !rc.killAndWait(2*time.Second) {
+	// in the sandbox), and in its pid namespace, whose pid 1 exits only
+	// once every other process there has been released. So once the
+	// cgroup is empty and pid 1 is a zombie or gone, the run is gone:
+	// two small reads, where the scan of /proc by uid reads every
+	// process's status (milliseconds). The scan is for runs without a
+	// cgroup, or whose cgroup or pid 1 did not end.
+	if rc == nil || !rc.killAndWait(2*time.Second) || !pidEnded(int(sv.pid1.Load()), 2*time.Second) {
 		killed, remain := sweep(uid, 2*time.Second)
 		b.stragglers.Add(int64(killed))
 		if remain {

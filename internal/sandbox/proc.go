@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"strconv"
 	"syscall"
@@ -93,5 +95,30 @@ func waitGone(uid int, d time.Duration) bool {
 			return false
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// pidEnded waits up to d for process pid to be a zombie or gone; false
+// when it was not, or pid is not known (0).
+func pidEnded(pid int, d time.Duration) bool {
+	if pid <= 0 {
+		return false
+	}
+	deadline := time.Now().Add(d)
+	pause := 100 * time.Microsecond
+	for {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+		}
+		// "pid (comm) S ...": the state follows the last ')'.
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'Z' {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 5*time.Millisecond)
 	}
 }
