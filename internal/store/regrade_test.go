@@ -176,6 +176,26 @@ func testSubmissionError(t *testing.T, b *bundle) {
 	}
 	_, err = submit("e3")
 	wantErr(t, err, derrors.LimitReached)
+
+	// Recent submissions: the one with an error result does not count,
+	// nor do other members', other contents' or later ones.
+	since := sub.CreatedAt.Add(-time.Second)
+	for _, tc := range []struct {
+		member, content string
+		since           time.Time
+		want            int
+	}{
+		{a.alice.ID, a.hello.ID, since, 1},
+		{a.alice.ID, a.hello.ID, time.Now().Add(time.Hour), 0},
+		{a.bob.ID, a.hello.ID, since, 0},
+		{a.alice.ID, a.bonus.ID, since, 0},
+		{"not-an-id", a.hello.ID, since, 0},
+	} {
+		n, err := s.SubmissionsSince(ctx, tc.member, tc.content, tc.since)
+		if err != nil || n != tc.want {
+			t.Errorf("SubmissionsSince(%s, %s, %s) = %d, %v; want %d", tc.member, tc.content, tc.since, n, err, tc.want)
+		}
+	}
 }
 
 // The test queue counts runs waiting and running, in a course and in all,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/computor-org/computor-go/internal/derrors"
 )
@@ -131,4 +132,21 @@ func (s *sqlStore) SubmissionSetResult(ctx context.Context, submissionID, result
 func (s *sqlStore) SubmissionGetByTask(ctx context.Context, taskID string) (*Submission, error) {
 	return queryOne(ctx, s, fmt.Sprintf("submission of task %q", taskID), scanSubmission,
 		submissionSelect+` WHERE s.task_id = $1`, taskID)
+}
+
+// SubmissionsSince counts recent submissions; see Store.
+func (s *sqlStore) SubmissionsSince(ctx context.Context, memberID, contentID string, since time.Time) (int, error) {
+	mID, ok1 := parseID(memberID)
+	cID, ok2 := parseID(contentID)
+	if !ok1 || !ok2 {
+		return 0, nil
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM submissions
+WHERE course_member_id = $1 AND course_content_id = $2 AND created_at >= $3 AND `+errorFree,
+		mID, cID, s.dialect.timeArg(since.UTC())).Scan(&n)
+	if err != nil {
+		return 0, s.fail(ctx, "count recent submissions", err)
+	}
+	return n, nil
 }

@@ -516,6 +516,10 @@ type Store interface {
 	SubmissionSetResult(ctx context.Context, submissionID, resultID string) (*Submission, error)
 	// SubmissionGetByTask finds the submission of a task.
 	SubmissionGetByTask(ctx context.Context, taskID string) (*Submission, error)
+	// SubmissionsSince counts the member's submissions of the content
+	// made at or after since, those the platform failed to grade left
+	// out. Unknown ids count none.
+	SubmissionsSince(ctx context.Context, memberID, contentID string, since time.Time) (int, error)
 
 	// Ping checks the connection; Close releases it.
 	Ping(ctx context.Context) error

@@ -217,7 +217,11 @@ func oneWorkflow(ctx workflow.Context, p Params, origin tasks.Origin) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	sum, runErr := grade.Run(workflow.WithActivityOptions(ctx, tasks.TestRunOptions(tasks.PriorityKeySubmission, p.CourseMember)),
+	key := b.PriorityKey
+	if key == 0 {
+		key = tasks.PriorityKeySubmission
+	}
+	sum, runErr := grade.Run(workflow.WithActivityOptions(ctx, tasks.TestRunOptions(key, p.CourseMember)),
 		GradeInput{Run: b.Run, SubmissionID: b.Submission.ID})
 	if runErr == nil && sum == nil {
 		runErr = temporal.NewNonRetryableApplicationError("the test run returned no summary", "NoSummary", nil)
@@ -291,11 +295,20 @@ func (a *Activities) Link(ctx context.Context, in LinkInput) error {
 	return tasks.ActivityError(err)
 }
 
-// Begun is a recorded submission and its started test run.
+// Begun is a recorded submission and its started test run, and the
+// priority key the run is dispatched at.
 type Begun struct {
-	Submission *store.Submission `json:"submission"`
-	Run        course.TestRun    `json:"run"`
+	Submission  *store.Submission `json:"submission"`
+	Run         course.TestRun    `json:"run"`
+	PriorityKey int               `json:"priority_key,omitempty"`
 }
+
+// topPriorityPerHour is how many submissions of one content a member
+// makes in an hour at the submissions' priority; later ones run at the
+// practice runs'. Without it, a content with unlimited max_submissions
+// would let a student put any number of runs ahead of everyone's practice
+// runs by submitting instead of testing.
+const topPriorityPerHour = 3
 
 // Begin checks the commit and the limit, records the submission and
 // starts its test run's result, once per task: run again, it finds the
@@ -313,7 +326,15 @@ func (a *Activities) Begin(ctx context.Context, in Input) (*Begun, error) {
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
-	return &Begun{Submission: s, Run: *r}, nil
+	recent, err := a.deps.Store.SubmissionsSince(ctx, t.Member.ID, t.Content.ID, s.CreatedAt.Add(-time.Hour))
+	if err != nil {
+		return nil, tasks.ActivityError(err)
+	}
+	key := tasks.PriorityKeySubmission
+	if recent > topPriorityPerHour {
+		key = tasks.PriorityKeyPractice
+	}
+	return &Begun{Submission: s, Run: *r, PriorityKey: key}, nil
 }
 
 // GradeInput is a started run and the submission it grades.

@@ -9,9 +9,11 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/computor-org/computor-go/internal/course"
@@ -50,8 +52,10 @@ func TestWorkflow(t *testing.T) {
 		beginErr error
 		gradeErr error
 		errType  string
+		key      int // the priority key Begin gives; the run must get it
 	}{
-		{name: "graded"},
+		{name: "graded", key: tasks.PriorityKeySubmission},
+		{name: "graded after many submissions this hour", key: tasks.PriorityKeyPractice},
 		{name: "limit reached", errType: tasks.ErrTypeLimitReached,
 			beginErr: temporal.NewNonRetryableApplicationError("all 3 submissions used", tasks.ErrTypeLimitReached, nil)},
 		{name: "test failed", errType: "Platform",
@@ -69,10 +73,12 @@ func TestWorkflow(t *testing.T) {
 					return nil, tc.beginErr
 				}
 				return &Begun{Submission: &store.Submission{Meta: store.Meta{ID: "s1"}, Commit: in.Commit, Ordinal: 2},
-					Run: course.TestRun{ResultID: "r1", TaskID: testTaskID(in.TaskID), Commit: in.Commit}}, nil
+					Run: course.TestRun{ResultID: "r1", TaskID: testTaskID(in.TaskID), Commit: in.Commit}, PriorityKey: tc.key}, nil
 			}, activity.RegisterOptions{Name: ActivityBegin})
 			var graded []GradeInput
-			env.RegisterActivityWithOptions(func(_ context.Context, in GradeInput) (*grading.Summary, error) {
+			var keys []int // of the activities the workflow scheduled
+			env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{&priorityRecorder{keys: &keys}}})
+			env.RegisterActivityWithOptions(func(ctx context.Context, in GradeInput) (*grading.Summary, error) {
 				graded = append(graded, in)
 				if tc.gradeErr != nil {
 					return nil, tc.gradeErr
@@ -112,10 +118,43 @@ func TestWorkflow(t *testing.T) {
 			if len(failed) != 0 {
 				t.Fatalf("failed %+v after a graded run", failed)
 			}
+			if len(keys) != 1 || keys[0] != tc.key {
+				t.Fatalf("the run was dispatched at priority keys %v, want %d", keys, tc.key)
+			}
 			if res.SubmissionID != "s1" || res.Ordinal != 2 || res.Test == nil || res.Test.Score != 0.5 ||
 				res.Test.ResultID != "r1" || res.Test.Status != store.ResultFinished || res.Test.Summary.Passed != 1 {
 				t.Fatalf("result %+v", res)
 			}
 		})
 	}
+}
+
+// priorityRecorder records the priority key of each activity a workflow
+// schedules (the test environment does not pass it to the activity).
+type priorityRecorder struct {
+	interceptor.WorkerInterceptorBase
+	keys *[]int
+}
+
+func (r *priorityRecorder) InterceptWorkflow(ctx workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &priorityInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, keys: r.keys}
+}
+
+type priorityInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	keys *[]int
+}
+
+func (i *priorityInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return i.Next.Init(&priorityOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, keys: i.keys})
+}
+
+type priorityOutbound struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	keys *[]int
+}
+
+func (o *priorityOutbound) ExecuteActivity(ctx workflow.Context, activityType string, args ...any) workflow.Future {
+	*o.keys = append(*o.keys, workflow.GetActivityOptions(ctx).Priority.PriorityKey)
+	return o.Next.ExecuteActivity(ctx, activityType, args...)
 }
