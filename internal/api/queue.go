@@ -24,10 +24,11 @@ import (
 const recentRuns = 10 * time.Minute
 
 // Waiting is where a test run that has not begun stands: an estimate.
-// Ahead counts the runs in the test queue's backlog at the run's priority
-// class or before it (Temporal's approximate statistics); EstimatedStartInS
-// is Ahead runs at the recent mean run time, shared among the runs that run
-// at once now.
+// Ahead counts the runs accepted before it that have not begun, and those
+// of a priority class dispatched before its own in the test queue's
+// backlog (Temporal's approximate statistics); EstimatedStartInS is Ahead
+// runs at the recent mean run time, shared among the runs that run at
+// once now.
 type Waiting struct {
 	Ahead             int64   `json:"ahead"`
 	EstimatedStartInS float64 `json:"estimated_start_in_s"`
@@ -64,14 +65,17 @@ func (s *Server) testRunWaiting(ctx context.Context, info TaskInfo) *Waiting {
 	if err != nil {
 		return nil
 	}
-	ahead := fig.backlog(key)
-	q := fig.stats
-	// Temporal's backlog figures lag; the runs accepted before this one
-	// and not begun are ahead of it too (of any class: an estimate).
-	if before, err := s.store.TestRunsWaitingBefore(ctx, accepted); err == nil {
-		ahead = max(ahead, int64(before))
+	// Ahead are the runs accepted before this one and not begun (of any
+	// class: an estimate), and those of a class dispatched first, which
+	// pass it whenever they came: Temporal's backlog at the keys before
+	// the run's. The backlog of its own key is no measure of its place:
+	// it counts the runs behind it too.
+	before, err := s.store.TestRunsWaitingBefore(ctx, accepted)
+	if err != nil {
+		return nil
 	}
-	return &Waiting{Ahead: ahead, EstimatedStartInS: estimateStart(ahead, q)}
+	ahead := int64(before) + fig.backlog(key-1)
+	return &Waiting{Ahead: ahead, EstimatedStartInS: estimateStart(ahead, fig.stats)}
 }
 
 // estimateStart is when a run with ahead runs before it starts: they take
@@ -152,7 +156,12 @@ func (s *Server) testBacklogs(ctx context.Context) (*queueSnapshot, error) {
 // dispatched before a run of that key.
 func (q *queueSnapshot) backlog(key int) int64 {
 	if len(q.byKey) == 0 {
-		return q.total
+		// No figures by key: the total is all that is known, which is
+		// the backlog of every key, and of none before that less so.
+		if key >= tasks.PriorityKeyLast {
+			return q.total
+		}
+		return 0
 	}
 	var n int64
 	for k, c := range q.byKey {
