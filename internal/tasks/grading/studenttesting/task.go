@@ -94,8 +94,9 @@ func Task(d tasks.Deps) *tasks.Type {
 		},
 		Timeout:  time.Hour,
 		Fairness: func(p Params) string { return p.CourseMember },
-		// Submitted by itself, it is a practice run (as a child of
-		// submission_processing, that task's TestRun tells).
+		// Submitted by itself, it is a practice run (as the child of a
+		// submission_processing task started before that task graded
+		// itself, that task's TestRun tells).
 		TestRun: func(id string) (string, int) { return id, tasks.PriorityKeyPractice },
 		Authorize: func(ctx context.Context, c tasks.Caller, p Params) error {
 			return course.AuthorizeMember(ctx, d.Store, c.Subject, p.CourseMember)

@@ -1,8 +1,9 @@
 // Package submissionprocessing is the submission_processing task: it checks
 // that the commit exists in the student's repository and that the
-// assignment's max_submissions is not used up, records a submission, runs
-// student_testing on it as a child workflow, and marks that stored result
-// as the graded submission.
+// assignment's max_submissions is not used up, records a submission,
+// grades it in the sandbox as student_testing does (course.GradeAndStore),
+// and marks that stored result as the graded submission. Tasks started
+// before versionOneWorkflow ran student_testing as a child workflow.
 package submissionprocessing
 
 import (
@@ -48,9 +49,9 @@ var (
 )
 
 // versionOneWorkflow marks tasks that test the submission themselves
-// instead of in a child workflow: one workflow and two activity tasks per
-// submission instead of two and five (docs/PERFORMANCE.md). Tasks started
-// before it replay as they ran.
+// instead of in a child workflow: one workflow and one activity task per
+// submission (the short steps are local activities) instead of two and
+// five (docs/PERFORMANCE.md). Tasks started before it replay as they ran.
 const versionOneWorkflow = "one-workflow"
 
 // LinkInput names a submission and the test result that grades it: by
@@ -95,9 +96,9 @@ type Result struct {
 	Test    *TestRun `json:"test"`
 }
 
-// TestRun is the test run of the submission: the result of the testing
-// task (student_testing) that runs as a child workflow. Only its JSON,
-// like its parameters (testParams), binds the two task types.
+// TestRun is the test run of the submission, as student_testing returns
+// it (which, as a child workflow, made it before versionOneWorkflow). Only
+// its JSON, like its parameters (testParams), binds the two task types.
 type TestRun struct {
 	ResultID string           `json:"result_id"`
 	Commit   string           `json:"commit"`
@@ -114,7 +115,8 @@ type testParams struct {
 }
 
 // Task returns the task type; testing is the durable name of the task
-// type that tests a commit (student_testing), run as a child workflow.
+// type that tests a commit (student_testing), which tasks started before
+// versionOneWorkflow run as a child workflow.
 func Task(d tasks.Deps, testing string) *tasks.Type {
 	a := &Activities{deps: d}
 	return tasks.New(tasks.Spec[Params, *Result]{
