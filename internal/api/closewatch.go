@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
@@ -24,6 +25,9 @@ import (
 type closeWatch struct {
 	namespace string
 	list      func(context.Context, *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
+	logger    *slog.Logger
+	// loggedAt is when a failed query was last logged: once a minute.
+	loggedAt time.Time
 
 	mu      sync.Mutex
 	waiters map[string][]chan struct{}
@@ -130,6 +134,12 @@ func (w *closeWatch) closed(ids []string) []string {
 		Query:     "RunId IN ('" + strings.Join(ids, "','") + "') AND ExecutionStatus != 'Running'",
 	})
 	if err != nil {
+		// Waiters fall back to asking Temporal every closeWatchFallback:
+		// slower, so worth a line in the log.
+		if time.Since(w.loggedAt) > time.Minute {
+			w.loggedAt = time.Now()
+			w.logger.Warn("result waits: the visibility query for closed tasks failed; waits end by the fallback", "err", err)
+		}
 		return nil
 	}
 	var out []string

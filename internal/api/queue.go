@@ -103,6 +103,9 @@ const queueFiguresTTL = 2 * time.Second
 type queueFigures struct {
 	mu   sync.Mutex
 	last *queueSnapshot
+	// failed is when reading them last failed: for queueFiguresTTL after
+	// it, estimates use the last figures, or none, without asking again.
+	failed time.Time
 }
 
 // queueSnapshot is the test queue's backlog by priority key and its
@@ -115,23 +118,37 @@ type queueSnapshot struct {
 }
 
 // get returns the figures, read again when older than queueFiguresTTL.
+// One request reads them while the others wait; the read is bounded and
+// does not end with the request that makes it. When it fails, the last
+// figures serve, however old.
 func (f *queueFigures) get(ctx context.Context, s *Server) (*queueSnapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.last != nil && time.Since(f.last.at) < queueFiguresTTL {
 		return f.last, nil
 	}
-	backlog, err := s.testBacklogs(ctx)
+	if time.Since(f.failed) < queueFiguresTTL {
+		if f.last != nil {
+			return f.last, nil
+		}
+		return nil, errors.New("the test queue's figures are unavailable")
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer cancel()
+	snap, err := s.testBacklogs(ctx)
+	if err == nil {
+		snap.stats, err = s.store.TestQueue(ctx, "", time.Now().Add(-recentRuns))
+	}
 	if err != nil {
+		f.failed = time.Now()
+		if f.last != nil {
+			return f.last, nil
+		}
 		return nil, err
 	}
-	stats, err := s.store.TestQueue(ctx, "", time.Now().Add(-recentRuns))
-	if err != nil {
-		return nil, err
-	}
-	backlog.stats, backlog.at = stats, time.Now()
-	f.last = backlog
-	return backlog, nil
+	snap.at = time.Now()
+	f.last = snap
+	return snap, nil
 }
 
 // testBacklogs reads the test queue's backlog from Temporal.

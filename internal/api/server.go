@@ -124,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		sync:        cfg.Sync,
 		syncErr:     cfg.SyncErr,
 	}
-	s.closes = &closeWatch{namespace: s.namespace, list: s.temporal.ListWorkflow}
+	s.closes = &closeWatch{namespace: s.namespace, list: s.temporal.ListWorkflow, logger: s.logger}
 	if _, err := s.openAPIJSON(); err != nil {
 		return nil, fmt.Errorf("api: describe the API: %w", err)
 	}

@@ -102,11 +102,11 @@ func GradeCommit(ctx context.Context, repos git.Service, runner sandbox.Runner, 
 // commits: meta.yaml, test.yaml and the test files. A commit never
 // changes, and every run of a deadline rush reads the same ones (three
 // git processes, about 16 ms of a run here, see docs/PERFORMANCE.md).
-// Only what is graded natively is kept; test files above
-// testsCacheMaxFiles are read each time.
+// Only what is graded natively is kept, and only when the test files of
+// the commit hold at most testsCacheMaxFiles bytes in all: 64 MiB at most.
 var testsCache, _ = lru.New[testsKey, testsEntry](64)
 
-const testsCacheMaxFiles = 4 << 20
+const testsCacheMaxFiles = 1 << 20
 
 type testsKey struct{ repo, commit, content string }
 

@@ -144,11 +144,14 @@ type Bubblewrap struct {
 	root []string
 	// slots holds the free slot numbers.
 	slots chan int
-	// clean[slot] says the slot's last run ended with no process of its
-	// uid left, as checked then: its next run need not look again. False
-	// at start, for what a crashed earlier process may have left. Only
-	// the holder of the slot reads or writes its entry.
+	// clean[slot] says the slot's last run was seen to end with every
+	// process of the run gone: its next run need not look for processes
+	// of the uid again, except every auditEvery runs (runs[slot]), for
+	// one started outside a run. False at start, for what a crashed
+	// earlier process may have left. Only the holder of the slot reads or
+	// writes its entries.
 	clean []bool
+	runs  []int
 	// owner is the caller's uid and gid, given the work dir back after a
 	// run.
 	ownerUID, ownerGID int
@@ -332,6 +335,7 @@ func NewBubblewrap(cfg Config) (*Bubblewrap, error) {
 		bwrap:    bwrap,
 		slots:    make(chan int, cfg.Slots),
 		clean:    make([]bool, cfg.Slots),
+		runs:     make([]int, cfg.Slots),
 		ownerUID: os.Geteuid(),
 		ownerGID: os.Getegid(),
 		gid:      cfg.UIDBase + cfg.Slots,
@@ -490,10 +494,12 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 		}
 	}()
 
-	// Leftovers of a crashed earlier process must not count against
-	// this run's RLIMIT_NPROC. A slot whose last run was seen to end
-	// clean needs no second look (a /proc scan costs milliseconds).
-	if !b.clean[slot] {
+	// Leftovers of a crashed earlier process, or a process of the uid
+	// started outside a run, must not meet this run. A slot whose last
+	// run was seen to end clean is looked at only every auditEvery runs
+	// (a scan of /proc costs milliseconds).
+	b.runs[slot]++
+	if !b.clean[slot] || b.runs[slot]%auditEvery == 0 {
 		if _, remain := sweep(uid, 0); remain {
 			healthy = false
 			return nil, fmt.Errorf("sandbox run: %w: processes of uid %d survive SIGKILL; slot %d is out of service", derrors.Unavailable, uid, slot)
@@ -515,8 +521,8 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 	disk := b.diskLimitOf(dir)
 	ra := runArgs{dir: dir, command: s.Command, stdin: s.Stdin, env: env, binds: binds, disk: disk}
 	res, runErr := b.run(ctx, uid, ra, lim)
-	// run returns only after a sweep found the uid without processes,
-	// unless bwrap never started or survivors remain.
+	// run returns once every process of the run is gone, unless bwrap
+	// never started or survivors remain.
 	b.clean[slot] = runErr == nil || !errors.Is(runErr, derrors.Unavailable)
 	if errors.Is(runErr, errSurvivors) {
 		// A process the kernel would not kill may still act in the
@@ -537,6 +543,10 @@ func (b *Bubblewrap) Run(ctx context.Context, s Spec) (*Result, error) {
 	}
 	return res, nil
 }
+
+// auditEvery is how often, in runs of a slot, the slot's uid is looked
+// for in /proc before a run even though the last run ended clean.
+const auditEvery = 16
 
 // errSurvivors is run's error when processes of the run's uid outlive
 // SIGKILL.

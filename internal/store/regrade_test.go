@@ -178,22 +178,24 @@ func testSubmissionError(t *testing.T, b *bundle) {
 	wantErr(t, err, derrors.LimitReached)
 
 	// Recent submissions: the one with an error result does not count,
-	// nor do other members', other contents' or later ones.
-	since := sub.CreatedAt.Add(-time.Second)
+	// nor do other members', other contents', or those after until.
+	since, until := sub.CreatedAt.Add(-time.Second), time.Now().Add(time.Hour)
 	for _, tc := range []struct {
 		member, content string
-		since           time.Time
+		since, until    time.Time
 		want            int
 	}{
-		{a.alice.ID, a.hello.ID, since, 1},
-		{a.alice.ID, a.hello.ID, time.Now().Add(time.Hour), 0},
-		{a.bob.ID, a.hello.ID, since, 0},
-		{a.alice.ID, a.bonus.ID, since, 0},
-		{"not-an-id", a.hello.ID, since, 0},
+		{a.alice.ID, a.hello.ID, since, until, 1},
+		{a.alice.ID, a.hello.ID, since, second.CreatedAt, 1},
+		{a.alice.ID, a.hello.ID, since, second.CreatedAt.Add(-time.Microsecond), 0},
+		{a.alice.ID, a.hello.ID, time.Now().Add(time.Hour), until.Add(time.Hour), 0},
+		{a.bob.ID, a.hello.ID, since, until, 0},
+		{a.alice.ID, a.bonus.ID, since, until, 0},
+		{"not-an-id", a.hello.ID, since, until, 0},
 	} {
-		n, err := s.SubmissionsSince(ctx, tc.member, tc.content, tc.since)
+		n, err := s.SubmissionsSince(ctx, tc.member, tc.content, tc.since, tc.until)
 		if err != nil || n != tc.want {
-			t.Errorf("SubmissionsSince(%s, %s, %s) = %d, %v; want %d", tc.member, tc.content, tc.since, n, err, tc.want)
+			t.Errorf("SubmissionsSince(%s, %s, %s, %s) = %d, %v; want %d", tc.member, tc.content, tc.since, tc.until, n, err, tc.want)
 		}
 	}
 }

@@ -135,7 +135,7 @@ func (s *sqlStore) SubmissionGetByTask(ctx context.Context, taskID string) (*Sub
 }
 
 // SubmissionsSince counts recent submissions; see Store.
-func (s *sqlStore) SubmissionsSince(ctx context.Context, memberID, contentID string, since time.Time) (int, error) {
+func (s *sqlStore) SubmissionsSince(ctx context.Context, memberID, contentID string, since, until time.Time) (int, error) {
 	mID, ok1 := parseID(memberID)
 	cID, ok2 := parseID(contentID)
 	if !ok1 || !ok2 {
@@ -143,8 +143,8 @@ func (s *sqlStore) SubmissionsSince(ctx context.Context, memberID, contentID str
 	}
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM submissions
-WHERE course_member_id = $1 AND course_content_id = $2 AND created_at >= $3 AND `+errorFree,
-		mID, cID, s.dialect.timeArg(since.UTC())).Scan(&n)
+WHERE course_member_id = $1 AND course_content_id = $2 AND created_at >= $3 AND created_at <= $4 AND `+errorFree,
+		mID, cID, s.dialect.timeArg(since.UTC()), s.dialect.timeArg(until.UTC())).Scan(&n)
 	if err != nil {
 		return 0, s.fail(ctx, "count recent submissions", err)
 	}

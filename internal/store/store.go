@@ -517,9 +517,9 @@ type Store interface {
 	// SubmissionGetByTask finds the submission of a task.
 	SubmissionGetByTask(ctx context.Context, taskID string) (*Submission, error)
 	// SubmissionsSince counts the member's submissions of the content
-	// made at or after since, those the platform failed to grade left
-	// out. Unknown ids count none.
-	SubmissionsSince(ctx context.Context, memberID, contentID string, since time.Time) (int, error)
+	// made from since to until, both included, those the platform failed
+	// to grade left out. Unknown ids count none.
+	SubmissionsSince(ctx context.Context, memberID, contentID string, since, until time.Time) (int, error)
 
 	// Ping checks the connection; Close releases it.
 	Ping(ctx context.Context) error

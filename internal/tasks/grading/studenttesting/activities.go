@@ -2,10 +2,12 @@ package studenttesting
 
 import (
 	"context"
+	"errors"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/computor-org/computor-go/internal/course"
+	"github.com/computor-org/computor-go/internal/derrors"
 	"github.com/computor-org/computor-go/internal/grading"
 	"github.com/computor-org/computor-go/internal/store"
 	"github.com/computor-org/computor-go/internal/tasks"
@@ -56,7 +58,9 @@ type FinishInput struct {
 	Error   string           `json:"error,omitempty"`
 }
 
-// Finish records the outcome; finishing again is harmless.
+// Finish records the outcome; finishing again is harmless. An error for
+// a run that stored its score before it failed (cancelled or timed out
+// just after) leaves the score: the run graded the commit.
 func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
 	var sum *grading.Summary
 	if in.Status == store.ResultFinished {
@@ -65,5 +69,11 @@ func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
 			sum = &grading.Summary{Score: in.Score}
 		}
 	}
-	return tasks.ActivityError(course.FinishTestRun(ctx, a.deps.Store, in.TaskID, sum, in.Error))
+	err := course.FinishTestRun(ctx, a.deps.Store, in.TaskID, sum, in.Error)
+	if sum == nil && errors.Is(err, derrors.Conflict) {
+		if stored, ferr := course.FinishedTestRun(ctx, a.deps.Store, in.TaskID); ferr == nil && stored != nil {
+			err = nil
+		}
+	}
+	return tasks.ActivityError(err)
 }

@@ -120,7 +120,7 @@ type testParams struct {
 func Task(d tasks.Deps, testing string) *tasks.Type {
 	a := &Activities{deps: d}
 	return tasks.New(tasks.Spec[Params, *Result]{
-		Description: "Records a submission of a commit, grades it with student_testing and marks the result as the graded submission.",
+		Description: "Records a submission of a commit, grades it in the sandbox as student_testing does and marks the result as the graded submission.",
 		Access:      "admin, course staff, or the student whose repository it is",
 		Defaults:    Params{},
 		Workflow:    workflowTesting(testing),
@@ -328,7 +328,7 @@ func (a *Activities) Begin(ctx context.Context, in Input) (*Begun, error) {
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
-	recent, err := a.deps.Store.SubmissionsSince(ctx, t.Member.ID, t.Content.ID, s.CreatedAt.Add(-time.Hour))
+	recent, err := a.deps.Store.SubmissionsSince(ctx, t.Member.ID, t.Content.ID, s.CreatedAt.Add(-time.Hour), s.CreatedAt)
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
@@ -368,12 +368,21 @@ type FailInput struct {
 	Error        string         `json:"error"`
 }
 
-// Fail stores the error of a run that failed and links it to the
-// submission; doing so again is harmless.
+// Fail stores the error of a run that failed and links the run's result
+// to the submission, so that a submission the platform failed to grade
+// counts for no limit; doing so again is harmless. A run that stored its
+// score before it failed (its link failed, or it was cancelled or timed
+// out just after) keeps the score, linked: it graded the submission.
 func (a *Activities) Fail(ctx context.Context, in FailInput) error {
-	if err := course.FinishTestRun(ctx, a.deps.Store, in.Run.TaskID, nil, in.Error); err != nil {
+	err := course.FinishTestRun(ctx, a.deps.Store, in.Run.TaskID, nil, in.Error)
+	if errors.Is(err, derrors.Conflict) {
+		if sum, ferr := course.FinishedTestRun(ctx, a.deps.Store, in.Run.TaskID); ferr == nil && sum != nil {
+			err = nil
+		}
+	}
+	if err != nil {
 		return tasks.ActivityError(err)
 	}
-	_, err := a.deps.Store.SubmissionSetResult(ctx, in.SubmissionID, in.Run.ResultID)
+	_, err = a.deps.Store.SubmissionSetResult(ctx, in.SubmissionID, in.Run.ResultID)
 	return tasks.ActivityError(err)
 }
