@@ -5,21 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/computor-org/computor-go/internal/grading/specyaml"
 )
 
 // SpecFile is the name of the file that describes how an assignment is
 // graded.
-const SpecFile = "test.yaml"
+const SpecFile = specyaml.File
 
 // Limits and defaults of test.yaml. Time limits are given in seconds in the
 // file, memory limits in MiB.
@@ -183,25 +180,34 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// SpecError is the error ParseSpec returns for a test.yaml it rejects.
-type SpecError struct {
-	// Line is the 1-based line of test.yaml at fault.
-	Line int
-	// Msg says what is wrong and names the field, as in
-	// "tests[1].type must be io, command or junit".
-	Msg string
+// SpecError is the error ParseSpec returns for a test.yaml it rejects:
+// the line at fault and what is wrong, naming the field. Its Error is
+// "test.yaml: line N: " followed by Msg.
+type SpecError = specyaml.Error
+
+// The strict readers of test.yaml, shared with package codeability.
+var (
+	specErrorf  = specyaml.Errorf
+	orTop       = specyaml.OrTop
+	lineOf      = specyaml.LineOf
+	deref       = specyaml.Deref
+	stringValue = specyaml.String
+	stringList  = specyaml.StringList
+	numberValue = specyaml.Number
+	localPath   = specyaml.LocalPath
+	isControl   = specyaml.IsControl
+	yamlError   = specyaml.YAMLError
+)
+
+// mappingFields returns the values of a mapping by key, rejecting unknown
+// and repeated keys (see specyaml.Fields).
+func mappingFields(n *yaml.Node, p string, known []string) (map[string]*yaml.Node, error) {
+	return specyaml.Fields(n, p, known, nil, "")
 }
 
-// Error returns "test.yaml: line N: " followed by Msg.
-func (e *SpecError) Error() string {
-	return fmt.Sprintf("%s: line %d: %s", SpecFile, e.Line, e.Msg)
-}
-
-func specErrorf(line int, format string, args ...any) *SpecError {
-	if line < 1 {
-		line = 1
-	}
-	return &SpecError{Line: line, Msg: fmt.Sprintf(format, args...)}
+// intValue reads a whole number (see specyaml.Int).
+func intValue(n *yaml.Node, field string) (int64, error) {
+	return specyaml.Int(n, field, 64)
 }
 
 // ParseSpec reads a test.yaml strictly: an unknown key, a value of the wrong
@@ -482,176 +488,4 @@ func diskLimit(f map[string]*yaml.Node, p string) (int64, error) {
 		return 0, specErrorf(v.Line, "%s.disk_limit must be between 1 and %d MiB", p, DiskLimitMax>>20)
 	}
 	return mib << 20, nil
-}
-
-// mappingFields returns the values of a mapping by key, rejecting unknown
-// and repeated keys. A null value counts as absent. Aliases are resolved.
-func mappingFields(n *yaml.Node, p string, known []string) (map[string]*yaml.Node, error) {
-	where := func(key string) string {
-		if p == "" {
-			return key
-		}
-		return p + "." + key
-	}
-	f := make(map[string]*yaml.Node, len(n.Content)/2)
-	seen := make(map[string]bool, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			return nil, specErrorf(k.Line, "%s: keys must be plain names", orTop(p))
-		}
-		if !contains(known, k.Value) {
-			return nil, specErrorf(k.Line, "%s: unknown key %q (allowed: %s)", orTop(p), k.Value, strings.Join(known, ", "))
-		}
-		if seen[k.Value] {
-			return nil, specErrorf(k.Line, "%s is given twice", where(k.Value))
-		}
-		seen[k.Value] = true
-		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
-			continue
-		}
-		f[k.Value] = v
-	}
-	return f, nil
-}
-
-func orTop(p string) string {
-	if p == "" {
-		return "top level"
-	}
-	return p
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func lineOf(f map[string]*yaml.Node, key string, parent *yaml.Node) int {
-	if v, ok := f[key]; ok {
-		return v.Line
-	}
-	return parent.Line
-}
-
-// deref resolves an alias to the node it names. Anchors are never set on
-// alias nodes, so one step is enough.
-func deref(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
-
-// stringValue accepts any scalar: `stdout: 3` means the text "3", as
-// written.
-func stringValue(n *yaml.Node, field string) (string, error) {
-	if n.Kind != yaml.ScalarNode {
-		return "", specErrorf(n.Line, "%s must be a string", field)
-	}
-	if !utf8.ValidString(n.Value) {
-		return "", specErrorf(n.Line, "%s must be valid UTF-8", field)
-	}
-	return n.Value, nil
-}
-
-func stringList(n *yaml.Node, field string) ([]string, error) {
-	if n.Kind != yaml.SequenceNode {
-		return nil, specErrorf(n.Line, "%s must be a list of strings", field)
-	}
-	out := make([]string, 0, len(n.Content))
-	for i, e := range n.Content {
-		e = deref(e)
-		if e.Kind != yaml.ScalarNode || e.ShortTag() == "!!null" {
-			return nil, specErrorf(e.Line, "%s[%d] must be a string", field, i)
-		}
-		s, err := stringValue(e, fmt.Sprintf("%s[%d]", field, i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func numberValue(n *yaml.Node, field string) (float64, error) {
-	tag := n.ShortTag()
-	if n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float") {
-		return 0, specErrorf(n.Line, "%s must be a number", field)
-	}
-	var f float64
-	if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, specErrorf(n.Line, "%s must be a finite number", field)
-	}
-	return f, nil
-}
-
-func intValue(n *yaml.Node, field string) (int64, error) {
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
-		return 0, specErrorf(n.Line, "%s must be a whole number", field)
-	}
-	var i int64
-	if err := n.Decode(&i); err != nil {
-		return 0, specErrorf(n.Line, "%s is out of range", field)
-	}
-	return i, nil
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f
-}
-
-// localPath reports whether p is a slash-separated relative path that stays
-// inside the directory it is relative to and names something below it.
-func localPath(p string) bool {
-	return p != "" && !strings.Contains(p, `\`) && !strings.ContainsFunc(p, isControl) &&
-		filepath.IsLocal(filepath.FromSlash(p)) && path.Clean(p) != "."
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlError turns an error of the YAML parser into a *SpecError. The parser
-// leaves the line out for some errors; those are placed where the text
-// shows them, or on line 1.
-func yamlError(b []byte, err error) *SpecError {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return specErrorf(line, "invalid YAML: %s", m[2])
-	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	line := 1
-	switch {
-	case strings.Contains(msg, "UTF-8") || strings.Contains(msg, "control characters"):
-		line = badCharLine(b)
-	case strings.HasPrefix(msg, "unknown anchor '"):
-		name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
-		if i := bytes.Index(b, []byte("*"+name)); i >= 0 {
-			line = 1 + bytes.Count(b[:i], []byte("\n"))
-		}
-	}
-	return specErrorf(line, "invalid YAML: %s", msg)
-}
-
-// badCharLine is the line of the first byte that is not valid UTF-8 or is a
-// control character YAML does not allow.
-func badCharLine(b []byte) int {
-	line := 1
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return line
-		}
-		if r == '\n' {
-			line++
-		} else if (r < 0x20 && r != '\t' && r != '\r') || r == 0x7f {
-			return line
-		}
-		i += size
-	}
-	return line
 }

@@ -5,18 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/computor-org/computor-go/internal/grading"
+	"github.com/computor-org/computor-go/internal/grading/specyaml"
 )
 
 // CollectionType says what a collection of tests checks.
@@ -198,13 +196,13 @@ func Parse(b []byte) (*Suite, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, errorf(1, "file is empty")
 		}
-		return nil, yamlError(err)
+		return nil, specyaml.YAMLError(b, err)
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err == nil {
 		return nil, errorf(next.Line, "only one YAML document is allowed")
 	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(err)
+		return nil, specyaml.YAMLError(b, err)
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -611,161 +609,28 @@ func joinQuals() string {
 	return strings.Join(s, ", ")
 }
 
-func errorf(line int, format string, args ...any) *grading.SpecError {
-	if line < 1 {
-		line = 1
-	}
-	return &grading.SpecError{Line: line, Msg: fmt.Sprintf(format, args...)}
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-func yamlError(err error) *grading.SpecError {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return errorf(line, "invalid YAML: %s", m[2])
-	}
-	return errorf(1, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-}
+// The strict readers of test.yaml, shared with package grading.
+var (
+	errorf    = specyaml.Errorf
+	orTop     = specyaml.OrTop
+	lineOf    = specyaml.LineOf
+	deref     = specyaml.Deref
+	str       = specyaml.String
+	strOrList = specyaml.StringOrList
+	number    = specyaml.Number
+	boolean   = specyaml.Bool
+	localPath = specyaml.LocalPath
+)
 
 // fields returns a mapping's values by key, rejecting unknown, unsupported
-// and repeated keys. A null value counts as absent, as in the published
-// models.
+// and repeated keys (see specyaml.Fields). A null value counts as absent,
+// as in the published models.
 func fields(n *yaml.Node, p string, known []string) (map[string]*yaml.Node, error) {
-	where := func(k string) string {
-		if p == "" {
-			return k
-		}
-		return p + "." + k
-	}
-	f := make(map[string]*yaml.Node, len(n.Content)/2)
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			return nil, errorf(k.Line, "%s: keys must be plain names", orTop(p))
-		}
-		if !containsStr(known, k.Value) {
-			if containsStr(unsupported, k.Value) {
-				return nil, errorf(k.Line, "%s is not supported by this worker's python engine", where(k.Value))
-			}
-			return nil, errorf(k.Line, "%s: unknown key %q (allowed: %s)", orTop(p), k.Value, strings.Join(known, ", "))
-		}
-		if seen[k.Value] {
-			return nil, errorf(k.Line, "%s is given twice", where(k.Value))
-		}
-		seen[k.Value] = true
-		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
-			continue
-		}
-		f[k.Value] = v
-	}
-	return f, nil
+	return specyaml.Fields(n, p, known, unsupported, "by this worker's python engine")
 }
 
-func orTop(p string) string {
-	if p == "" {
-		return "top level"
-	}
-	return p
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func lineOf(f map[string]*yaml.Node, key string, parent *yaml.Node) int {
-	if v, ok := f[key]; ok {
-		return v.Line
-	}
-	return parent.Line
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
-
-// str accepts any scalar, as the published models coerce numbers to
-// strings.
-func str(n *yaml.Node, field string) (string, error) {
-	if n.Kind != yaml.ScalarNode {
-		return "", errorf(n.Line, "%s must be a string", field)
-	}
-	if !utf8.ValidString(n.Value) {
-		return "", errorf(n.Line, "%s must be valid UTF-8", field)
-	}
-	return n.Value, nil
-}
-
-// strOrList reads a field that is a string or a list of strings.
-func strOrList(n *yaml.Node, field string) ([]string, error) {
-	if n.Kind == yaml.ScalarNode {
-		s, err := str(n, field)
-		return []string{s}, err
-	}
-	if n.Kind != yaml.SequenceNode {
-		return nil, errorf(n.Line, "%s must be a string or a list of strings", field)
-	}
-	out := make([]string, 0, len(n.Content))
-	for i, e := range n.Content {
-		e = deref(e)
-		if e.Kind != yaml.ScalarNode || e.ShortTag() == "!!null" {
-			return nil, errorf(e.Line, "%s[%d] must be a string", field, i)
-		}
-		s, err := str(e, fmt.Sprintf("%s[%d]", field, i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func number(n *yaml.Node, field string) (float64, error) {
-	tag := n.ShortTag()
-	if n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float") {
-		return 0, errorf(n.Line, "%s must be a number", field)
-	}
-	var f float64
-	if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, errorf(n.Line, "%s must be a finite number", field)
-	}
-	return f, nil
-}
-
+// integer reads a whole number of 32 bits, as the published models do.
 func integer(n *yaml.Node, field string) (int, error) {
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
-		return 0, errorf(n.Line, "%s must be a whole number", field)
-	}
-	var i int32
-	if err := n.Decode(&i); err != nil {
-		return 0, errorf(n.Line, "%s is out of range", field)
-	}
-	return int(i), nil
-}
-
-func boolean(n *yaml.Node, field string) (bool, error) {
-	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
-		return false, errorf(n.Line, "%s must be true or false", field)
-	}
-	var b bool
-	if err := n.Decode(&b); err != nil {
-		return false, errorf(n.Line, "%s must be true or false", field)
-	}
-	return b, nil
-}
-
-// localPath reports whether p is a slash-separated relative path below
-// the directory it is relative to.
-func localPath(p string) bool {
-	return p != "" && !strings.Contains(p, `\`) && !strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) &&
-		filepath.IsLocal(filepath.FromSlash(p)) && path.Clean(p) != "."
+	i, err := specyaml.Int(n, field, 32)
+	return int(i), err
 }
