@@ -3,89 +3,94 @@ package api
 import (
 	"context"
 	"log/slog"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
 )
 
-// closeWatch tells result long polls (GET /tasks/{id}/result?wait=) when
-// their task has closed, from one query of Temporal's visibility store
-// for all of them every closeWatchEvery. Without it each waiting request
-// long-polled its task's history in 1 s slices, which Temporal's history
-// service answers again at every slice and wakes at every event of the
-// task: with a hundred students waiting during a grading rush that was a
-// quarter of a dev process's CPU (docs/PERFORMANCE.md).
+// closeWatch tells result long polls (GET /tasks/{id}/result?wait=) that
+// their task has closed when their own long poll of the task's history
+// missed it, which Temporal's history long poll does now and then (seen
+// here as a result delivered only when a 20 s poll ran out, 180 ms after
+// the task ended). It asks Temporal's visibility store, once a second
+// whatever the number of waiters, for the runs closed since a watermark.
 //
-// A query that fails, or a record that visibility has not written yet,
-// only delays a waiter: after closeWatchFallback it asks Temporal
-// itself.
+// With it a wait is one long poll of the history for as long as the
+// client waits: before, each wait re-polled in 1 s slices to bound a miss,
+// and Temporal's history service answers every slice anew; with a hundred
+// students waiting during a grading rush that was a quarter of a dev
+// process's CPU (docs/PERFORMANCE.md). One query a second keeps to a tenth
+// of the visibility calls Temporal allows a namespace by default
+// (frontend.namespaceRPS.visibility, 10 a second), which the Web UI and
+// GET /tasks need too. A query that fails, or a record that visibility
+// has not written yet, only leaves a miss to the long poll's own end.
 type closeWatch struct {
 	namespace string
 	list      func(context.Context, *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
 	logger    *slog.Logger
-	// loggedAt is when a failed query was last logged: once a minute.
-	loggedAt time.Time
 
 	mu      sync.Mutex
-	waiters map[string][]chan struct{}
+	waiters map[string][]chan struct{} // by run id
 	running bool
+
+	// Owned by the loop: the close time from which it asks, and when a
+	// failed query was last logged (once a minute).
+	watermark time.Time
+	loggedAt  time.Time
 }
 
 const (
-	closeWatchEvery    = 100 * time.Millisecond
-	closeWatchFallback = 5 * time.Second
-	// closeWatchBatch bounds the ids of one query.
-	closeWatchBatch = 200
+	closeWatchEvery = time.Second
+	// closeWatchLag is how long after a close its visibility record may
+	// appear and still be found by the watch: each query reaches back
+	// that far before the previous one began.
+	closeWatchLag = 10 * time.Second
+	// closeWatchPages bounds the pages of one query (of closeWatchPage
+	// runs); closes beyond them wait for the fallback.
+	closeWatchPage  = 1000
+	closeWatchPages = 10
 )
 
-// watchableRun says whether a run id may be quoted into a visibility
-// query as it is (Temporal's run ids are UUIDs); other waiters use the
-// fallback only.
-var watchableRun = regexp.MustCompile(`^[0-9a-fA-F-]{1,64}$`)
-
-// wait returns when visibility shows the task's run closed (true), after
-// d, or when ctx ends, whichever is first. Runs are watched by run id: a
-// task id may also name an earlier run that closed.
-func (w *closeWatch) wait(ctx context.Context, runID string, d time.Duration) (closed bool) {
-	id := runID
-	t := time.NewTimer(d)
-	defer t.Stop()
-	if !watchableRun.MatchString(id) {
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		return false
-	}
+// watch returns a channel closed when visibility shows the run closed,
+// and stop, which ends the watch; call it once the wait is over.
+func (w *closeWatch) watch(runID string) (closed <-chan struct{}, stop func()) {
 	ch := make(chan struct{})
 	w.mu.Lock()
 	if w.waiters == nil {
 		w.waiters = map[string][]chan struct{}{}
 	}
-	w.waiters[id] = append(w.waiters[id], ch)
+	w.waiters[runID] = append(w.waiters[runID], ch)
 	if !w.running {
 		w.running = true
+		w.watermark = time.Now().Add(-closeWatchLag)
 		go w.loop()
 	}
 	w.mu.Unlock()
+	return ch, func() { w.remove(runID, ch) }
+}
+
+// wait returns when visibility shows the run closed (true), after d, or
+// when ctx ends, whichever is first.
+func (w *closeWatch) wait(ctx context.Context, runID string, d time.Duration) bool {
+	ch, stop := w.watch(runID)
+	defer stop()
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
 	case <-ch:
-		return true // the loop removed it
+		return true
 	case <-t.C:
 	case <-ctx.Done():
 	}
-	w.remove(id, ch)
 	return false
 }
 
 // remove drops a waiter that stopped waiting by itself.
-func (w *closeWatch) remove(id string, ch chan struct{}) {
+func (w *closeWatch) remove(runID string, ch chan struct{}) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	chans := w.waiters[id]
+	chans := w.waiters[runID]
 	for i, c := range chans {
 		if c == ch {
 			chans = append(chans[:i], chans[i+1:]...)
@@ -93,14 +98,13 @@ func (w *closeWatch) remove(id string, ch chan struct{}) {
 		}
 	}
 	if len(chans) == 0 {
-		delete(w.waiters, id)
+		delete(w.waiters, runID)
 	} else {
-		w.waiters[id] = chans
+		w.waiters[runID] = chans
 	}
 }
 
-// loop queries visibility for the closes of the waited-for tasks until no
-// one waits.
+// loop queries visibility for closed runs until no one waits.
 func (w *closeWatch) loop() {
 	for {
 		time.Sleep(closeWatchEvery)
@@ -110,50 +114,53 @@ func (w *closeWatch) loop() {
 			w.mu.Unlock()
 			return
 		}
-		ids := make([]string, 0, len(w.waiters))
-		for id := range w.waiters {
-			ids = append(ids, id)
-		}
 		w.mu.Unlock()
-		for len(ids) > 0 {
-			n := min(len(ids), closeWatchBatch)
-			w.wake(w.closed(ids[:n]))
-			ids = ids[n:]
+		began := time.Now()
+		if closed, ok := w.closedSince(w.watermark); ok {
+			w.watermark = began.Add(-closeWatchLag)
+			w.wake(closed)
 		}
 	}
 }
 
-// closed returns those of the run ids that visibility shows closed. An error
-// returns none: the waiters' fallback covers it.
-func (w *closeWatch) closed(ids []string) []string {
+// closedSince returns the run ids that visibility shows closed at or
+// after since; false when the query failed.
+func (w *closeWatch) closedSince(since time.Time) ([]string, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	resp, err := w.list(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: w.namespace,
-		PageSize:  int32(len(ids)),
-		Query:     "RunId IN ('" + strings.Join(ids, "','") + "') AND ExecutionStatus != 'Running'",
-	})
-	if err != nil {
-		// Waiters fall back to asking Temporal every closeWatchFallback:
-		// slower, so worth a line in the log.
-		if time.Since(w.loggedAt) > time.Minute {
-			w.loggedAt = time.Now()
-			w.logger.Warn("result waits: the visibility query for closed tasks failed; waits end by the fallback", "err", err)
-		}
-		return nil
-	}
 	var out []string
-	for _, e := range resp.GetExecutions() {
-		out = append(out, e.GetExecution().GetRunId())
+	var token []byte
+	for range closeWatchPages {
+		resp, err := w.list(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace:     w.namespace,
+			PageSize:      closeWatchPage,
+			NextPageToken: token,
+			Query:         "CloseTime >= '" + since.UTC().Format(time.RFC3339Nano) + "'",
+		})
+		if err != nil {
+			// Waiters fall back to asking Temporal every
+			// closeWatchFallback: slower, so worth a line in the log.
+			if time.Since(w.loggedAt) > time.Minute {
+				w.loggedAt = time.Now()
+				w.logger.Warn("result waits: the visibility query for closed tasks failed; waits end by the fallback", "err", err)
+			}
+			return out, len(out) > 0
+		}
+		for _, e := range resp.GetExecutions() {
+			out = append(out, e.GetExecution().GetRunId())
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
+		}
 	}
-	return out
+	return out, true
 }
 
-// wake ends the waits of the given ids.
-func (w *closeWatch) wake(ids []string) {
+// wake ends the waits of the given runs.
+func (w *closeWatch) wake(runIDs []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, id := range ids {
+	for _, id := range runIDs {
 		for _, ch := range w.waiters[id] {
 			close(ch)
 		}

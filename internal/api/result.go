@@ -90,44 +90,43 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request) error {
 
 // waitClose returns the close event of a run, waiting up to wait for a
 // running one; nil when it is still running after that. closed says the
-// run is known to have closed. The wait is the close watch's (see
-// closeWatch); when it has not seen the close after closeWatchFallback,
-// Temporal is asked directly.
-//
-// It does not long-poll the history: Temporal's history service answers
-// a long poll again at every event of the task, which with many students
-// waiting cost more CPU than the grading.
+// run is known to have closed. The wait is one long poll of the run's
+// history, which answers at the close, cut short by the close watch when
+// the long poll missed the close (see closeWatch).
 func (s *Server) waitClose(ctx context.Context, id, runID string, wait time.Duration, closed bool) (*historypb.HistoryEvent, error) {
-	deadline := time.Now().Add(wait)
-	ended := ""
-	for {
-		if closed {
-			if ended != "" {
-				s.metrics.ResultWait(ended)
-			}
-			// Closed: the close event is there to read at once.
-			return s.pollClose(ctx, id, runID, closeReadTimeout)
+	if closed {
+		// Closed: the close event is there to read at once.
+		return s.pollClose(ctx, id, runID, closeReadTimeout)
+	}
+	seen, stop := s.closes.watch(runID)
+	defer stop()
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-seen:
+			cancel()
+		case <-pctx.Done():
 		}
-		left := time.Until(deadline)
-		if left <= 0 || ctx.Err() != nil {
-			if ended != "" {
-				s.metrics.ResultWait("timeout")
-			}
-			return nil, nil
-		}
-		if s.closes.wait(ctx, runID, min(left, closeWatchFallback)) {
-			closed, ended = true, "closed"
-			continue
-		}
-		if ctx.Err() != nil {
-			continue
-		}
-		desc, err := s.temporal.DescribeWorkflowExecution(ctx, id, runID)
-		if err != nil {
-			return nil, fmt.Errorf("read result of %s: %w", id, err)
-		}
-		closed = desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
-		ended = "fallback"
+	}()
+	ev, err := s.pollClose(pctx, id, runID, wait)
+	switch {
+	case err != nil:
+		return nil, err
+	case ev != nil:
+		s.metrics.ResultWait("long_poll")
+		return ev, nil
+	case ctx.Err() != nil:
+		return nil, nil
+	}
+	select {
+	case <-seen:
+		// The long poll missed the close; the watch did not.
+		s.metrics.ResultWait("closed")
+		return s.pollClose(ctx, id, runID, closeReadTimeout)
+	default:
+		s.metrics.ResultWait("timeout")
+		return nil, nil
 	}
 }
 
