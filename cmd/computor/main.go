@@ -92,7 +92,6 @@ func lookup(name string) (command, bool) {
 }
 
 func main() {
-	app.TuneRuntime()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
