@@ -35,7 +35,9 @@ type closeWatch struct {
 	running bool
 
 	// Owned by the loop: the close time from which it asks, and when a
-	// failed query was last logged (once a minute).
+	// failed query was last logged (once a minute). The watermark follows
+	// the close times Temporal reports, not this host's clock, so that
+	// clocks that disagree cannot narrow the window.
 	watermark time.Time
 	loggedAt  time.Time
 }
@@ -44,10 +46,15 @@ const (
 	closeWatchEvery = time.Second
 	// closeWatchLag is how long after a close its visibility record may
 	// appear and still be found by the watch: each query reaches back
-	// that far before the previous one began.
+	// that far before the latest close it has seen.
 	closeWatchLag = 10 * time.Second
+	// closeWatchStart is how far back the first query of a watch
+	// reaches, with room for this host's clock to run ahead of
+	// Temporal's.
+	closeWatchStart = time.Minute
 	// closeWatchPages bounds the pages of one query (of closeWatchPage
-	// runs); closes beyond them wait for the fallback.
+	// runs: more than 10,000 closes in about ten seconds); a read cut
+	// short moves the watermark not at all.
 	closeWatchPage  = 1000
 	closeWatchPages = 10
 )
@@ -63,7 +70,7 @@ func (w *closeWatch) watch(runID string) (closed <-chan struct{}, stop func()) {
 	w.waiters[runID] = append(w.waiters[runID], ch)
 	if !w.running {
 		w.running = true
-		w.watermark = time.Now().Add(-closeWatchLag)
+		w.watermark = time.Now().Add(-closeWatchStart)
 		go w.loop()
 	}
 	w.mu.Unlock()
@@ -115,20 +122,20 @@ func (w *closeWatch) loop() {
 			return
 		}
 		w.mu.Unlock()
-		began := time.Now()
-		if closed, ok := w.closedSince(w.watermark); ok {
-			w.watermark = began.Add(-closeWatchLag)
-			w.wake(closed)
+		closed, latest, complete := w.closedSince(w.watermark)
+		w.wake(closed)
+		if complete && latest.Add(-closeWatchLag).After(w.watermark) {
+			w.watermark = latest.Add(-closeWatchLag)
 		}
 	}
 }
 
 // closedSince returns the run ids that visibility shows closed at or
-// after since; false when the query failed.
-func (w *closeWatch) closedSince(since time.Time) ([]string, bool) {
+// after since, the latest close time among them, and whether the read
+// was complete (every page, no error).
+func (w *closeWatch) closedSince(since time.Time) (runIDs []string, latest time.Time, complete bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	var out []string
 	var token []byte
 	for range closeWatchPages {
 		resp, err := w.list(ctx, &workflowservice.ListWorkflowExecutionsRequest{
@@ -138,22 +145,25 @@ func (w *closeWatch) closedSince(since time.Time) ([]string, bool) {
 			Query:         "CloseTime >= '" + since.UTC().Format(time.RFC3339Nano) + "'",
 		})
 		if err != nil {
-			// Waiters fall back to asking Temporal every
-			// closeWatchFallback: slower, so worth a line in the log.
+			// A close the long polls missed now waits for their own end:
+			// worth a line in the log.
 			if time.Since(w.loggedAt) > time.Minute {
 				w.loggedAt = time.Now()
-				w.logger.Warn("result waits: the visibility query for closed tasks failed; waits end by the fallback", "err", err)
+				w.logger.Warn("result waits: the visibility query for closed tasks failed", "err", err)
 			}
-			return out, len(out) > 0
+			return runIDs, latest, false
 		}
 		for _, e := range resp.GetExecutions() {
-			out = append(out, e.GetExecution().GetRunId())
+			runIDs = append(runIDs, e.GetExecution().GetRunId())
+			if at := e.GetCloseTime().AsTime(); at.After(latest) {
+				latest = at
+			}
 		}
 		if token = resp.GetNextPageToken(); len(token) == 0 {
-			break
+			return runIDs, latest, true
 		}
 	}
-	return out, true
+	return runIDs, latest, false
 }
 
 // wake ends the waits of the given runs.

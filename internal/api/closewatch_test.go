@@ -11,34 +11,39 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // The close watch's own bookkeeping, with visibility's answers given by
-// the test (the end-to-end test TestResultWaitsEndByTheCloseWatch runs it
+// the test (the end-to-end test TestResultWaitsEndAtTheClose runs it
 // against Temporal): one query a tick for every waiter, by close time; a
 // closed run wakes its waiters; a waiter that gives up is forgotten; the
 // loop stops when no one waits.
 func TestCloseWatch(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
-	closed := map[string]bool{}
+	closed := map[string]time.Time{}
 	var queries []string
 	w := &closeWatch{logger: slog.New(slog.DiscardHandler), list: func(_ context.Context, r *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		queries = append(queries, r.GetQuery())
 		var resp workflowservice.ListWorkflowExecutionsResponse
-		for id := range closed {
-			resp.Executions = append(resp.Executions, &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{RunId: id}})
+		for id, at := range closed {
+			resp.Executions = append(resp.Executions, &workflowpb.WorkflowExecutionInfo{
+				Execution: &commonpb.WorkflowExecution{RunId: id}, CloseTime: timestamppb.New(at)})
 		}
 		return &resp, nil
 	}}
 	const a, b = "0191a2b3-0000-7000-8000-00000000000a", "0191a2b3-0000-7000-8000-00000000000b"
 	start := time.Now()
+	// Temporal's clock, half a minute behind this host's: the watch must
+	// follow the close times it reports.
+	closedAt := start.Add(-30 * time.Second)
 	go func() {
 		time.Sleep(closeWatchEvery / 2)
 		mu.Lock()
-		closed[a] = true
+		closed[a] = closedAt
 		mu.Unlock()
 	}()
 	var wg sync.WaitGroup
@@ -62,11 +67,22 @@ func TestCloseWatch(t *testing.T) {
 	if n := len(queries); n == 0 || n > int(time.Since(start)/closeWatchEvery)+1 {
 		t.Fatalf("%d queries in %s", n, time.Since(start))
 	}
-	for _, q := range queries {
+	// The first query reaches back closeWatchStart; once a close is seen,
+	// closeWatchLag before it, by Temporal's clock.
+	if len(queries) < 2 {
+		t.Fatalf("queries %q, want at least two", queries)
+	}
+	for i, q := range queries {
 		since, ok := strings.CutPrefix(q, "CloseTime >= '")
 		at, err := time.Parse(time.RFC3339Nano, strings.TrimSuffix(since, "'"))
-		if !ok || err != nil || at.After(start) || at.Before(start.Add(-closeWatchLag-closeWatchEvery)) {
-			t.Fatalf("query %q: want closes since shortly before the wait began", q)
+		if !ok || err != nil {
+			t.Fatalf("query %q", q)
+		}
+		if first := start.Add(-closeWatchStart); i == 0 && (at.After(first.Add(closeWatchEvery)) || at.Before(first.Add(-closeWatchEvery))) {
+			t.Fatalf("first query %q, want closes since about %s", q, first)
+		}
+		if i > 0 && !at.Equal(closedAt.Add(-closeWatchLag)) {
+			t.Fatalf("query %d %q, want closes since %s (the close seen, less the lag)", i, q, closedAt.Add(-closeWatchLag))
 		}
 	}
 }

@@ -53,7 +53,7 @@ func New() *Registry {
 		}, []string{"task_name", "status"}),
 		waits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "computor_result_waits_total",
-			Help: "Waits of result long polls for a task to close, by how they ended: closed (the close watch saw it), fallback (a look at the history after the watch's bound) or timeout.",
+			Help: "Waits of result long polls for a task to close, by how they ended: long_poll (the long poll of the task's history answered), closed (the long poll missed the close and the close watch saw it) or timeout.",
 		}, []string{"ended"}),
 		sdk: newSDKMetrics(),
 	}
@@ -98,7 +98,7 @@ func (r *Registry) TaskEnded(taskName, queue, status string, d time.Duration) {
 }
 
 // ResultWait counts one wait of a result long poll that ended as ended:
-// "closed", "fallback" or "timeout".
+// "long_poll", "closed" or "timeout".
 func (r *Registry) ResultWait(ended string) {
 	if r == nil {
 		return

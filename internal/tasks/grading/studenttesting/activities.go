@@ -71,7 +71,13 @@ func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
 	}
 	err := course.FinishTestRun(ctx, a.deps.Store, in.TaskID, sum, in.Error)
 	if sum == nil && errors.Is(err, derrors.Conflict) {
-		if stored, ferr := course.FinishedTestRun(ctx, a.deps.Store, in.TaskID); ferr == nil && stored != nil {
+		// Ended already (a score, or an error stored by an earlier
+		// attempt): it stays. A failed read is retried.
+		r, rerr := a.deps.Store.TestResultGetByTask(ctx, in.TaskID)
+		switch {
+		case rerr != nil:
+			return rerr
+		case r.Status != store.ResultRunning:
 			err = nil
 		}
 	}

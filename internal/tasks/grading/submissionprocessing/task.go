@@ -376,7 +376,13 @@ type FailInput struct {
 func (a *Activities) Fail(ctx context.Context, in FailInput) error {
 	err := course.FinishTestRun(ctx, a.deps.Store, in.Run.TaskID, nil, in.Error)
 	if errors.Is(err, derrors.Conflict) {
-		if sum, ferr := course.FinishedTestRun(ctx, a.deps.Store, in.Run.TaskID); ferr == nil && sum != nil {
+		// Ended already (a score, or an error stored by an earlier
+		// attempt): link what is stored. A failed read is retried.
+		r, rerr := a.deps.Store.TestResultGetByTask(ctx, in.Run.TaskID)
+		switch {
+		case rerr != nil:
+			return rerr
+		case r.Status != store.ResultRunning:
 			err = nil
 		}
 	}
