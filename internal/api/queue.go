@@ -60,6 +60,12 @@ func (s *Server) testRunWaiting(ctx context.Context, info TaskInfo) *Waiting {
 		return nil
 	default:
 		accepted = r.CreatedAt
+		// A submission beyond a few an hour waits as a practice run.
+		if key == tasks.PriorityKeySubmission {
+			if practice, err := course.SubmissionRunsAsPractice(ctx, s.store, r.CourseMemberID, r.CourseContentID, r.CreatedAt); err == nil && practice {
+				key = tasks.PriorityKeyPractice
+			}
+		}
 	}
 	fig, err := s.queueFigures.get(ctx, s)
 	if err != nil {

@@ -145,3 +145,18 @@ func GradeAndStore(ctx context.Context, s store.Store, repos git.Service, runner
 	}
 	return sum, nil
 }
+
+// TopPrioritySubmissionsPerHour is how many submissions of one content a
+// member makes in an hour at the submissions' priority; later ones run at
+// the practice runs'. Without it, a content with unlimited max_submissions
+// would let a student put any number of runs ahead of everyone's practice
+// runs by submitting instead of testing.
+const TopPrioritySubmissionsPerHour = 3
+
+// SubmissionRunsAsPractice says whether the member's submission of the
+// content made at `at` is beyond TopPrioritySubmissionsPerHour in the
+// hour up to it (it included).
+func SubmissionRunsAsPractice(ctx context.Context, s store.Store, memberID, contentID string, at time.Time) (bool, error) {
+	n, err := s.SubmissionsSince(ctx, memberID, contentID, at.Add(-time.Hour), at)
+	return n > TopPrioritySubmissionsPerHour, err
+}

@@ -305,13 +305,6 @@ type Begun struct {
 	PriorityKey int               `json:"priority_key,omitempty"`
 }
 
-// topPriorityPerHour is how many submissions of one content a member
-// makes in an hour at the submissions' priority; later ones run at the
-// practice runs'. Without it, a content with unlimited max_submissions
-// would let a student put any number of runs ahead of everyone's practice
-// runs by submitting instead of testing.
-const topPriorityPerHour = 3
-
 // Begin checks the commit and the limit, records the submission and
 // starts its test run's result, once per task: run again, it finds the
 // same rows.
@@ -328,12 +321,14 @@ func (a *Activities) Begin(ctx context.Context, in Input) (*Begun, error) {
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
-	recent, err := a.deps.Store.SubmissionsSince(ctx, t.Member.ID, t.Content.ID, s.CreatedAt.Add(-time.Hour), s.CreatedAt)
+	// Beyond a few an hour, a submission runs as a practice run would
+	// (see course.TopPrioritySubmissionsPerHour).
+	practice, err := course.SubmissionRunsAsPractice(ctx, a.deps.Store, t.Member.ID, t.Content.ID, s.CreatedAt)
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}
 	key := tasks.PriorityKeySubmission
-	if recent > topPriorityPerHour {
+	if practice {
 		key = tasks.PriorityKeyPractice
 	}
 	return &Begun{Submission: s, Run: *r, PriorityKey: key}, nil
