@@ -67,6 +67,21 @@ func ResolveTarget(ctx context.Context, s store.Store, repos git.Service, member
 	return &Target{Course: c, Member: m, Content: cc, Commit: commit}, nil
 }
 
+// Content finds a content of a course, both by path or id. What the
+// parameters get wrong is an *derrors.InvalidError naming course or
+// content; other errors are the platform's.
+func Content(ctx context.Context, s store.Store, courseRef, contentRef string) (*store.CourseContent, error) {
+	crs, err := s.CourseGet(ctx, courseRef)
+	if err != nil {
+		return nil, lookup("course", err)
+	}
+	cc, err := s.CourseContentGet(ctx, crs.ID, contentRef)
+	if err != nil {
+		return nil, lookup("content", err)
+	}
+	return cc, nil
+}
+
 // lookup turns a lookup that found nothing, or was given something
 // malformed, into an error on the field; others pass.
 func lookup(field string, err error) error {

@@ -131,22 +131,10 @@ func Task(d tasks.Deps) *tasks.Type {
 			return course.AuthorizeRelease(ctx, d.Store, c.Subject, p.Course)
 		},
 		Check: func(ctx context.Context, p Params) error {
-			_, err := content(ctx, d.Store, p)
+			_, err := course.Content(ctx, d.Store, p.Course, p.Content)
 			return err
 		},
 	})
-}
-
-func content(ctx context.Context, s store.Store, p Params) (*store.CourseContent, error) {
-	crs, err := s.CourseGet(ctx, p.Course)
-	if err != nil {
-		return nil, tasks.CheckLookup("course", err)
-	}
-	cc, err := s.CourseContentGet(ctx, crs.ID, p.Content)
-	if err != nil {
-		return nil, tasks.CheckLookup("content", err)
-	}
-	return cc, nil
 }
 
 // Input is what the activity gets.
@@ -169,7 +157,7 @@ type Activities struct {
 // Update merges the settings into the content's overrides; the same
 // change again changes nothing, so a retried activity is harmless.
 func (a *Activities) Update(ctx context.Context, in Input) (*store.CourseContent, error) {
-	cc, err := content(ctx, a.deps.Store, in.Params)
+	cc, err := course.Content(ctx, a.deps.Store, in.Course, in.Content)
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}

@@ -51,7 +51,7 @@ type Target struct {
 
 // Plan lists the outdated results the scope selects.
 func (a *Activities) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
-	cc, err := content(ctx, a.deps.Store, in.Params)
+	cc, err := course.Content(ctx, a.deps.Store, in.Course, in.Content)
 	if err != nil {
 		return nil, tasks.ActivityError(err)
 	}

@@ -107,7 +107,7 @@ func Task(d tasks.Deps) *tasks.Type {
 			return course.AuthorizeRelease(ctx, d.Store, c.Subject, p.Course)
 		},
 		Check: func(ctx context.Context, p Params) error {
-			cc, err := content(ctx, d.Store, p)
+			cc, err := course.Content(ctx, d.Store, p.Course, p.Content)
 			if err != nil {
 				return err
 			}
@@ -117,16 +117,4 @@ func Task(d tasks.Deps) *tasks.Type {
 			return nil
 		},
 	})
-}
-
-func content(ctx context.Context, s store.Store, p Params) (*store.CourseContent, error) {
-	crs, err := s.CourseGet(ctx, p.Course)
-	if err != nil {
-		return nil, tasks.CheckLookup("course", err)
-	}
-	cc, err := s.CourseContentGet(ctx, crs.ID, p.Content)
-	if err != nil {
-		return nil, tasks.CheckLookup("content", err)
-	}
-	return cc, nil
 }
