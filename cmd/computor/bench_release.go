@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 	"os"
 
@@ -30,15 +29,6 @@ func runBenchRelease(ctx context.Context, args []string, stdout, stderr io.Write
 	if _, err := fs.parse(args, 0, 0); err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "data-dir":
-			o.OwnDataDir = true
-		case "temporal-addr":
-			o.OwnTemporalAddr = true
-		}
-	})
-	o.OwnDataDir = o.OwnDataDir || os.Getenv(app.EnvDataDir) != ""
-	o.OwnTemporalAddr = o.OwnTemporalAddr || os.Getenv(app.EnvTemporalAddr) != ""
+	o.OwnDataDir, o.OwnTemporalAddr = chosenStack(fs)
 	return app.BenchRelease(ctx, c, o, stdout, stderr)
 }

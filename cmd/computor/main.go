@@ -474,17 +474,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if openFrontend && o.Compare == "" {
 		o.Compare = "open-frontend"
 	}
+	o.OwnDataDir, o.OwnTemporalAddr = chosenStack(fs)
+	return app.Bench(ctx, c, o, stdout, stderr)
+}
+
+// chosenStack says whether the data dir and the Temporal address were
+// chosen, by flag or environment: a bench then uses them, not its own.
+func chosenStack(fs *cmdFlags) (dataDir, temporalAddr bool) {
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "data-dir":
-			o.OwnDataDir = true
+			dataDir = true
 		case "temporal-addr":
-			o.OwnTemporalAddr = true
+			temporalAddr = true
 		}
 	})
-	o.OwnDataDir = o.OwnDataDir || os.Getenv(app.EnvDataDir) != ""
-	o.OwnTemporalAddr = o.OwnTemporalAddr || os.Getenv(app.EnvTemporalAddr) != ""
-	return app.Bench(ctx, c, o, stdout, stderr)
+	return dataDir || os.Getenv(app.EnvDataDir) != "", temporalAddr || os.Getenv(app.EnvTemporalAddr) != ""
 }
 
 // compareNames lists the baselines of bench --compare.

@@ -110,6 +110,27 @@ type BenchReport struct {
 // compareRounds is how often --compare measures each stack.
 const compareRounds = 3
 
+// cpuProfile starts a CPU profile of this process into the file path
+// ("" for none). stop ends it and closes the file; calling it again does
+// nothing.
+func cpuProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return sync.OnceFunc(func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}), nil
+}
+
 // medianRound is the round with the median throughput.
 func medianRound(rounds []*BenchPath) *BenchPath {
 	s := slices.Clone(rounds)
@@ -229,17 +250,11 @@ func Bench(ctx context.Context, c Config, o BenchOptions, stdout, stderr io.Writ
 		}
 	}
 
-	if o.CPUProfile != "" {
-		f, err := os.Create(o.CPUProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := cpuProfile(o.CPUProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	if !o.SkipAPI && baseline == nil {
 		if report.API, err = measure(ctx, "api", o.N, o.Clients, api.run, stderr); err != nil {
 			return err

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -184,17 +183,11 @@ func BenchRelease(ctx context.Context, c Config, o ReleaseBenchOptions, stdout, 
 			"given_name": "Stu", "family_name": fmt.Sprint(i), "group": fmt.Sprintf("g%d", i%10)})
 	}
 
-	if o.CPUProfile != "" {
-		f, err := os.Create(o.CPUProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := cpuProfile(o.CPUProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	fmt.Fprintf(stderr, "bench release: release_course of %s\n", assignments)
 	var rel struct {
 		Changed bool `json:"changed"`
@@ -210,9 +203,7 @@ func BenchRelease(ctx context.Context, c Config, o ReleaseBenchOptions, stdout, 
 	if report.ReleaseStudents.Seconds, err = runTask(ctx, api, "release_students", map[string]any{"course": coursePath, "students": students}, &released); err != nil {
 		return err
 	}
-	if o.CPUProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	fmt.Fprintf(stderr, "bench release: release_course %.2f s, release_students %.2f s\n", report.ReleaseCourse.Seconds, report.ReleaseStudents.Seconds)
 	report.ReleaseStudents.Students = o.Students
 	report.ReleaseStudents.Released, report.ReleaseStudents.Failed = released.Released, released.Failed
