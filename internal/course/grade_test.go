@@ -10,7 +10,7 @@ import (
 
 	"github.com/computor-org/computor-go/internal/course"
 	"github.com/computor-org/computor-go/internal/git"
-	"github.com/computor-org/computor-go/internal/sandbox"
+	"github.com/computor-org/computor-go/internal/sandbox/sandboxtest"
 )
 
 // readCounter is the real git service, counting reads by repository.
@@ -47,11 +47,7 @@ func (c *readCounter) ReadFiles(ctx context.Context, path, commit, dir string, k
 func TestGradeCommitReadsTestsOncePerCommit(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	sb, err := sandbox.NewBubblewrap(sandbox.Config{Slots: 1})
-	if err != nil {
-		t.Skipf("no sandbox here: %v", err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
+	sb := sandboxtest.Real(t)
 	local, err := git.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -9,39 +9,13 @@ import (
 	"testing"
 
 	"github.com/computor-org/computor-go/internal/sandbox"
-	"go.uber.org/goleak"
+	"github.com/computor-org/computor-go/internal/sandbox/sandboxtest"
 )
 
-// box is the real sandbox the tests grade in; boxErr says why there is
-// none.
-var (
-	box    *sandbox.Bubblewrap
-	boxErr error
-)
+func TestMain(m *testing.M) { sandboxtest.Main(m) }
 
-func TestMain(m *testing.M) {
-	box, boxErr = sandbox.NewBubblewrap(sandbox.Config{})
-	code := m.Run()
-	if box != nil {
-		_ = box.Close()
-	}
-	// No test may leave a goroutine behind.
-	if err := goleak.Find(); code == 0 && err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
-
-// realSandbox returns the real sandbox, failing the test where there is
-// none: these tests run as root with bubblewrap installed, as CI does.
-func realSandbox(t testing.TB) *sandbox.Bubblewrap {
-	t.Helper()
-	if box == nil {
-		t.Fatalf("no sandbox: %v (run the tests as root with bubblewrap installed, as scripts/test.sh does)", boxErr)
-	}
-	return box
-}
+// realSandbox is the real sandbox the tests grade in.
+func realSandbox(t testing.TB) *sandbox.Bubblewrap { return sandboxtest.Real(t) }
 
 // scripted is a Runner whose results a test scripts, for what the real
 // sandbox cannot be made to do on demand (fail to start, report a limit

@@ -1,44 +1,20 @@
 package codeability
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"go.uber.org/goleak"
 
 	"github.com/computor-org/computor-go/internal/grading"
 	"github.com/computor-org/computor-go/internal/sandbox"
+	"github.com/computor-org/computor-go/internal/sandbox/sandboxtest"
 )
 
-var (
-	box    *sandbox.Bubblewrap
-	boxErr error
-)
+func TestMain(m *testing.M) { sandboxtest.Main(m) }
 
-func TestMain(m *testing.M) {
-	box, boxErr = sandbox.NewBubblewrap(sandbox.Config{})
-	code := m.Run()
-	if box != nil {
-		_ = box.Close()
-	}
-	if err := goleak.Find(); code == 0 && err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = 1
-	}
-	os.Exit(code)
-}
-
-// realSandbox is the real bubblewrap sandbox: these tests run as root
-// with bubblewrap installed, as CI does.
-func realSandbox(t testing.TB) *sandbox.Bubblewrap {
-	t.Helper()
-	if box == nil {
-		t.Fatalf("no sandbox: %v (run the tests as root with bubblewrap installed)", boxErr)
-	}
-	return box
-}
+// realSandbox is the real sandbox the tests grade in.
+func realSandbox(t testing.TB) *sandbox.Bubblewrap { return sandboxtest.Real(t) }
 
 // file reads one file of testdata/stats as the file path names it in a
 // run.
