@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
-	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,45 +19,9 @@ import (
 func TestCodeAbilityCourse(t *testing.T) {
 	t.Parallel()
 	s := shared
-	org := fmt.Sprintf("cac%d", rand.IntN(1_000_000))
-	admin := s.tokenFor(t, "cac-admin", "admin")
-	s.mustFinish(t, admin, "create_organization", map[string]any{"path": org, "title": "T"}, nil)
-	s.mustFinish(t, admin, "create_course_family", map[string]any{"organization": org, "path": "py", "title": "P"}, nil)
-	s.mustFinish(t, admin, "create_course", map[string]any{"course_family": org + ".py", "path": "2026", "title": "P"}, nil)
-	course := org + ".py.2026"
-	work := t.TempDir()
-	mustGit(t, work, "clone", s.repoURL(admin, org+"/py/2026/assignments"), "a")
-	root := filepath.Join("..", "..", "testdata", "course", "assignments", "temperatures")
-	files := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		files["temperatures/"+filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFiles(t, filepath.Join(work, "a"), files)
-	mustGit(t, filepath.Join(work, "a"), "add", ".")
-	mustGit(t, filepath.Join(work, "a"), "commit", "-m", "CodeAbility example")
-	mustGit(t, filepath.Join(work, "a"), "push", "origin", "main")
-	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
 	users := []string{"cac-correct", "cac-partial", "cac-snoop", "cac-forge"}
-	var list []map[string]any
-	for _, u := range users {
-		list = append(list, map[string]any{"username": u})
-	}
-	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": list}, nil)
-	var ms []struct{ ID, Username string }
-	s.do(t, "GET", "/courses/"+course+"/members", admin, nil).want(t, http.StatusOK).json(t, &ms)
-	members := map[string]string{}
-	for _, m := range ms {
-		members[m.Username] = m.ID
-	}
+	files := readTree(t, filepath.Join("..", "..", "testdata", "course", "assignments", "temperatures"), "temperatures/")
+	course, members := releasedCourse(t, s, files, users)
 
 	// What a student gets.
 	clone := filepath.Join(t.TempDir(), "r")

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -33,44 +31,18 @@ func codeabilityFixture(t testing.TB, rel string) string {
 func TestCodeAbilityAssignment(t *testing.T) {
 	t.Parallel()
 	s := shared
-	org := fmt.Sprintf("ca%d", rand.IntN(1_000_000))
-	admin := s.tokenFor(t, "ca-admin", "admin")
-	s.mustFinish(t, admin, "create_organization", map[string]any{"path": org, "title": "T"}, nil)
-	s.mustFinish(t, admin, "create_course_family", map[string]any{"organization": org, "path": "py", "title": "P"}, nil)
-	s.mustFinish(t, admin, "create_course", map[string]any{"course_family": org + ".py", "path": "2026", "title": "P 2026"}, nil)
-	course := org + ".py.2026"
-	work := t.TempDir()
-	mustGit(t, work, "clone", s.repoURL(admin, org+"/py/2026/assignments"), "a")
-	writeFiles(t, filepath.Join(work, "a"), map[string]string{
+	files := map[string]string{
 		"stats/meta.yaml":       "title: Statistics\nstudent_files: [README.md]\nsubmission_files: [stats.py]\ntest_files: [stats_helper.py]\nmax_test_runs: 100\n",
 		"stats/README.md":       "Write stats.py.\n",
 		"stats/test.yaml":       codeabilityFixture(t, "test.yaml"),
 		"stats/stats.py":        codeabilityFixture(t, "reference/stats.py"),
 		"stats/stats_helper.py": codeabilityFixture(t, "stats_helper.py"),
-	})
-	// The native Python sample beside it, to compare the time a run takes.
-	native := filepath.Join("..", "..", "testdata", "course", "assignments", "sum")
-	for _, f := range []string{"meta.yaml", "test.yaml", "sum.py", "solution.py", "test_sum.py", "README.md"} {
-		b, err := os.ReadFile(filepath.Join(native, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFiles(t, filepath.Join(work, "a"), map[string]string{"sum/" + f: string(b)})
 	}
-	mustGit(t, filepath.Join(work, "a"), "add", ".")
-	mustGit(t, filepath.Join(work, "a"), "commit", "-m", "CodeAbility assignment")
-	mustGit(t, filepath.Join(work, "a"), "push", "origin", "main")
-	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
-	s.mustFinish(t, admin, "release_students", map[string]any{"course": course, "students": []map[string]any{{"username": "ca-correct"}, {"username": "ca-partial"}, {"username": "ca-native"}}}, nil)
-	var ms []struct {
-		ID       string `json:"id"`
-		Username string `json:"username"`
+	// A native assignment beside it.
+	for name, body := range readTree(t, filepath.Join("..", "..", "testdata", "course", "assignments", "sum"), "sum/") {
+		files[name] = body
 	}
-	s.do(t, "GET", "/courses/"+course+"/members", admin, nil).want(t, http.StatusOK).json(t, &ms)
-	members := map[string]string{}
-	for _, m := range ms {
-		members[m.Username] = m.ID
-	}
+	course, members := releasedCourse(t, s, files, []string{"ca-correct", "ca-partial", "ca-native"})
 
 	for _, c := range []struct {
 		user, solution string

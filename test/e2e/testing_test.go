@@ -23,33 +23,26 @@ import (
 // course path and the member id of each student.
 func sampleCourse(t testing.TB, s *stack, students []string) (course string, members map[string]string) {
 	t.Helper()
+	return releasedCourse(t, s, readTree(t, filepath.Join("..", "..", "testdata", "course", "assignments"), ""), students)
+}
+
+// releasedCourse makes a course of its own, pushes files (by path) to its
+// assignments repository, releases it and the given students. It returns
+// the course path and the member id of each student.
+func releasedCourse(t testing.TB, s *stack, files map[string]string, students []string) (course string, members map[string]string) {
+	t.Helper()
 	org := fmt.Sprintf("test%d", rand.IntN(1_000_000))
 	admin := s.tokenFor(t, "testing-admin", "admin")
 	s.mustFinish(t, admin, "create_organization", map[string]any{"path": org, "title": "T"}, nil)
 	s.mustFinish(t, admin, "create_course_family", map[string]any{"organization": org, "path": "prog", "title": "P"}, nil)
 	s.mustFinish(t, admin, "create_course", map[string]any{"course_family": org + ".prog", "path": "2026", "title": "P 2026"}, nil)
 	course = org + ".prog.2026"
-	group := org + "/prog/2026"
 
 	work := t.TempDir()
-	mustGit(t, work, "clone", s.repoURL(admin, group+"/assignments"), "a")
-	files := map[string]string{}
-	root := filepath.Join("..", "..", "testdata", "course", "assignments")
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mustGit(t, work, "clone", s.repoURL(admin, org+"/prog/2026/assignments"), "a")
 	writeFiles(t, filepath.Join(work, "a"), files)
 	mustGit(t, filepath.Join(work, "a"), "add", ".")
-	mustGit(t, filepath.Join(work, "a"), "commit", "-m", "Sample assignments")
+	mustGit(t, filepath.Join(work, "a"), "commit", "-m", "Assignments")
 	mustGit(t, filepath.Join(work, "a"), "push", "origin", "main")
 	s.mustFinish(t, admin, "release_course", map[string]any{"course": course}, nil)
 
@@ -68,6 +61,26 @@ func sampleCourse(t testing.TB, s *stack, students []string) (course string, mem
 		members[m.Username] = m.ID
 	}
 	return course, members
+}
+
+// readTree reads the files below root, by prefix and their slash path
+// below root.
+func readTree(t testing.TB, root, prefix string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(root, p)
+		files[prefix+filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // pushSolution puts a solution file into a student's repository with git,
