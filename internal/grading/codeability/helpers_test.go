@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-
 	"github.com/computor-org/computor-go/internal/grading"
 	"github.com/computor-org/computor-go/internal/sandbox"
 	"github.com/computor-org/computor-go/internal/sandbox/sandboxtest"
